@@ -1,0 +1,41 @@
+"""Generate large storyboards for the benchmarks."""
+
+from __future__ import annotations
+
+import json
+
+
+def storyboard(shots: int) -> str:
+    """A `scene` of `shots` shots, each with framing, camera, prose, a cue and dialogue."""
+    lines = [
+        "storyboard \"bench\"", "model wan2.7-t2v", "resolution 720P", "ratio 16:9", "language en",
+        "cast fox: a red fox in a brown trench coat", "place office: a cluttered detective office", "",
+        "scene long",
+    ]
+    for index in range(shots):
+        lines += [
+            f"  shot 3s {'wide' if index % 2 else 'close-up'}",
+            "    camera: slow push in",
+            f"    @fox paces the @office, turning page {index} of the case file under the lamp",
+            "    sfx: rain on the window",
+            "    say fox: the case was cold, colder than a fish in winter",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(shots: int) -> str:
+    """The same content as compact JSON, for a json.loads baseline."""
+    document = {
+        "storyboard": "bench", "model": "wan2.7-t2v", "resolution": "720P", "ratio": "16:9",
+        "language": "en",
+        "cast": {"fox": "a red fox in a brown trench coat"},
+        "places": {"office": "a cluttered detective office"},
+        "scenes": [{"name": "long", "shots": [
+            {"duration": 3, "framing": "wide" if i % 2 else "close-up", "camera": "slow push in",
+             "prose": [f"@fox paces the @office, turning page {i} of the case file under the lamp"],
+             "sfx": ["rain on the window"],
+             "dialogue": [{"speaker": "fox", "line": "the case was cold, colder than a fish in winter"}]}
+            for i in range(shots)
+        ]}],
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))

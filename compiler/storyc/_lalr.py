@@ -1,0 +1,149 @@
+"""A small LALR(1) driver with a contextual lexer over the tables in `_tables.py`.
+
+Lark computes the tables from grammar/story.lark at build time (grammar/build_tables.py); this module
+runs them in one tight loop. A token is a plain tuple `(type, text, start, end)`; callbacks receive the
+kept children of each reduced rule (terminals named `_…` are dropped; rules named `_…` are spliced into
+their parent, as lark does).
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from typing import Any, Callable, Iterable, Pattern
+
+from . import _tables
+
+Token = tuple  # (type, text, start, end)
+_IGNORED = frozenset(_tables.IGNORE)
+_TERMINALS = frozenset(_tables.TERMINALS)
+
+
+class LexFailure(Exception):
+    """No terminal acceptable here matches the text at `offset`."""
+
+    def __init__(self, offset: int, expected: frozenset[str]) -> None:
+        super().__init__(offset)
+        self.offset = offset
+        self.expected = expected
+
+
+class ParseFailure(Exception):
+    """`token` cannot follow what came before it."""
+
+    def __init__(self, token: tuple[str, str, int, int], expected: frozenset[str]) -> None:
+        super().__init__(token[0])
+        self.token = token
+        self.expected = expected
+
+
+class _Splice(list):  # type: ignore[type-arg]
+    """The children of an inlined `_rule`, to be spliced into the parent's children."""
+
+
+def expected_terminals(state: int) -> frozenset[str]:
+    return frozenset(s for s in _tables.STATES[state] if s in _TERMINALS or s == "$END")
+
+
+_scanners: dict[tuple[str, ...], Pattern[str]] = {}
+
+
+def _scanner(names: tuple[str, ...]) -> Pattern[str]:
+    """One regex per set of acceptable terminals; ignorable blanks are skipped by its prefix."""
+    scanner = _scanners.get(names)
+    if scanner is None:
+        alternatives = "|".join(
+            f"(?P<{name}>{_tables.TERMINALS[name]})" for name in names if name not in _IGNORED
+        )
+        scanner = _scanners[names] = re.compile(f"[ \\t]*(?:{alternatives})")
+    return scanner
+
+
+def parse(
+    text: str,
+    callbacks: dict[str, Callable[[list[Any]], Any]],
+    on_newline: Callable[[Token], Iterable[Token]],
+    finish: Callable[[int], Iterable[Token]],
+) -> Any:
+    """Parse `text` (ending with a newline); return the start rule's callback value.
+
+    `on_newline` receives each `_NL` token and returns the tokens to feed in its place (the
+    indentation post-lexer); `finish` returns the tokens to feed before the end of input.
+    """
+    states = _tables.STATES
+    scanners = {state: _scanner(names) for state, names in _tables.LEXER_STATES.items()}
+    reductions = [
+        (size, keep, None if origin[0] == "_" else callbacks[origin], origin)
+        for origin, size, keep in _tables.RULES
+    ]
+    end_state = _tables.END_STATE
+    state_stack = [_tables.START_STATE]
+    values: list[Any] = []
+    splice = _Splice
+
+    position = 0
+    length = len(text)
+    done = False
+    enabled = gc.isenabled()
+    gc.disable()  # the tree is acyclic; collections during a large parse only cost time
+    try:
+        while not done:
+            if position < length:
+                match = scanners[state_stack[-1]].match(text, position)
+                if match is None:
+                    raise LexFailure(_skip_blanks(text, position), expected_terminals(state_stack[-1]))
+                kind: str = match.lastgroup  # type: ignore[assignment]
+                token = (kind, match.group(kind), match.start(kind), match.end())
+                position = match.end()
+                pending: Iterable[Token] = on_newline(token) if kind == "_NL" else (token,)
+            else:
+                pending = (*finish(length), ("$END", "", length, length))
+                done = True
+            for token in pending:
+                kind = token[0]
+                while True:  # shift `token`, after as many reductions as its lookahead calls for
+                    state = state_stack[-1]
+                    action = states[state].get(kind)
+                    if action is None:
+                        raise ParseFailure(token, expected_terminals(state))
+                    if action[0] == 0:
+                        state_stack.append(action[1])
+                        values.append(token)
+                        break
+                    # Reduce, inlined: this loop runs several times per line of input.
+                    size, keep, callback, origin = reductions[action[1]]
+                    children: Any = None
+                    if size:
+                        popped = values[-size:]
+                        del values[-size:]
+                        del state_stack[-size:]
+                        for index in keep:
+                            child = popped[index]
+                            if type(child) is splice:
+                                if children is None:
+                                    children = child  # consumed exactly once: grow it in place
+                                else:
+                                    children.extend(child)
+                            elif children is None:
+                                children = [child]
+                            else:
+                                children.append(child)
+                    if children is None:
+                        children = []
+                    if callback is None:
+                        values.append(children if type(children) is splice else splice(children))
+                    else:
+                        values.append(callback(children))
+                    state_stack.append(states[state_stack[-1]][origin][1])
+                    if state_stack[-1] == end_state:  # only after the last reduction, on `$END`
+                        break
+    finally:
+        if enabled:
+            gc.enable()
+    return values[-1]
+
+
+def _skip_blanks(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t":
+        position += 1
+    return position

@@ -1,0 +1,211 @@
+"""The validator. The entry point is `check(program)`: every rule runs and every problem is reported.
+
+Rules are small functions yielding diagnostics. Model limits come from the profiles alone; no rule
+branches on a model's name.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator, NamedTuple
+
+from . import framing
+from .diagnostics import Diagnostic, make
+from .load import Program
+from .nodes import Clip, Declaration, Dialogue, Prose, Ref, Shot, Storyboard, Text
+from .settings import Settings, resolve
+from .source import Source
+
+
+class Context(NamedTuple):
+    """What rules see: the entry file, its resolved settings and every declaration in scope."""
+
+    source: Source
+    storyboard: Storyboard
+    settings: Settings
+    declarations: dict[str, tuple[Declaration, Source]]
+    program: Program
+
+
+Rule = Callable[[Context], Iterable[Diagnostic]]
+
+
+def check(program: Program) -> list[Diagnostic]:
+    """All diagnostics for a loaded program: reading and syntax first, then every rule."""
+    diagnostics = list(program.diagnostics)
+    storyboard = program.entry.storyboard
+    if storyboard is None:
+        return diagnostics
+    source = program.entry.source
+    settings, problems = resolve(storyboard, source)
+    diagnostics.extend(problems)
+    declarations, duplicates = _scope(program)
+    diagnostics.extend(duplicates)
+    context = Context(source, storyboard, settings, declarations, program)
+    for rule in RULES:
+        diagnostics.extend(rule(context))
+    return diagnostics
+
+
+def _scope(program: Program) -> tuple[dict[str, tuple[Declaration, Source]], list[Diagnostic]]:
+    declared: dict[str, tuple[Declaration, Source]] = {}
+    diagnostics: list[Diagnostic] = []
+    for result in (*program.includes, program.entry):
+        if result.storyboard is None:
+            continue
+        for declaration in result.storyboard.declarations:
+            if declaration.name in declared:
+                first, where = declared[declaration.name]
+                line = where.position(first.span.start).line
+                diagnostics.append(make(
+                    "SB207", f"`{declaration.name}` is declared twice", result.source,
+                    declaration.name_span, label="second declaration",
+                    help=f"rename one; the first is a {first.kind} in {where.path}:{line}",
+                ))
+                continue
+            declared[declaration.name] = (declaration, result.source)
+    return declared, diagnostics
+
+
+def texts(storyboard: Storyboard) -> Iterator[Text]:
+    """Every piece of free text that can hold `@name` references."""
+    for item in storyboard.items:
+        if isinstance(item, Declaration):
+            yield item.text
+        elif isinstance(item, Clip):
+            yield from _clip_texts(item)
+
+
+def _clip_texts(clip: Clip) -> Iterator[Text]:
+    for line in clip.lines:
+        if isinstance(line, Shot):
+            if line.text is not None:
+                yield line.text
+            for inner in line.lines:
+                yield inner.line if isinstance(inner, Dialogue) else inner.text
+        elif isinstance(line, Dialogue):
+            yield line.line
+        elif hasattr(line, "text"):
+            yield line.text
+        else:
+            yield line.source
+
+
+def dialogues(clip: Clip) -> Iterator[Dialogue]:
+    for line in clip.lines:
+        if isinstance(line, Dialogue):
+            yield line
+        elif isinstance(line, Shot):
+            yield from (inner for inner in line.lines if isinstance(inner, Dialogue))
+
+
+def _references(context: Context) -> Iterator[Ref]:
+    for text in texts(context.storyboard):
+        yield from text.refs
+
+
+def undeclared_names(context: Context) -> Iterator[Diagnostic]:
+    for ref in _references(context):
+        if ref.name not in context.declarations:
+            yield make(
+                "SB205", f"`@{ref.name}` is not declared", context.source, ref.span,
+                label="unknown name", help=_declare_hint(ref.name, context),
+            )
+
+
+def _declare_hint(name: str, context: Context) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(context.declarations), n=1)
+    if close:
+        return f"the closest declared name is `@{close[0]}`"
+    return f"declare it, e.g. `cast {name}: …`, or include the file that does"
+
+
+def unused_declarations(context: Context) -> Iterator[Diagnostic]:
+    if not context.storyboard.clips:
+        return  # a file of declarations only is a library for others to include
+    used = {ref.name for ref in _references(context)}
+    for clip in context.storyboard.clips:
+        used.update(dialogue.speaker for dialogue in dialogues(clip))
+    for declaration in context.storyboard.declarations:
+        if declaration.name not in used:
+            yield make(
+                "SB206", f"{declaration.kind} `{declaration.name}` is never used", context.source,
+                declaration.name_span, label="declared here",
+                help=f"refer to it as `@{declaration.name}` in a shot, or delete it",
+            )
+
+
+def duplicate_clips(context: Context) -> Iterator[Diagnostic]:
+    seen: dict[str, Clip] = {}
+    for clip in context.storyboard.clips:
+        if clip.name in seen:
+            line = context.source.position(seen[clip.name].span.start).line
+            yield make(
+                "SB208", f"{clip.kind} `{clip.name}` is defined twice", context.source, clip.name_span,
+                label="second definition", help=f"rename it; the first is on line {line}",
+            )
+        else:
+            seen[clip.name] = clip
+
+
+def speakers(context: Context) -> Iterator[Diagnostic]:
+    for clip in context.storyboard.clips:
+        for dialogue in dialogues(clip):
+            found = context.declarations.get(dialogue.speaker)
+            if found is None:
+                yield make(
+                    "SB210", f"speaker `{dialogue.speaker}` is not declared", context.source,
+                    dialogue.speaker_span, label="unknown speaker",
+                    help=f"declare the voice: `cast {dialogue.speaker}: …`",
+                )
+            elif found[0].kind != "cast":
+                yield make(
+                    "SB214", f"speaker `{dialogue.speaker}` is a {found[0].kind}, not a cast member",
+                    context.source, dialogue.speaker_span, label="not a cast member",
+                    help="only `cast` members speak; declare the voice with `cast`",
+                )
+
+
+def framings(context: Context) -> Iterator[Diagnostic]:
+    for clip in context.storyboard.clips:
+        for shot in clip.shots:
+            if shot.framing is not None and framing.canonical(shot.framing.value) is None:
+                import difflib
+
+                close = difflib.get_close_matches(shot.framing.value.lower(), framing.known(), n=1)
+                hint = f"the closest framing is `{close[0]}`" if close else \
+                    "write the framing in the shot's prose instead, or use one from docs/language.md"
+                yield make(
+                    "SB211", f"unknown framing `{shot.framing.value}`", context.source,
+                    shot.framing.span, label="not a framing", help=hint,
+                )
+
+
+def empty_clips(context: Context) -> Iterator[Diagnostic]:
+    for clip in context.storyboard.clips:
+        if not any(isinstance(line, (Shot, Prose)) for line in clip.lines):
+            yield make(
+                "SB212", f"{clip.kind} `{clip.name}` has no shots and no prose", context.source,
+                clip.name_span, label="nothing to generate",
+                help="describe the clip on an indented line below it, or add `shot` lines",
+            )
+
+
+def included_extras(context: Context) -> Iterator[Diagnostic]:
+    for result in context.program.includes:
+        if result.storyboard is None:
+            continue
+        for item in result.storyboard.items:
+            if isinstance(item, Clip) or type(item).__name__ == "Setting":
+                yield make(
+                    "SB204", "included files contribute declarations only; this line is ignored",
+                    result.source, item.span, label="ignored when included",
+                    help="move it into the storyboard that includes this file",
+                )
+
+
+RULES: tuple[Rule, ...] = (
+    undeclared_names, unused_declarations, duplicate_clips, speakers, framings, empty_clips,
+    included_extras,
+)

@@ -1,0 +1,208 @@
+"""The `story` command. `main(argv) -> int` is thin: it calls the stages, prints, returns an exit code.
+
+Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage or internal error.
+Each sub-command imports only what it uses, so `story check` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Callable, Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad path, flag or value on the command line: reported in one line, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="story",
+        description="Compile .story storyboards into Wan text-to-video requests.",
+        epilog="Run `story COMMAND --help` for a command's options. Docs: docs/language.md",
+    )
+    parser.add_argument("--version", action="version", version=f"storyc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="report syntax errors and problems in storyboards",
+        description="Parse and validate storyboards; folders are searched for *.story files. "
+        "Exit code 0 when there are no errors (warnings allowed), 1 when there are, 2 on bad usage.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; `-` reads standard input")
+    check.add_argument("--format", choices=("full", "concise", "json"), default="full",
+                       help="full: compiler-style with source excerpts (default); concise: one line "
+                       "each; json: an array of objects for editors and scripts")
+    check.add_argument("--deny-warnings", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME",
+                       help="the path to report (and resolve includes from) when reading `-`")
+    check.set_defaults(run=_run_check)
+
+    fmt = commands.add_parser(
+        "fmt", help="rewrite storyboards in canonical layout",
+        description="Rewrite files in canonical layout, keeping prose and comments byte for byte.",
+    )
+    fmt.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; `-` formats standard input to standard output")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list the files that would change")
+    fmt.set_defaults(run=_run_fmt)
+
+    explain = commands.add_parser("explain", help="explain a diagnostic code",
+                                  description="Print what a diagnostic code means and how to fix it.")
+    explain.add_argument("code", nargs="?", metavar="CODE", help="for example SB205")
+    explain.add_argument("--all", action="store_true", help="explain every code")
+    explain.add_argument("--markdown", action="store_true", help="as Markdown (docs/diagnostics.md)")
+    explain.set_defaults(run=_run_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        options = parser.parse_args(arguments)
+    except SystemExit as exit:  # argparse has printed its message
+        return EXIT_OK if exit.code == 0 else EXIT_USAGE
+    if options.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    run: Callable[[argparse.Namespace], int] = options.run
+    try:
+        return run(options)
+    except UsageError as error:
+        print(f"story {options.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        if os.environ.get("STORYC_DEBUG"):
+            raise
+        print(f"story {options.command}: internal error: {type(error).__name__}: {error}\n"
+              "set STORYC_DEBUG=1 to see the traceback, and please report it", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def storyboard_files(paths: Sequence[str]) -> list[str]:
+    """Expand folders into their *.story files, sorted; a missing path is a usage error."""
+    found: list[str] = []
+    for path in paths:
+        if path == "-":
+            found.append(path)
+        elif os.path.isdir(path):
+            for folder, subfolders, files in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                found.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".story"))
+        elif os.path.exists(path):
+            found.append(path)
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+    return found
+
+
+def _read_stdin() -> bytes:
+    return sys.stdin.buffer.read()
+
+
+def _run_check(options: argparse.Namespace) -> int:
+    from .check import check
+    from .diagnostics import has_errors, render
+    from .load import load
+
+    files = storyboard_files(options.paths)
+    diagnostics = []
+    sources = {}
+    for path in files:
+        program = load(options.stdin_filename, _read_stdin()) if path == "-" else load(path)
+        diagnostics.extend(check(program))
+        sources.update(program.sources)
+    sys.stdout.write(render(diagnostics, sources, options.format))
+    errors = sum(1 for d in diagnostics if d.level == "error")
+    warnings = len(diagnostics) - errors
+    if options.format != "json":
+        sys.stdout.write(_summary(len(files), errors, warnings))
+    if has_errors(diagnostics) or (options.deny_warnings and warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _summary(files: int, errors: int, warnings: int) -> str:
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    checked = count(files, "file")
+    if not errors and not warnings:
+        return f"{checked} checked: no problems\n"
+    return f"{checked} checked: {count(errors, 'error')}, {count(warnings, 'warning')}\n"
+
+
+def _run_fmt(options: argparse.Namespace) -> int:
+    from .diagnostics import render
+    from .fmt import format_text
+    from .load import source_from_bytes
+    from .parse import parse
+
+    changed: list[str] = []
+    status = EXIT_OK
+    for path in storyboard_files(options.paths):
+        if path == "-":
+            data = _read_stdin()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        source, problems = source_from_bytes("<stdin>" if path == "-" else path, data)
+        result = parse(source)
+        problems.extend(result.diagnostics)
+        if result.storyboard is None or any(d.level == "error" for d in problems):
+            sys.stderr.write(render(problems, {source.path: source}, "concise"))
+            status = EXIT_PROBLEMS
+            if path == "-":
+                sys.stdout.buffer.write(data)  # pass the input through untouched
+            continue
+        formatted = format_text(result)
+        if path == "-":
+            sys.stdout.write(formatted)
+        elif formatted.encode("utf-8") != data:
+            changed.append(path)
+            if not options.check:
+                _write_atomically(path, formatted)
+    for path in changed:
+        print(f"{'would reformat' if options.check else 'reformatted'} {path}")
+    if options.check and changed:
+        return EXIT_PROBLEMS
+    return status
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Replace the file in one step, so an interrupted write never leaves it half written."""
+    temporary = f"{path}.story-fmt.tmp"
+    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+def _run_explain(options: argparse.Namespace) -> int:
+    from .codes import CODES
+
+    if options.all:
+        chosen = list(CODES.values())
+    elif options.code:
+        code = options.code.upper()
+        if code not in CODES:
+            raise UsageError(f"unknown code `{options.code}`; `story explain --all` lists them")
+        chosen = [CODES[code]]
+    else:
+        raise UsageError("name a code (for example `story explain SB205`) or pass --all")
+    if options.markdown:
+        print("# Diagnostics\n\nGenerated by `story explain --all --markdown`; do not edit.\n")
+        for entry in chosen:
+            print(f"## {entry.code} `{entry.name}` ({entry.severity})\n\n{entry.explanation}\n")
+    else:
+        for entry in chosen:
+            print(f"{entry.code} {entry.name} ({entry.severity})\n  {entry.explanation}\n")
+    return EXIT_OK

@@ -1,0 +1,137 @@
+"""Diagnostics as values, and the one place they are rendered (full, concise, json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, Mapping, NamedTuple, Sequence, Union
+
+from .codes import CODES
+from .source import Source, Span
+
+
+class Fix(NamedTuple):
+    """A suggested edit: replace `span` with `replacement`."""
+
+    span: Span
+    replacement: str
+
+
+class Diagnostic(NamedTuple):
+    code: str
+    message: str
+    path: str
+    span: Span
+    label: str = ""
+    help: str = ""
+    fix: Union[Fix, None] = None
+    severity: str = ""
+
+    @property
+    def level(self) -> str:
+        return self.severity or CODES[self.code].severity
+
+
+def make(
+    code: str, message: str, source: Source, span: Span, *, label: str = "", help: str = "",
+    fix: Union[Fix, None] = None, severity: str = "",
+) -> Diagnostic:
+    return Diagnostic(code, message, source.path, span, label, help, fix, severity)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(diagnostic.level == "error" for diagnostic in diagnostics)
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    return (diagnostic.path, diagnostic.span.start, diagnostic.span.end, diagnostic.code)
+
+
+def to_record(diagnostic: Diagnostic, source: Source) -> dict[str, object]:
+    start = source.position(diagnostic.span.start)
+    end = source.position(diagnostic.span.end)
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.level,
+        "message": diagnostic.message,
+        "file": diagnostic.path,
+        "line": start.line,
+        "column": start.column,
+        "end_line": end.line,
+        "end_column": end.column,
+        "help": diagnostic.help or None,
+    }
+
+
+def render(
+    diagnostics: Sequence[Diagnostic], sources: Mapping[str, Source], format: str = "full"
+) -> str:
+    """Render diagnostics in `full`, `concise` or `json` form."""
+    ordered = sorted(diagnostics, key=sort_key)
+    if format == "json":
+        records = [to_record(d, sources[d.path]) for d in ordered]
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    render_one = _concise if format == "concise" else _full
+    return "".join(render_one(d, sources[d.path]) for d in ordered)
+
+
+def _concise(diagnostic: Diagnostic, source: Source) -> str:
+    start = source.position(diagnostic.span.start)
+    return (
+        f"{diagnostic.path}:{start.line}:{start.column}: {diagnostic.level} "
+        f"{diagnostic.code} {diagnostic.message}\n"
+    )
+
+
+def _full(diagnostic: Diagnostic, source: Source) -> str:
+    start = source.position(diagnostic.span.start)
+    end = source.position(max(diagnostic.span.start, diagnostic.span.end))
+    gutter = " " * len(str(start.line))
+    line_text = source.line_text(start.line).expandtabs(1)
+    shown = _clip_line(line_text, start.column)
+    width = (end.column - start.column) if end.line == start.line else len(line_text) - start.column + 1
+    caret_column = start.column - 1 - shown.offset
+    marked = shown.text[caret_column : caret_column + max(width, 1)]
+    carets = "^" * max(1, sum(2 if _is_wide(char) else 1 for char in marked))
+    lines = [
+        f"{diagnostic.level}[{diagnostic.code}]: {diagnostic.message}",
+        f"{gutter}--> {diagnostic.path}:{start.line}:{start.column}",
+        f"{gutter} |",
+        f"{start.line} | {shown.text}",
+        f"{gutter} | {_pad(shown.text[:caret_column])}{carets} {diagnostic.label}".rstrip(),
+        f"{gutter} |",
+    ]
+    if diagnostic.help:
+        lines.append(f"{gutter} = help: {diagnostic.help}")
+    return "\n".join(lines) + "\n\n"
+
+
+class _Shown(NamedTuple):
+    text: str
+    offset: int
+
+
+def _clip_line(text: str, column: int, width: int = 120) -> _Shown:
+    """Keep very long lines readable: show a window around the column."""
+    if len(text) <= width:
+        return _Shown(text, 0)
+    start = max(0, min(column - 1 - width // 2, len(text) - width))
+    return _Shown(text[start : start + width], start)
+
+
+def _pad(prefix: str) -> str:
+    """Spaces as wide as `prefix` on a terminal (CJK characters take two columns)."""
+    return "".join("  " if _is_wide(char) else " " for char in prefix)
+
+
+def _is_wide(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x1100 <= code <= 0x115F
+        or 0x2E80 <= code <= 0xA4CF
+        or 0xAC00 <= code <= 0xD7A3
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFE30 <= code <= 0xFE4F
+        or 0xFF00 <= code <= 0xFF60
+        or 0xFFE0 <= code <= 0xFFE6
+        or 0x20000 <= code <= 0x3FFFD
+    )

@@ -1,0 +1,176 @@
+"""The typed, immutable syntax tree. Every node carries its `Span`; spans never take part in equality,
+so two trees compare equal when they say the same thing wherever it is written."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from .source import Span
+from ._frozen import node
+
+
+@node
+class Ref:
+    """An `@name` reference to a declared cast member, place or style."""
+
+    name: str
+    span: Span
+
+
+@node
+class Text:
+    """Free text (prose, a description, a cue) kept byte for byte, with the references inside it."""
+
+    value: str
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@node
+class Setting:
+    """`model wan2.7-t2v`: a storyboard-wide setting; its value is typed by the checker."""
+
+    key: str
+    value: Text
+    span: Span
+
+
+@node
+class Declaration:
+    """`cast fox: …`, `place office: …` or `style noir: …`."""
+
+    kind: str
+    name: str
+    name_span: Span
+    text: Text
+    span: Span
+
+
+@node
+class Include:
+    """`include "shared/cast.story"`: pulls in another file's declarations."""
+
+    path: str
+    path_span: Span
+    span: Span
+
+
+@node
+class Duration:
+    """A length in whole milliseconds, written `3s`, `2.5s` or `3秒`."""
+
+    millis: int
+    span: Span
+
+
+@node
+class TimeRange:
+    """An explicit `[0-3s]` range inside the clip."""
+
+    start_millis: int
+    end_millis: int
+    span: Span
+
+
+@node
+class Camera:
+    """`camera: low angle, push in`."""
+
+    text: Text
+    span: Span
+
+
+@node
+class Cue:
+    """An audio cue: `sfx:`, `music:` or `ambience:`."""
+
+    kind: str
+    text: Text
+    span: Span
+
+
+@node
+class Dialogue:
+    """`say fox: …` or `voiceover narrator: …`."""
+
+    kind: str
+    speaker: str
+    speaker_span: Span
+    line: Text
+    span: Span
+
+
+@node
+class Soundtrack:
+    """`soundtrack: audio/fox.mp3`: an audio file or URL for the whole clip."""
+
+    source: Text
+    span: Span
+
+
+@node
+class Prose:
+    """One line of description."""
+
+    text: Text
+    span: Span
+
+
+ShotLine = Union[Prose, Camera, Cue, Dialogue]
+
+
+@node
+class Shot:
+    """`shot 3s wide` and the lines under it; `text` is prose written on the shot line after `:`."""
+
+    timing: Union[Duration, TimeRange]
+    framing: Union[Text, None]
+    text: Union[Text, None]
+    lines: tuple[ShotLine, ...]
+    span: Span
+
+
+ClipLine = Union[Prose, Camera, Cue, Dialogue, Soundtrack, Shot]
+
+
+@node
+class Clip:
+    """`clip NAME [DURATION]` is exactly one request; `scene NAME` is split into clips for you."""
+
+    kind: str
+    name: str
+    name_span: Span
+    duration: Union[Duration, None]
+    lines: tuple[ClipLine, ...]
+    span: Span
+
+    @property
+    def shots(self) -> tuple[Shot, ...]:
+        return tuple(line for line in self.lines if isinstance(line, Shot))
+
+
+Item = Union[Setting, Declaration, Include, Clip]
+
+
+@node
+class Storyboard:
+    """A whole file, items in the order they were written."""
+
+    items: tuple[Item, ...]
+    span: Span
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        return tuple(item for item in self.items if isinstance(item, Setting))
+
+    @property
+    def declarations(self) -> tuple[Declaration, ...]:
+        return tuple(item for item in self.items if isinstance(item, Declaration))
+
+    @property
+    def includes(self) -> tuple[Include, ...]:
+        return tuple(item for item in self.items if isinstance(item, Include))
+
+    @property
+    def clips(self) -> tuple[Clip, ...]:
+        return tuple(item for item in self.items if isinstance(item, Clip))

@@ -1,0 +1,256 @@
+"""Text -> typed syntax tree. The one entry point is `parse(source)`.
+
+grammar/story.lark is compiled at build time into LALR tables (`_tables.py`) run by `_lalr.py`, so a
+parse needs neither lark's import nor grammar analysis. The callbacks below run inside the parser: they
+only convert literals and build nodes. Every syntax error becomes a `Diagnostic`, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, NamedTuple, Sequence, Union
+
+from . import _lalr
+from ._syntax_errors import lex_failure, parse_failure
+from .diagnostics import Diagnostic, make
+from .nodes import (
+    Camera, Clip, Cue, Declaration, Dialogue, Duration, Include, Prose, Ref, Setting, Shot,
+    Soundtrack, Storyboard, Text, TimeRange,
+)
+from .source import Source, Span
+
+TAB_WIDTH = 8
+_REF = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_COMMENT = re.compile(r"#[^\r\n]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAX_CONTROL_REPORTS = 20
+
+Token = tuple  # (type, text, start, end), as produced by _lalr
+
+
+class Comment(NamedTuple):
+    """A `#` comment; `own_line` is false for a comment after code on the same line."""
+
+    text: str
+    span: Span
+    own_line: bool
+
+
+class ParseResult(NamedTuple):
+    source: Source
+    storyboard: Union[Storyboard, None]
+    comments: tuple[Comment, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def parse(source: Source) -> ParseResult:
+    """Parse one file. Never raises, whatever the text."""
+    text = source.text
+    # The lexer sees a BOM as a space and always a final newline; offsets stay those of `source`.
+    lexed = (" " + text[1:]) if text.startswith("\ufeff") else text
+    if not lexed.endswith("\n"):
+        lexed += "\n"
+    indenter = _Indenter(lexed)
+    diagnostics: list[Diagnostic] = []
+    storyboard: Union[Storyboard, None] = None
+    try:
+        storyboard = _lalr.parse(lexed, _CALLBACKS, indenter.newline, indenter.finish)
+    except _IndentError as error:
+        diagnostics.append(make(
+            "SB102", "this line's indentation matches no enclosing block", source,
+            Span(error.offset, error.offset + max(error.width, 1)), label="unexpected indentation",
+            help=f"indent it by {error.expected} columns, like the block it belongs to",
+        ))
+    except _lalr.LexFailure as error:
+        diagnostics.append(lex_failure(source, lexed, error.offset, error.expected))
+    except _lalr.ParseFailure as error:
+        diagnostics.append(parse_failure(source, lexed, error.token, error.expected))
+    diagnostics.extend(_control_characters(source))
+    return ParseResult(source, storyboard, tuple(indenter.comments), tuple(diagnostics))
+
+
+class _IndentError(Exception):
+    def __init__(self, offset: int, width: int, expected: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+        self.width = width
+        self.expected = expected
+
+
+class _Indenter:
+    """Post-lexer: turns newline tokens into INDENT/DEDENT and collects comments on the way."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.comments: list[Comment] = []
+        self.levels = [0]
+        self._measured: dict[str, tuple[int, str, int]] = {}
+
+    def finish(self, end: int) -> list[Token]:
+        dedents = [("_DEDENT", "", end, end)] * (len(self.levels) - 1)
+        self.levels = [0]
+        return dedents
+
+    def newline(self, token: Token) -> Sequence[Token]:
+        value, start = token[1], token[2]
+        if "#" in value:
+            self._collect_comments(value, start)
+        measured = self._measured.get(value)
+        if measured is None:
+            measured = self._measured[value] = _measure(value)
+        line_start, indent_text, indent = measured
+        levels = self.levels
+        if indent == levels[-1]:
+            return (token,)
+        at = start + line_start + len(indent_text)
+        if indent > levels[-1]:
+            levels.append(indent)
+            return [token, ("_INDENT", indent_text, at, at)]
+        produced = [token]
+        while indent < levels[-1]:
+            levels.pop()
+            produced.append(("_DEDENT", indent_text, at, at))
+        if indent != levels[-1]:
+            raise _IndentError(at - len(indent_text), len(indent_text), levels[-1])
+        return produced
+
+    def _collect_comments(self, value: str, base: int) -> None:
+        for match in _COMMENT.finditer(value):
+            offset = base + match.start()
+            line_start = self.text.rfind("\n", 0, offset) + 1
+            own_line = self.text[line_start:offset].strip(" \t\ufeff") == ""
+            self.comments.append(Comment(match.group(), Span(offset, base + match.end()), own_line))
+
+
+def _measure(newline: str) -> tuple[int, str, int]:
+    """Where the last line starts in a newline token, its indentation, and that indentation's width."""
+    line_start = newline.rfind("\n") + 1
+    indent_text = newline[line_start:]
+    hash_at = indent_text.find("#")
+    if hash_at != -1:
+        indent_text = indent_text[:hash_at]
+    return line_start, indent_text, len(indent_text) + indent_text.count("\t") * (TAB_WIDTH - 1)
+
+
+def _text(token: Token) -> Text:
+    value, start = token[1], token[2]
+    refs: tuple[Ref, ...] = ()
+    if "@" in value:
+        refs = tuple(
+            Ref(m.group(1), Span(start + m.start(), start + m.end())) for m in _REF.finditer(value)
+        )
+    return Text(value, refs, Span(start, token[3]))
+
+
+def _millis(number: str) -> int:
+    whole, _, fraction = number.partition(".")
+    return int(whole) * 1000 + int((fraction + "000")[:3])
+
+
+def _end(item: Any) -> int:
+    return item[3] if type(item) is tuple else item.span.end  # type: ignore[no-any-return]
+
+
+def _token_span(token: Token) -> Span:
+    return Span(token[2], token[3])
+
+
+def _storyboard(children: list[Any]) -> Storyboard:
+    return Storyboard(tuple(children), Span(0, children[-1].span.end if children else 0))
+
+
+def _setting(children: list[Any]) -> Setting:
+    key, value = children
+    return Setting(key[1], _text(value), Span(key[2], value[3]))
+
+
+def _style_setting(children: list[Any]) -> Setting:
+    key, value = children
+    return Setting("style", _text(value), Span(key[2], value[3]))
+
+
+def _declaration(children: list[Any]) -> Declaration:
+    kind, name, value = children
+    return Declaration(kind[1], name[1], _token_span(name), _text(value), Span(kind[2], value[3]))
+
+
+def _include(children: list[Any]) -> Include:
+    keyword, path = children
+    return Include(path[1][1:-1], _token_span(path), Span(keyword[2], path[3]))
+
+
+def _duration(token: Token) -> Duration:
+    return Duration(_millis(_NUMBER.match(token[1]).group()), _token_span(token))  # type: ignore[union-attr]
+
+
+def _clip(children: list[Any]) -> Clip:
+    kind, name, *rest = children
+    duration = _duration(rest.pop(0)) if rest and type(rest[0]) is tuple else None
+    last = rest[-1] if rest else (duration or name)
+    return Clip(kind[1], name[1], _token_span(name), duration, tuple(rest), Span(kind[2], _end(last)))
+
+
+def _shot(children: list[Any]) -> Shot:
+    keyword, timing_token, *rest = children
+    timing: Union[Duration, TimeRange]
+    if timing_token[0] == "DURATION":
+        timing = _duration(timing_token)
+    else:
+        start, end = _NUMBER.findall(timing_token[1])
+        timing = TimeRange(_millis(start), _millis(end), _token_span(timing_token))
+    framing = text = None
+    while rest and type(rest[0]) is tuple:
+        token = rest.pop(0)
+        if token[0] == "FRAMING":
+            framing = _text(token)
+        else:
+            text = _text(token)
+    last = rest[-1] if rest else (text or framing or timing)
+    return Shot(timing, framing, text, tuple(rest), Span(keyword[2], _end(last)))
+
+
+def _prose(children: list[Any]) -> Prose:
+    text = _text(children[0])
+    return Prose(text, text.span)
+
+
+def _camera(children: list[Any]) -> Camera:
+    keyword, value = children
+    return Camera(_text(value), Span(keyword[2], value[3]))
+
+
+def _cue(children: list[Any]) -> Cue:
+    keyword, value = children
+    return Cue(keyword[1].rstrip(" \t:："), _text(value), Span(keyword[2], value[3]))
+
+
+def _dialogue(children: list[Any]) -> Dialogue:
+    kind, speaker, value = children
+    return Dialogue(kind[1], speaker[1], _token_span(speaker), _text(value), Span(kind[2], value[3]))
+
+
+def _soundtrack(children: list[Any]) -> Soundtrack:
+    keyword, value = children
+    return Soundtrack(_text(value), Span(keyword[2], value[3]))
+
+
+_CALLBACKS: dict[str, Callable[[list[Any]], Any]] = {
+    "start": _storyboard, "setting": _setting, "style_setting": _style_setting,
+    "declaration": _declaration, "include": _include, "clip": _clip, "shot": _shot,
+    "prose": _prose, "camera": _camera, "cue": _cue, "dialogue": _dialogue,
+    "soundtrack": _soundtrack,
+}
+
+
+def _control_characters(source: Source) -> list[Diagnostic]:
+    found = []
+    for match in _CONTROL.finditer(source.text):
+        found.append(make(
+            "SB103", f"control character U+{ord(match.group()):04X} in the text", source,
+            Span(match.start(), match.end()), label="here",
+            help="delete it; the model would receive it as written",
+        ))
+        if len(found) == _MAX_CONTROL_REPORTS:
+            break
+    return found
