@@ -87,7 +87,7 @@ def _canonical_states(table: object) -> dict[int, int]:
     numbering = {start: 0}
     queue = [start]
     for state in queue:
-        for symbol, (action, argument) in sorted(states[state].items()):
+        for _symbol, (action, argument) in sorted(states[state].items()):
             if action.name == "Shift" and argument not in numbering:
                 numbering[argument] = len(numbering)
                 queue.append(argument)

@@ -50,7 +50,7 @@ def node(cls: type[T]) -> type[T]:
     def __eq__(self: tuple[Any, ...], other: object) -> bool:
         if type(other) is not type(self):
             return False
-        return bool(pick(self) == pick(other))  # type: ignore[arg-type]
+        return bool(pick(self) == pick(other))
 
     def __ne__(self: tuple[Any, ...], other: object) -> bool:
         return not __eq__(self, other)
@@ -59,11 +59,11 @@ def node(cls: type[T]) -> type[T]:
         return hash(pick(self))
 
     def __repr__(self: tuple[Any, ...]) -> str:
-        shown = ", ".join(f"{field}={value!r}" for field, value in zip(fields, self))
+        shown = ", ".join(f"{field}={value!r}" for field, value in zip(fields, self, strict=True))
         return f"{type(self).__name__}({shown})"
 
     def replace(self: tuple[Any, ...], **changes: Any) -> Any:
-        values = dict(zip(fields, self))
+        values = dict(zip(fields, self, strict=True))
         values.update(changes)
         return type(self)(**values)
 
@@ -71,4 +71,4 @@ def node(cls: type[T]) -> type[T]:
         __eq__=__eq__, __ne__=__ne__, __hash__=__hash__, __repr__=__repr__, replace=replace,
         __getnewargs__=lambda self: tuple(self),
     )
-    return type(cls.__name__, (tuple,), namespace)  # type: ignore[return-value]
+    return type(cls.__name__, (tuple,), namespace)

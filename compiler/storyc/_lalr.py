@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Pattern
 
 from . import _tables
 
-Token = tuple  # (type, text, start, end)
+Token = tuple[str, str, int, int]  # (type, text, start, end)
 _IGNORED = frozenset(_tables.IGNORE)
 _TERMINALS = frozenset(_tables.TERMINALS)
 

@@ -7,9 +7,9 @@ mistakes get a `help` line. Only imported work happens on the error path.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
-import os
 from typing import Iterable
 
 from .diagnostics import Diagnostic, make
@@ -38,7 +38,7 @@ def describe_expected(expected: Iterable[str], at_line_start: bool = False) -> s
     names = set(expected) - {"__IGNORE_0"}
     if at_line_start and names - {"_NL", "$END"}:
         names -= {"_NL", "$END"}  # a blank line is always fine; naming it only adds noise
-    grouped = _DECLARATIONS <= names and "SETTING_KEY" in names
+    grouped = names >= _DECLARATIONS and "SETTING_KEY" in names
     described: list[str] = []
     for name in terms:  # the JSON's order is the order of mention
         if grouped and name in _DECLARATIONS:

@@ -10,10 +10,21 @@ from __future__ import annotations
 from typing import NamedTuple, Union
 
 from .nodes import (
-    Camera, Clip, Cue, Declaration, Dialogue, Duration, Include, Prose, Setting, Shot, Soundtrack,
+    Camera,
+    Clip,
+    Cue,
+    Declaration,
+    Dialogue,
+    Duration,
+    Include,
+    Prose,
+    Setting,
+    Shot,
+    Soundtrack,
     TimeRange,
 )
 from .parse import ParseResult
+from .settings import spec
 
 INDENT = "  "
 
@@ -49,7 +60,7 @@ def format_text(result: ParseResult) -> str:
 
 def _item(item: object, out: list[_Line]) -> None:
     if isinstance(item, Setting):
-        separator = ": " if item.key == "style" else " "
+        separator = ": " if spec()[item.key].get("written") == "key: value" else " "
         out.append(_Line(item.span.start, 0, f"{item.key}{separator}{item.value.value}"))
     elif isinstance(item, Declaration):
         out.append(_Line(item.span.start, 0, f"{item.kind} {item.name}: {item.text.value}"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Union
 
-from .source import Span
 from ._frozen import node
+from .source import Span
 
 
 @node

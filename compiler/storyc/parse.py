@@ -11,11 +11,25 @@ import re
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from . import _lalr
+from ._lalr import Token
 from ._syntax_errors import lex_failure, parse_failure
 from .diagnostics import Diagnostic, make
 from .nodes import (
-    Camera, Clip, Cue, Declaration, Dialogue, Duration, Include, Prose, Ref, Setting, Shot,
-    Soundtrack, Storyboard, Text, TimeRange,
+    Camera,
+    Clip,
+    Cue,
+    Declaration,
+    Dialogue,
+    Duration,
+    Include,
+    Prose,
+    Ref,
+    Setting,
+    Shot,
+    Soundtrack,
+    Storyboard,
+    Text,
+    TimeRange,
 )
 from .source import Source, Span
 
@@ -26,7 +40,6 @@ _COMMENT = re.compile(r"#[^\r\n]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_CONTROL_REPORTS = 20
 
-Token = tuple  # (type, text, start, end), as produced by _lalr
 
 
 class Comment(NamedTuple):

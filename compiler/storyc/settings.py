@@ -6,9 +6,9 @@ What each setting accepts is data (`data/settings.json`); this module only inter
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
-import os
 from typing import Any, NamedTuple, Union
 
 from .diagnostics import Diagnostic, make

@@ -1,0 +1,53 @@
+# An original storyboard: a chase through a night market, longer than one clip can hold.
+storyboard "The Lantern Thief"
+model wan2.7-t2v
+resolution 720P
+ratio 16:9
+language en
+prompt-extend off
+watermark off
+seed 20261123
+negative: blurry faces, extra fingers, text overlays
+style: @film
+
+include "shared/cast.story"
+
+# Opening: exactly one 10-second clip.
+clip opening 10s
+  ambience: rain on canvas awnings, sizzling woks, a crowd murmuring
+  music: a soft guzheng melody over a slow pulse
+  shot 4s wide
+    camera: slow crane down from the lanterns
+    The @market at night; @mei weaves through the crowd holding her paper lantern high.
+  shot 3s medium
+    @mei stops at the noodle stall; the @vendor smiles and hands her a steaming bowl.
+    say vendor: Careful, it's hot.
+  shot 3s close-up
+    A hand slips the lantern from @mei's grip while she eats.
+    sfx: a paper lantern rustling
+
+# The chase: more shots than one clip can hold, so the compiler splits it at shot boundaries.
+scene chase
+  soundtrack: audio/chase-theme.mp3
+  shot 3s tracking
+    camera: handheld, running alongside
+    The @thief darts between stalls with the glowing lantern; @mei gives chase.
+    sfx: splashing footsteps
+  shot 3s wide
+    @mei leaps over a stack of crates in the @market.
+  shot 4s medium
+    The @thief ducks into the @alley; the neon sign buzzes above him.
+    ambience: the market's noise fading behind a wall
+  shot 3s pov
+    @mei's view: the lantern's glow bobbing away down the @alley.
+  shot 4s close-up
+    The @thief stops, cornered, the lantern trembling in his hand.
+    say thief: I just wanted to see it light up.
+  shot 3s medium
+    @mei steps closer and lowers her hood.
+    say mei: Then let's light it together.
+  shot 4s wide
+    camera: slow pull back and rise
+    The two of them walk back into the @market, the lantern glowing between them.
+    voiceover narrator: Some things shine brighter when they're shared.
+    music: the guzheng melody returns, fuller now

@@ -1,0 +1,3 @@
+#! SB100 3:9
+clip a 3s
+  Prose ÿþ here

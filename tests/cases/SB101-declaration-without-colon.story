@@ -1,0 +1,2 @@
+#! SB101 2:10
+cast fox a red fox

@@ -1,0 +1,5 @@
+#! SB210 5:7
+cast fox: a fox
+clip a 3s
+  @fox talks
+  say owl: hello

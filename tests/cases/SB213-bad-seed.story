@@ -1,0 +1,4 @@
+#! SB213 2:6
+seed lucky
+clip a 3s
+  One

@@ -1,0 +1,4 @@
+#! SB213 2:11
+watermark yes please
+clip a 3s
+  One

@@ -1,0 +1,4 @@
+#! SB201 2:9
+include "missing.story"
+clip a 3s
+  One

@@ -1,0 +1,4 @@
+#! SB202 cycle-b.story:1:9
+include "cycle-b.story"
+clip a 3s
+  One

@@ -1,0 +1,2 @@
+include "SB202-cycle.story"
+cast b: b

@@ -1,0 +1,3 @@
+cast owl: owl
+clip stray 3s
+  Ignored

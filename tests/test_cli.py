@@ -1,0 +1,155 @@
+"""The `story` command, in-process through `main(argv)`, plus one run of the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storyc.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN = "model wan2.7-t2v\ncast fox: a fox\n\nclip a 3s\n  shot 3s wide\n    @fox runs\n"
+BROKEN = "cast fox: a fox\nclip a 3s\n  @fox meets @owl\n"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_clean_file_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(write(tmp_path, "a.story", CLEAN))]) == 0
+    assert capsys.readouterr().out == "1 file checked: no problems\n"
+
+
+def test_check_reports_full_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.story", BROKEN)
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out == (
+        "error[SB205]: `@owl` is not declared\n"
+        f" --> {path}:3:14\n"
+        "  |\n"
+        "3 |   @fox meets @owl\n"
+        "  |              ^^^^ unknown name\n"
+        "  |\n"
+        "  = help: declare it, e.g. `cast owl: …`, or include the file that does\n"
+        "\n"
+        "1 file checked: 1 error, 0 warnings\n"
+    )
+
+
+def test_check_json_has_the_documented_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.story", BROKEN)
+    assert main(["check", "--format", "json", str(path)]) == 1
+    [record] = json.loads(capsys.readouterr().out)
+    assert record == {
+        "code": "SB205", "severity": "error", "message": "`@owl` is not declared", "file": str(path),
+        "line": 3, "column": 14, "end_line": 3, "end_column": 18,
+        "help": "declare it, e.g. `cast owl: …`, or include the file that does",
+    }
+
+
+def test_check_concise(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.story", BROKEN)
+    main(["check", "--format", "concise", str(path)])
+    assert capsys.readouterr().out.splitlines()[0] == f"{path}:3:14: error SB205 `@owl` is not declared"
+
+
+def test_check_walks_folders_in_sorted_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, "b/z.story", BROKEN)
+    write(tmp_path, "a.story", BROKEN)
+    write(tmp_path, "b/notes.txt", "not a storyboard")
+    assert main(["check", "--format", "concise", str(tmp_path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == [str(tmp_path / "a.story"), str(tmp_path / "b/z.story")]
+    assert lines[-1] == "2 files checked: 2 errors, 0 warnings"
+
+
+def test_warnings_pass_unless_denied(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.story", CLEAN + "cast owl: an owl\n")
+    assert main(["check", str(path)]) == 0
+    assert main(["check", "--deny-warnings", str(path)]) == 1
+
+
+def test_check_reads_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BROKEN.encode())))
+    assert main(["check", "--format", "concise", "-"]) == 1
+    assert capsys.readouterr().out.startswith("<stdin>:3:14: error SB205")
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "/no/such/file.story"], ["frobnicate"], ["check", "--format", "xml", "x"], []])
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--help"]) == 0
+    assert "--format" in capsys.readouterr().out
+
+
+def test_fmt_rewrites_and_check_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    messy = "model   wan2.7-t2v\ncast fox：a fox\nclip a 3s\n    shot 3s wide\n        @fox runs   # fast\n"
+    path = write(tmp_path, "a.story", messy)
+    assert main(["fmt", "--check", str(path)]) == 1
+    assert capsys.readouterr().out == f"would reformat {path}\n"
+    assert path.read_text(encoding="utf-8") == messy
+    assert main(["fmt", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == (
+        "model wan2.7-t2v\ncast fox: a fox\n\nclip a 3s\n  shot 3s wide\n    @fox runs  # fast\n"
+    )
+    assert main(["fmt", "--check", str(path)]) == 0
+
+
+def test_fmt_refuses_broken_files_and_keeps_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.story", "clip a 15\n")
+    assert main(["fmt", str(path)]) == 1
+    assert path.read_text(encoding="utf-8") == "clip a 15\n"
+    assert "SB101" in capsys.readouterr().err
+
+
+def test_fmt_stdin_to_stdout(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"clip a  3s\n   Text\n")))
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == "clip a 3s\n  Text\n"
+
+
+def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "sb205"]) == 0
+    assert capsys.readouterr().out.startswith("SB205 undeclared-name (error)")
+    assert main(["explain", "SB999"]) == 2
+
+
+def test_installed_script_runs() -> None:
+    story = shutil.which("story", path=os.path.dirname(sys.executable)) or shutil.which("story")
+    assert story, "the `story` console script is not installed"
+    result = subprocess.run([story, "check", str(ROOT / "storyboards")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("checked: no problems\n")
+
+
+def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.story", CLEAN)
+    probe = (
+        "import sys\nfrom storyc.cli import main\n"
+        f"status = main(['check', {str(path)!r}])\n"
+        "print(','.join(sorted(m for m in sys.modules)))\nsys.exit(status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.strip().splitlines()[-1].split(","))
+    heavy = {"lark", "jinja2", "httpx", "jsonschema", "yaml", "dataclasses", "pathlib", "inspect", "asyncio"}
+    assert loaded & heavy == set()
