@@ -71,7 +71,8 @@ def parse(
     indentation post-lexer); `finish` returns the tokens to feed before the end of input.
     """
     states = _tables.STATES
-    scanners = {state: _scanner(names) for state, names in _tables.LEXER_STATES.items()}
+    lexer_states = _tables.LEXER_STATES
+    scanners: dict[int, Pattern[str]] = {}  # compiled on first use: most files visit few states
     reductions = [
         (size, keep, None if origin[0] == "_" else callbacks[origin], origin)
         for origin, size, keep in _tables.RULES
@@ -89,7 +90,10 @@ def parse(
     try:
         while not done:
             if position < length:
-                match = scanners[state_stack[-1]].match(text, position)
+                scanner = scanners.get(state_stack[-1])
+                if scanner is None:
+                    scanner = scanners[state_stack[-1]] = _scanner(lexer_states[state_stack[-1]])
+                match = scanner.match(text, position)
                 if match is None:
                     raise LexFailure(_skip_blanks(text, position), expected_terminals(state_stack[-1]))
                 kind: str = match.lastgroup  # type: ignore[assignment]

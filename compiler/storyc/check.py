@@ -6,12 +6,13 @@ branches on a model's name.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple, Union
 
-from . import framing
+from . import audio, framing, limits
 from .diagnostics import Diagnostic, make
 from .load import Program
 from .nodes import Clip, Declaration, Dialogue, Prose, Ref, Shot, Storyboard, Text
+from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
 from .settings import Settings, resolve
 from .source import Source
 
@@ -24,13 +25,18 @@ class Context(NamedTuple):
     settings: Settings
     declarations: dict[str, tuple[Declaration, Source]]
     program: Program
+    catalog: Catalog
+    profile: Union[Profile, None]
 
 
 Rule = Callable[[Context], Iterable[Diagnostic]]
 
 
-def check(program: Program) -> list[Diagnostic]:
-    """All diagnostics for a loaded program: reading and syntax first, then every rule."""
+def check(program: Program, profiles: Union[Catalog, None] = None) -> list[Diagnostic]:
+    """All diagnostics for a loaded program: reading and syntax first, then every rule.
+
+    `profiles` defaults to the built-in model profiles; the model is `wan2.7-t2v` unless set.
+    """
     diagnostics = list(program.diagnostics)
     storyboard = program.entry.storyboard
     if storyboard is None:
@@ -40,7 +46,9 @@ def check(program: Program) -> list[Diagnostic]:
     diagnostics.extend(problems)
     declarations, duplicates = _scope(program)
     diagnostics.extend(duplicates)
-    context = Context(source, storyboard, settings, declarations, program)
+    profiles = profiles or catalog()
+    profile = profiles.get(str(settings.get("model", DEFAULT_MODEL)))
+    context = Context(source, storyboard, settings, declarations, program, profiles, profile)
     for rule in RULES:
         diagnostics.extend(rule(context))
     return diagnostics
@@ -207,5 +215,5 @@ def included_extras(context: Context) -> Iterator[Diagnostic]:
 
 RULES: tuple[Rule, ...] = (
     undeclared_names, unused_declarations, duplicate_clips, speakers, framings, empty_clips,
-    included_extras,
+    included_extras, *limits.RULES, *audio.RULES,
 )

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .profile import Catalog
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -20,20 +23,7 @@ class UsageError(Exception):
     """A bad path, flag or value on the command line: reported in one line, exit code 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="story",
-        description="Compile .story storyboards into Wan text-to-video requests.",
-        epilog="Run `story COMMAND --help` for a command's options. Docs: docs/language.md",
-    )
-    parser.add_argument("--version", action="version", version=f"storyc {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = commands.add_parser(
-        "check", help="report syntax errors and problems in storyboards",
-        description="Parse and validate storyboards; folders are searched for *.story files. "
-        "Exit code 0 when there are no errors (warnings allowed), 1 when there are, 2 on bad usage.",
-    )
+def _define_check(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; `-` reads standard input")
     check.add_argument("--format", choices=("full", "concise", "json"), default="full",
                        help="full: compiler-style with source excerpts (default); concise: one line "
@@ -41,28 +31,117 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--deny-warnings", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME",
                        help="the path to report (and resolve includes from) when reading `-`")
+    _profiles_option(check)
     check.set_defaults(run=_run_check)
 
-    fmt = commands.add_parser(
-        "fmt", help="rewrite storyboards in canonical layout",
-        description="Rewrite files in canonical layout, keeping prose and comments byte for byte.",
-    )
+
+def _define_models(models: argparse.ArgumentParser) -> None:
+    models.add_argument("--json", action="store_true", help="print the full profiles as JSON for tools")
+    models.add_argument("--markdown", action="store_true", help="as Markdown (docs/models.md)")
+    _profiles_option(models)
+    models.set_defaults(run=_run_models)
+
+
+def _define_fmt(fmt: argparse.ArgumentParser) -> None:
     fmt.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; `-` formats standard input to standard output")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list the files that would change")
     fmt.set_defaults(run=_run_fmt)
 
-    explain = commands.add_parser("explain", help="explain a diagnostic code",
-                                  description="Print what a diagnostic code means and how to fix it.")
+
+def _define_explain(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("code", nargs="?", metavar="CODE", help="for example SB205")
     explain.add_argument("--all", action="store_true", help="explain every code")
     explain.add_argument("--markdown", action="store_true", help="as Markdown (docs/diagnostics.md)")
     explain.set_defaults(run=_run_explain)
+
+
+class _Command(NamedTuple):
+    help: str
+    description: str
+    define: Callable[[argparse.ArgumentParser], None]
+
+
+COMMANDS: dict[str, _Command] = {
+    "check": _Command(
+        "report syntax errors and problems in storyboards",
+        "Parse and validate storyboards against the model's limits; folders are searched for *.story "
+        "files. Exit code 0 when there are no errors (warnings allowed), 1 when there are, 2 on bad usage.",
+        _define_check,
+    ),
+    "fmt": _Command(
+        "rewrite storyboards in canonical layout",
+        "Rewrite files in canonical layout, keeping prose and comments byte for byte.",
+        _define_fmt,
+    ),
+    "models": _Command(
+        "list the models storyc knows and their limits",
+        "List the model profiles: durations, resolutions, prompt limits, audio, multi-shot, rate limits "
+        "and prices.",
+        _define_models,
+    ),
+    "explain": _Command(
+        "explain a diagnostic code", "Print what a diagnostic code means and how to fix it.", _define_explain,
+    ),
+}
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's default formatter imports shutil (slow) to learn the width; os can tell us."""
+    try:
+        width = os.get_terminal_size().columns - 2
+    except OSError:
+        width = 78
+    return argparse.HelpFormatter(prog, width=max(40, min(width, 118)))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="story", formatter_class=_help_formatter,
+        description="Compile .story storyboards into Wan text-to-video requests.",
+        epilog="Run `story COMMAND --help` for a command's options. Docs: docs/language.md",
+    )
+    parser.add_argument("--version", action="version", version=f"storyc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        command.define(commands.add_parser(
+            name, help=command.help, description=command.description, formatter_class=_help_formatter
+        ))
     return parser
 
 
+def _command_parser(name: str) -> argparse.ArgumentParser:
+    """One command's parser alone: building every sub-command's costs start-up time."""
+    command = COMMANDS[name]
+    parser = argparse.ArgumentParser(
+        prog=f"story {name}", description=command.description, formatter_class=_help_formatter
+    )
+    command.define(parser)
+    parser.set_defaults(command=name)
+    return parser
+
+
+def _profiles_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profiles", metavar="DIR",
+                        help="a folder of extra model profiles (*.yaml) laid over the built-in ones; "
+                        "also read from $STORYC_PROFILES")
+
+
+def _catalog(options: argparse.Namespace) -> Catalog:
+    from .profile import ProfileError, catalog
+
+    try:
+        return catalog(options.profiles)
+    except ProfileError as error:
+        raise UsageError(str(error)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in COMMANDS:
+        parser = _command_parser(arguments[0])
+        arguments = arguments[1:]
+    else:
+        parser = _parser()
     try:
         options = parser.parse_args(arguments)
     except SystemExit as exit:  # argparse has printed its message
@@ -115,11 +194,12 @@ def _run_check(options: argparse.Namespace) -> int:
     from .load import load
 
     files = storyboard_files(options.paths)
+    profiles = _catalog(options)
     diagnostics = []
     sources = {}
     for path in files:
         program = load(options.stdin_filename, _read_stdin()) if path == "-" else load(path)
-        diagnostics.extend(check(program))
+        diagnostics.extend(check(program, profiles))
         sources.update(program.sources)
     sys.stdout.write(render(diagnostics, sources, options.format))
     errors = sum(1 for d in diagnostics if d.level == "error")
@@ -184,6 +264,19 @@ def _write_atomically(path: str, text: str) -> None:
     with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     os.replace(temporary, path)
+
+
+def _run_models(options: argparse.Namespace) -> int:
+    from .models_table import as_json, as_markdown, as_table
+
+    profiles = _catalog(options)
+    if options.json:
+        sys.stdout.write(as_json(profiles))
+    elif options.markdown:
+        sys.stdout.write(as_markdown(profiles))
+    else:
+        sys.stdout.write(as_table(profiles))
+    return EXIT_OK
 
 
 def _run_explain(options: argparse.Namespace) -> int:

@@ -39,8 +39,8 @@ _TABLE = (
          "`story.toml` above the file, or else the file's own folder). Keep shared files inside "
          "it so the project stays self-contained in version control."),
     Code("SB204", "include-has-clips", "warning",
-         "An included file defines clips. Only its settings-free declarations (cast, places, "
-         "styles) are pulled in; its clips are ignored."),
+         "An included file holds settings or clips. Only its declarations (cast, places, styles) "
+         "are pulled in; the rest is ignored."),
     Code("SB205", "undeclared-name", "error",
          "`@name` refers to nothing declared with `cast`, `place` or `style` in this file or its "
          "includes."),
@@ -64,6 +64,79 @@ _TABLE = (
          "`off`, `seed` a whole number)."),
     Code("SB214", "speaker-not-cast", "error",
          "A dialogue speaker is declared, but as a place or style rather than a cast member."),
+    Code("SB301", "duration-not-accepted", "error",
+         "The clip's length is one the model does not generate (wan2.7 and wan2.6: 2-15 s; "
+         "wan2.6-us and wan2.5: 5 or 10 s; wan2.2 and wan2.1: always 5 s)."),
+    Code("SB302", "shots-do-not-add-up", "error",
+         "The shots' durations add up to something other than the clip's stated duration."),
+    Code("SB303", "time-ranges-not-contiguous", "error",
+         "Explicit shot ranges `[a-b s]` must start at 0, follow each other without gaps or "
+         "overlaps, and end after they start."),
+    Code("SB304", "shot-too-short", "error",
+         "A shot lasts less than one second; the model cannot cut that fast."),
+    Code("SB305", "duration-not-whole", "error",
+         "The API takes clip durations in whole seconds; the shots add up to a fraction."),
+    Code("SB306", "multi-shot-unsupported", "error",
+         "The model generates a single shot per clip (wan2.5 and older). Give each shot its own "
+         "clip, or use a wan2.6 or wan2.7 model."),
+    Code("SB307", "prompt-extend-overridden", "warning",
+         "On models that take `shot_type`, a multi-shot clip needs `prompt_extend: true`; the "
+         "compiler sends it whatever the file says."),
+    Code("SB308", "resolution-not-offered", "error",
+         "The model does not offer this resolution tier (for example, there is no 480P on wan2.7)."),
+    Code("SB309", "ratio-not-offered", "error",
+         "The model does not offer this aspect ratio at this resolution."),
+    Code("SB310", "size-not-offered", "error",
+         "The model does not generate this pixel size. Legacy models take exact `width*height` "
+         "sizes from a fixed list; 4:3 sizes differ between protocols (1088*832 legacy, 1104*832 "
+         "wan2.7)."),
+    Code("SB311", "size-on-ratio-model", "error",
+         "wan2.7 models take `resolution` and `ratio`, not `size`."),
+    Code("SB312", "ratio-on-size-model", "error",
+         "Legacy models (wan2.6 and older) take an exact `size`, not `ratio`."),
+    Code("SB313", "prompt-too-long", "error",
+         "The rendered prompt is longer than the model reads; the service would silently cut the "
+         "end off. Shorten the prose or split the clip."),
+    Code("SB314", "negative-prompt-too-long", "error",
+         "The negative prompt is longer than the model reads (500 characters); the service would "
+         "silently cut it."),
+    Code("SB315", "unknown-model", "error",
+         "No profile describes this model id. `story models` lists the known ones; a profile "
+         "folder (`--profiles`) can add more."),
+    Code("SB316", "seed-out-of-range", "error",
+         "The seed is outside the range the model accepts (0 to 2147483647)."),
+    Code("SB317", "shot-longer-than-any-clip", "error",
+         "A shot in a scene is longer than the longest clip the model generates, so no split can "
+         "hold it."),
+    Code("SB318", "dialogue-too-fast", "warning",
+         "The dialogue cannot be spoken in its shot at a natural pace (more than 3 English words "
+         "or 5 CJK characters a second)."),
+    Code("SB401", "audio-not-supported", "error",
+         "The model makes silent video and takes no audio file (wan2.2 and wan2.1)."),
+    Code("SB402", "audio-format", "error",
+         "The soundtrack is not a format the model takes (wav or mp3)."),
+    Code("SB403", "audio-duration", "error",
+         "The soundtrack's length is outside what the model takes (3-30 s; 2-30 s on wan2.7)."),
+    Code("SB404", "audio-very-short", "warning",
+         "The soundtrack is shorter than 3 s. wan2.7's reference accepts 2 s, other sources say "
+         "3 s; lengthen it to be safe."),
+    Code("SB405", "audio-too-large", "error",
+         "The soundtrack file is larger than the model takes (15 MB)."),
+    Code("SB406", "audio-url-scheme", "error",
+         "A soundtrack URL must be http or https (or a local file path)."),
+    Code("SB407", "audio-shorter-than-clip", "warning",
+         "The soundtrack ends before the clip does; the rest of the video is silent."),
+    Code("SB408", "audio-longer-than-clip", "warning",
+         "The soundtrack is longer than the clip; the service keeps only the first part."),
+    Code("SB409", "audio-file-missing", "error",
+         "The soundtrack file does not exist. Paths are relative to the storyboard file."),
+    Code("SB410", "audio-unreadable", "error",
+         "The soundtrack file could not be read as audio, so its length is unknown."),
+    Code("SB411", "audio-twice", "error",
+         "A clip takes one soundtrack."),
+    Code("SB412", "audio-in-scene", "error",
+         "A scene is split into several clips, so one soundtrack cannot follow it. Give the "
+         "soundtrack to a `clip`."),
 )
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _TABLE}

@@ -7,7 +7,7 @@ author left one or more, and every top-level clip is set off by one. Formatting 
 
 from __future__ import annotations
 
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 from .nodes import (
     Camera,
@@ -15,16 +15,15 @@ from .nodes import (
     Cue,
     Declaration,
     Dialogue,
-    Duration,
     Include,
     Prose,
     Setting,
     Shot,
     Soundtrack,
-    TimeRange,
 )
 from .parse import ParseResult
 from .settings import spec
+from .timeline import timing
 
 INDENT = "  "
 
@@ -34,18 +33,6 @@ class _Line(NamedTuple):
     depth: int
     text: str
     blank_before: bool = False
-
-
-def seconds(millis: int) -> str:
-    """`3000` -> `3`, `2500` -> `2.5`."""
-    whole, rest = divmod(millis, 1000)
-    return str(whole) if not rest else f"{whole}.{rest:03d}".rstrip("0")
-
-
-def timing(value: Union[Duration, TimeRange]) -> str:
-    if isinstance(value, Duration):
-        return f"{seconds(value.millis)}s"
-    return f"[{seconds(value.start_millis)}-{seconds(value.end_millis)}s]"
 
 
 def format_text(result: ParseResult) -> str:

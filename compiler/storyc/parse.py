@@ -12,7 +12,6 @@ from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from . import _lalr
 from ._lalr import Token
-from ._syntax_errors import lex_failure, parse_failure
 from .diagnostics import Diagnostic, make
 from .nodes import (
     Camera,
@@ -76,8 +75,12 @@ def parse(source: Source) -> ParseResult:
             help=f"indent it by {error.expected} columns, like the block it belongs to",
         ))
     except _lalr.LexFailure as error:
+        from ._syntax_errors import lex_failure  # the error path only
+
         diagnostics.append(lex_failure(source, lexed, error.offset, error.expected))
     except _lalr.ParseFailure as error:
+        from ._syntax_errors import parse_failure
+
         diagnostics.append(parse_failure(source, lexed, error.token, error.expected))
     diagnostics.extend(_control_characters(source))
     return ParseResult(source, storyboard, tuple(indenter.comments), tuple(diagnostics))

@@ -14,6 +14,7 @@ include "shared/cast.story"
 
 # Opening: exactly one 10-second clip.
 clip opening 10s
+  soundtrack: audio/market-theme.wav
   ambience: rain on canvas awnings, sizzling woks, a crowd murmuring
   music: a soft guzheng melody over a slow pulse
   shot 4s wide
@@ -28,7 +29,6 @@ clip opening 10s
 
 # The chase: more shots than one clip can hold, so the compiler splits it at shot boundaries.
 scene chase
-  soundtrack: audio/chase-theme.mp3
   shot 3s tracking
     camera: handheld, running alongside
     The @thief darts between stalls with the glowing lantern; @mei gives chase.

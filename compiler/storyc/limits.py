@@ -1,0 +1,243 @@
+"""Rules that hold a storyboard against its model's profile. No rule branches on a model's name:
+every number and every choice comes from the profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .diagnostics import Diagnostic, make
+from .nodes import Clip, Dialogue, TimeRange
+from .timeline import seconds, timed_shots, total_millis
+
+if TYPE_CHECKING:
+    from .check import Context
+
+
+def model(context: Context) -> Iterator[Diagnostic]:
+    if context.profile is not None:
+        return
+    node = context.settings.nodes["model"]
+    value = str(context.settings.get("model"))
+    close = context.catalog.closest(value)
+    hint = f"the closest known model is `{close}`" if close else "`story models` lists the known models"
+    yield make("SB315", f"unknown model `{value}`", context.source, node.value.span,
+               label="no profile for this model", help=hint)
+
+
+def clip_durations(context: Context) -> Iterator[Diagnostic]:
+    profile = context.profile
+    for clip in context.storyboard.clips:
+        yield from _shot_timing(context, clip)
+        if clip.kind == "scene":
+            continue
+        total = total_millis(clip)
+        if clip.duration is not None and clip.shots and total != clip.duration.millis:
+            yield make(
+                "SB302", f"the shots add up to {seconds(total or 0)}s but clip `{clip.name}` is "
+                f"{seconds(clip.duration.millis)}s", context.source, clip.duration.span,
+                label=f"shots total {seconds(total or 0)}s",
+                help="make the shot durations add up, or change the clip's duration",
+            )
+            continue
+        if total is None or profile is None:
+            continue
+        where = clip.duration.span if clip.duration is not None else clip.name_span
+        if total % 1000:
+            yield make(
+                "SB305", f"clip `{clip.name}` is {seconds(total)}s; the API takes whole seconds",
+                context.source, where, label="not a whole number of seconds",
+                help="adjust a shot so the total is a whole number of seconds",
+            )
+        elif not profile.accepts_duration(total // 1000):
+            yield make(
+                "SB301", f"clip `{clip.name}` is {seconds(total)}s but `{profile.id}` generates "
+                f"{profile.describe_durations()}", context.source, where,
+                label=f"{seconds(total)}s", help=_duration_help(clip, total, profile.longest),
+            )
+
+
+def _duration_help(clip: Clip, total: int, longest: int) -> str:
+    if total > longest * 1000:
+        return f"split the clip, or write `scene {clip.name}` to have it split at shot boundaries"
+    return "change the shot durations to a length the model generates"
+
+
+def _shot_timing(context: Context, clip: Clip) -> Iterator[Diagnostic]:
+    cursor = 0
+    for timed in timed_shots(clip.shots):
+        timing = timed.shot.timing
+        if isinstance(timing, TimeRange) and (timing.start_millis != cursor or timing.end_millis <= timing.start_millis):
+            expected = f"[{seconds(cursor)}-…s]"
+            if timing.end_millis <= timing.start_millis:
+                problem = "ends before it starts"
+            elif cursor == 0:
+                problem = f"starts at {seconds(timing.start_millis)}s; the first shot starts at 0s"
+            elif timing.start_millis < cursor:
+                problem = "overlaps the shot before it"
+            else:
+                problem = "leaves a gap after the shot before it"
+            yield make("SB303", f"this range {problem}", context.source, timing.span,
+                       label=f"expected to start at {seconds(cursor)}s",
+                       help=f"start it where the previous shot ends: `{expected}`")
+        elif timed.end - timed.start < 1000:
+            yield make("SB304", f"a shot of {seconds(timed.end - timed.start)}s is shorter than 1s",
+                       context.source, timing.span, label="too short", help="make it at least `1s`")
+        elif context.profile is not None and clip.kind == "scene" and timed.end - timed.start > context.profile.longest * 1000:
+            yield make("SB317", f"a {seconds(timed.end - timed.start)}s shot is longer than any clip "
+                       f"`{context.profile.id}` generates ({context.profile.longest}s)",
+                       context.source, timing.span, label="too long for one clip",
+                       help="split it into several shots")
+        cursor = timed.end
+
+
+def multi_shot(context: Context) -> Iterator[Diagnostic]:
+    profile = context.profile
+    if profile is None:
+        return
+    for clip in context.storyboard.clips:
+        shots = clip.shots
+        if len(shots) < 2:
+            continue
+        if profile.multi_shot == "none":
+            yield make(
+                "SB306", f"`{profile.id}` generates one shot per clip, but `{clip.name}` has {len(shots)}",
+                context.source, shots[1].span, label="a second shot",
+                help="give each shot its own clip, or use a wan2.6 or wan2.7 model",
+            )
+        elif profile.multi_shot == "shot_type" and context.settings.get("prompt-extend") is False:
+            node = context.settings.nodes["prompt-extend"]
+            yield make(
+                "SB307", f"`prompt-extend off` is overridden for multi-shot clip `{clip.name}`",
+                context.source, node.value.span, label="sent as on",
+                help=f"`{profile.id}` needs prompt_extend for several shots; write `prompt-extend on`",
+            )
+
+
+def picture(context: Context) -> Iterator[Diagnostic]:
+    profile = context.profile
+    if profile is None:
+        return
+    settings, source = context.settings, context.source
+    resolution = profile.resolution
+    tier = settings.get("resolution")
+    if tier is not None and tier not in resolution["tiers"]:
+        yield make("SB308", f"`{profile.id}` does not offer {tier}", source,
+                   settings.nodes["resolution"].value.span, label="not offered",
+                   help=f"use one of {', '.join(resolution['tiers'])}")
+        tier = None
+    tier = tier or resolution["default_tier"]
+    ratio = settings.get("ratio")
+    size = settings.get("size")
+    if profile.protocol == "new":
+        if size is not None:
+            yield make("SB311", f"`{profile.id}` takes `resolution` and `ratio`, not `size`", source,
+                       settings.nodes["size"].span, label="not used by this model",
+                       help=_ratio_equivalent(profile.sizes(), str(size), resolution))
+        if ratio is not None and ratio not in resolution["pixels"].get(tier, {}):
+            yield make("SB309", f"`{profile.id}` does not offer ratio {ratio} at {tier}", source,
+                       settings.nodes["ratio"].value.span, label="not offered",
+                       help=f"use one of {', '.join(resolution['pixels'].get(tier, {}))}")
+        return
+    if ratio is not None:
+        equivalent = resolution["pixels"].get(tier, {}).get(ratio)
+        hint = f"write `size {equivalent}`" if equivalent else f"use a `size` from: {', '.join(profile.sizes())}"
+        yield make("SB312", f"`{profile.id}` takes an exact `size`, not `ratio`", source,
+                   settings.nodes["ratio"].span, label="not used by this model", help=hint)
+    if size is not None and size not in profile.sizes():
+        yield make("SB310", f"`{profile.id}` does not generate {size}", source,
+                   settings.nodes["size"].value.span, label="not offered",
+                   help=f"use one of {', '.join(profile.sizes())}")
+
+
+def _ratio_equivalent(sizes: dict[str, tuple[str, str]], size: str, resolution: dict[str, Any]) -> str:
+    if size in sizes:
+        tier, ratio = sizes[size]
+        return f"write `resolution {tier}` and `ratio {ratio}`"
+    match = re.fullmatch(r"([0-9]+)\*([0-9]+)", size)
+    if match:
+        width, height = int(match.group(1)), int(match.group(2))
+        for tier, by_ratio in resolution["pixels"].items():
+            for ratio, pixels in by_ratio.items():
+                w, h = (int(n) for n in pixels.split("*"))
+                if min(w, h) == min(width, height) and (w > h) == (width > height):
+                    return f"write `resolution {tier}` and `ratio {ratio}`"
+    return "write `resolution` and `ratio` instead"
+
+
+def seed(context: Context) -> Iterator[Diagnostic]:
+    value = context.settings.get("seed")
+    if context.profile is None or value is None:
+        return
+    bounds = context.profile.data["seed"]
+    if not bounds["min"] <= value <= bounds["max"]:
+        yield make("SB316", f"seed {value} is outside {bounds['min']}-{bounds['max']}", context.source,
+                   context.settings.nodes["seed"].value.span, label="out of range",
+                   help=f"use a seed from {bounds['min']} to {bounds['max']}")
+
+
+def negative_prompt(context: Context) -> Iterator[Diagnostic]:
+    text = context.settings.get("negative")
+    if context.profile is None or text is None:
+        return
+    limit = context.profile.data["negative_prompt_max_chars"]
+    if len(text) > limit:
+        yield make("SB314", f"the negative prompt is {len(text)} characters; `{context.profile.id}` "
+                   f"reads {limit}", context.source, context.settings.nodes["negative"].value.span,
+                   label=f"{len(text) - limit} characters over", help="shorten it; the rest would be cut silently")
+
+
+@lru_cache(maxsize=1)
+def _speech() -> dict[str, float]:
+    with open(os.path.join(os.path.dirname(__file__), "data", "speech.json"), encoding="utf-8") as handle:
+        table: dict[str, float] = json.load(handle)
+    return table
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[A-Za-z0-9']+")
+
+
+def dialogue_pace(context: Context) -> Iterator[Diagnostic]:
+    limits = _speech()
+    for clip in context.storyboard.clips:
+        clip_length = total_millis(clip)
+        for timed in timed_shots(clip.shots):
+            lines = [line for line in timed.shot.lines if isinstance(line, Dialogue)]
+            yield from _pace(context, lines, timed.end - timed.start, limits)
+        loose = [line for line in clip.lines if isinstance(line, Dialogue)]
+        if loose and clip_length:
+            yield from _pace(context, loose, clip_length, limits)
+
+
+def _pace(context: Context, lines: list[Dialogue], millis: int, limits: dict[str, float]) -> Iterator[Diagnostic]:
+    if not lines or millis <= 0:
+        return
+    text = " ".join(line.line.value for line in lines)
+    cjk = len(_CJK.findall(text))
+    words = len(_WORD.findall(_CJK.sub(" ", text)))
+    spoken = cjk / limits["max_cjk_characters_per_second"] + words / limits["max_words_per_second"]
+    if spoken * 1000 > millis:
+        yield make("SB318", f"this dialogue needs about {spoken:.1f}s but the shot lasts {seconds(millis)}s",
+                   context.source, lines[-1].line.span, label="too much to say",
+                   help="lengthen the shot, or trim the line")
+
+
+def soundtrack_placement(context: Context) -> Iterator[Diagnostic]:
+    from .nodes import Soundtrack
+
+    for clip in context.storyboard.clips:
+        tracks = [line for line in clip.lines if isinstance(line, Soundtrack)]
+        if clip.kind == "scene" and tracks:
+            yield make("SB412", f"scene `{clip.name}` is split into clips; one soundtrack cannot follow it",
+                       context.source, tracks[0].span, label="soundtrack in a scene",
+                       help="move the scene's shots into `clip`s and give each its own soundtrack")
+        for extra in tracks[1:]:
+            yield make("SB411", f"clip `{clip.name}` has more than one soundtrack", context.source,
+                       extra.span, label="second soundtrack", help="keep one")
+
+
+RULES = (model, clip_durations, multi_shot, picture, seed, negative_prompt, dialogue_pace, soundtrack_placement)

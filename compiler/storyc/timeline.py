@@ -1,0 +1,51 @@
+"""Where each shot falls in its clip, from the durations and ranges written in the file."""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Union
+
+from .nodes import Clip, Duration, Shot, TimeRange
+
+
+class Timed(NamedTuple):
+    """A shot with its place in the clip, in milliseconds."""
+
+    shot: Shot
+    start: int
+    end: int
+
+
+def timed_shots(shots: tuple[Shot, ...] | list[Shot]) -> list[Timed]:
+    """Lay shots end to end; an explicit range places its shot where it says."""
+    timed: list[Timed] = []
+    cursor = 0
+    for shot in shots:
+        if isinstance(shot.timing, Duration):
+            start, end = cursor, cursor + shot.timing.millis
+        else:
+            start, end = shot.timing.start_millis, shot.timing.end_millis
+        timed.append(Timed(shot, start, end))
+        cursor = end
+    return timed
+
+
+def total_millis(clip: Clip) -> Union[int, None]:
+    """The clip's length: the shots' sum, else its stated duration, else None (the model default)."""
+    shots = clip.shots
+    if shots:
+        return sum(t.end - t.start for t in timed_shots(shots))
+    if clip.duration is not None:
+        return clip.duration.millis
+    return None
+
+
+def seconds(millis: int) -> str:
+    """`3000` -> `3`, `2500` -> `2.5`."""
+    whole, rest = divmod(millis, 1000)
+    return str(whole) if not rest else f"{whole}.{rest:03d}".rstrip("0")
+
+
+def timing(value: Union[Duration, TimeRange]) -> str:
+    if isinstance(value, Duration):
+        return f"{seconds(value.millis)}s"
+    return f"[{seconds(value.start_millis)}-{seconds(value.end_millis)}s]"

@@ -1,0 +1,5 @@
+#! SB402 4:15
+model wan2.7-t2v
+clip a 5s
+  soundtrack: https://example.com/theme.ogg
+  One

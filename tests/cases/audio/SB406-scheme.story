@@ -1,0 +1,5 @@
+#! SB406 4:15
+model wan2.7-t2v
+clip a 5s
+  soundtrack: ftp://example.com/theme.mp3
+  One

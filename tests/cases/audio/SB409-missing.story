@@ -1,0 +1,5 @@
+#! SB409 4:15
+model wan2.7-t2v
+clip a 5s
+  soundtrack: nowhere.mp3
+  One

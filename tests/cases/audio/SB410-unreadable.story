@@ -1,0 +1,5 @@
+#! SB410 4:15
+model wan2.7-t2v
+clip a 5s
+  soundtrack: garbage.wav
+  One

@@ -1,0 +1,4 @@
+model wan2.7-t2v
+clip a
+  shot 2.5s: One
+  shot 3.5s: Two

@@ -1,0 +1,4 @@
+model wan2.6-t2v
+prompt-extend off
+clip a 6s
+  One shot
