@@ -5,7 +5,7 @@
 TERMINALS = {'CUE': '(?:sfx|music|ambience)[ \t]*[:：]',
  'SOUNDTRACK': 'soundtrack[ \t]*[:：]',
  'CAMERA': 'camera[ \t]*[:：]',
- 'SETTING_KEY': '(?:storyboard|model|resolution|ratio|size|language|seed|watermark|prompt-extend|negative|region)(?![\\w-])',
+ 'SETTING_KEY': '(?:storyboard|model|resolution|ratio|size|language|seed|watermark|prompt-extend|negative|region|shot-mode)(?![\\w-])',
  'SPEECH': '(?:say|voiceover)(?=[ \t]+[A-Za-z_][A-Za-z0-9_-]*[ \t]*[:：])',
  'INCLUDE': 'include(?![\\w-])',
  'PLACE': 'place(?![\\w-])',

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 from . import __version__
 
 if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+    from .load import Program
     from .profile import Catalog
+    from .render import Compiled
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -48,6 +51,31 @@ def _define_fmt(fmt: argparse.ArgumentParser) -> None:
     fmt.set_defaults(run=_run_fmt)
 
 
+def _define_compile(compile: argparse.ArgumentParser) -> None:
+    compile.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
+    compile.add_argument("-o", "--output", metavar="DIR",
+                         help="where to write <clip>.json and <clip>.prompt.txt (default: out/<storyboard>; "
+                         "with several storyboards, DIR/<storyboard>)")
+    compile.add_argument("--json", action="store_true",
+                         help="print every request body as one JSON array on standard output instead")
+    compile.add_argument("--curl", action="store_true",
+                         help="print ready-to-run curl commands (the key is read from $DASHSCOPE_API_KEY)")
+    _profiles_option(compile)
+    compile.set_defaults(run=_run_compile)
+
+
+def _define_plan(plan: argparse.ArgumentParser) -> None:
+    plan.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
+    plan.add_argument("--budget", type=float, metavar="AMOUNT",
+                      help="exit 1 when the total for --region is over AMOUNT (in the profile's currency)")
+    plan.add_argument("--region", metavar="REGION",
+                      help="the region --budget applies to (default: the storyboard's `region`, else the "
+                      "model's first region)")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON for tools")
+    _profiles_option(plan)
+    plan.set_defaults(run=_run_plan)
+
+
 def _define_explain(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("code", nargs="?", metavar="CODE", help="for example SB205")
     explain.add_argument("--all", action="store_true", help="explain every code")
@@ -72,6 +100,18 @@ COMMANDS: dict[str, _Command] = {
         "rewrite storyboards in canonical layout",
         "Rewrite files in canonical layout, keeping prose and comments byte for byte.",
         _define_fmt,
+    ),
+    "compile": _Command(
+        "write the request bodies and prompts",
+        "Check storyboards, then write one request body (<clip>.json, exactly as POSTed) and one prompt "
+        "(<clip>.prompt.txt) per clip. Nothing is written when there are errors.",
+        _define_compile,
+    ),
+    "plan": _Command(
+        "list the clips a storyboard makes, with durations and prices",
+        "Show each request: model, duration, resolution, shots, prompt length against its limit and the "
+        "estimated price per region, with totals.",
+        _define_plan,
     ),
     "models": _Command(
         "list the models storyc knows and their limits",
@@ -199,7 +239,10 @@ def _run_check(options: argparse.Namespace) -> int:
     sources = {}
     for path in files:
         program = load(options.stdin_filename, _read_stdin()) if path == "-" else load(path)
-        diagnostics.extend(check(program, profiles))
+        found = check(program, profiles)
+        if not has_errors(found):
+            found.extend(_prompt_lengths(program, profiles))
+        diagnostics.extend(found)
         sources.update(program.sources)
     sys.stdout.write(render(diagnostics, sources, options.format))
     errors = sum(1 for d in diagnostics if d.level == "error")
@@ -209,6 +252,15 @@ def _run_check(options: argparse.Namespace) -> int:
     if has_errors(diagnostics) or (options.deny_warnings and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _prompt_lengths(program: Program, profiles: Catalog) -> list[Diagnostic]:
+    """Prompt length needs the rendered prompt: the render stage checks it after the validator."""
+    from .plan import plan
+    from .render import prompt_diagnostics
+
+    planned = plan(program, profiles)
+    return prompt_diagnostics(planned) if planned is not None else []
 
 
 def _summary(files: int, errors: int, warnings: int) -> str:
@@ -264,6 +316,98 @@ def _write_atomically(path: str, text: str) -> None:
     with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     os.replace(temporary, path)
+
+
+def _compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
+    """Check then render each storyboard; print diagnostics; raise _Failed when any has errors."""
+    from .check import check
+    from .diagnostics import has_errors, render
+    from .load import load
+    from .plan import plan
+    from .render import compile_plan
+
+    profiles = _catalog(options)
+    results: list[tuple[str, Compiled]] = []
+    diagnostics: list[Diagnostic] = []
+    sources = {}
+    for path in storyboard_files(options.paths):
+        if path == "-":
+            raise UsageError("compile reads files, not standard input")
+        program = load(path)
+        sources.update(program.sources)
+        found = check(program, profiles)
+        planned = None if has_errors(found) else plan(program, profiles)
+        if planned is not None:
+            compiled = compile_plan(planned)
+            found.extend(compiled.diagnostics)
+            results.append((path, compiled))
+        diagnostics.extend(found)
+    if diagnostics:
+        sys.stderr.write(render(diagnostics, sources, "full"))
+    if has_errors(diagnostics):
+        raise _Failed()
+    return results
+
+
+class _Failed(Exception):
+    """Problems were found and reported; exit 1."""
+
+
+def _run_compile(options: argparse.Namespace) -> int:
+    import json
+
+    try:
+        results = _compile_all(options)
+    except _Failed:
+        return EXIT_PROBLEMS
+    if options.json:
+        bodies = [clip.body for _, compiled in results for clip in compiled.clips]
+        sys.stdout.write(json.dumps(bodies, ensure_ascii=False, indent=2) + "\n")
+    if options.curl:
+        from .curl import curl_commands
+
+        sys.stdout.write(curl_commands([compiled for _, compiled in results]))
+    if (options.json or options.curl) and not options.output:
+        return EXIT_OK
+    for path, compiled in results:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        folder = os.path.join(options.output or "out", stem) if (len(results) > 1 or not options.output) else options.output
+        os.makedirs(folder, exist_ok=True)
+        for clip in compiled.clips:
+            _write_atomically(os.path.join(folder, f"{clip.name}.json"), clip.body_text())
+            _write_atomically(os.path.join(folder, f"{clip.name}.prompt.txt"), clip.prompt + "\n")
+        if not (options.json or options.curl):
+            print(f"{path}: {len(compiled.clips)} clip{'s' if len(compiled.clips) != 1 else ''} -> {folder}")
+    return EXIT_OK
+
+
+def _run_plan(options: argparse.Namespace) -> int:
+    from .check import check
+    from .diagnostics import has_errors, render
+    from .load import load
+    from .plan import plan
+    from .plan_table import plan_json, plan_rows, plan_text
+
+    profiles = _catalog(options)
+    tables = []
+    for path in storyboard_files(options.paths):
+        program = load(path)
+        found = check(program, profiles)
+        planned = None if has_errors(found) else plan(program, profiles)
+        if planned is None or has_errors(planned.diagnostics):
+            sys.stderr.write(render([*found, *(planned.diagnostics if planned else ())], program.sources, "full"))
+            return EXIT_PROBLEMS
+        tables.append((path, plan_rows(planned, options.region)))
+    if options.json:
+        sys.stdout.write(plan_json(tables))
+    else:
+        sys.stdout.write(plan_text(tables))
+    if options.budget is not None:
+        total = sum(table.total for _, table in tables)
+        if total > options.budget:
+            print(f"over budget: {total:.2f} > {options.budget:.2f}", file=sys.stderr)
+            return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _run_models(options: argparse.Namespace) -> int:

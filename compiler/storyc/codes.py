@@ -111,6 +111,9 @@ _TABLE = (
     Code("SB318", "dialogue-too-fast", "warning",
          "The dialogue cannot be spoken in its shot at a natural pace (more than 3 English words "
          "or 5 CJK characters a second)."),
+    Code("SB319", "scene-cannot-split", "error",
+         "No run of the scene's shots, starting here, adds up to a length the model generates, so "
+         "the scene cannot be split into clips at shot boundaries."),
     Code("SB401", "audio-not-supported", "error",
          "The model makes silent video and takes no audio file (wan2.2 and wan2.1)."),
     Code("SB402", "audio-format", "error",
@@ -137,6 +140,9 @@ _TABLE = (
     Code("SB412", "audio-in-scene", "error",
          "A scene is split into several clips, so one soundtrack cannot follow it. Give the "
          "soundtrack to a `clip`."),
+    Code("SB501", "template-error", "error",
+         "A prompt or body template failed: a missing variable, a syntax error, a body that is "
+         "not the API's JSON, or (in a project template) an attempt to reach outside the context."),
 )
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _TABLE}

@@ -94,6 +94,18 @@ def _shot_timing(context: Context, clip: Clip) -> Iterator[Diagnostic]:
         cursor = timed.end
 
 
+def scene_splits(context: Context) -> Iterator[Diagnostic]:
+    from .plan import split_scene
+
+    if context.profile is None:
+        return
+    for clip in context.storyboard.clips:
+        if clip.kind == "scene" and clip.shots and not any(
+            t.end - t.start > context.profile.longest * 1000 for t in timed_shots(clip.shots)
+        ):
+            yield from split_scene(clip, context.profile, context.program)[1]
+
+
 def multi_shot(context: Context) -> Iterator[Diagnostic]:
     profile = context.profile
     if profile is None:
@@ -240,4 +252,4 @@ def soundtrack_placement(context: Context) -> Iterator[Diagnostic]:
                        extra.span, label="second soundtrack", help="keep one")
 
 
-RULES = (model, clip_durations, multi_shot, picture, seed, negative_prompt, dialogue_pace, soundtrack_placement)
+RULES = (model, clip_durations, scene_splits, multi_shot, picture, seed, negative_prompt, dialogue_pace, soundtrack_placement)

@@ -162,7 +162,7 @@ def _resolve_all(
     raw: Mapping[str, tuple[str, dict[str, Any]]], known: Mapping[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Apply `extends`, then validate each result against the schema."""
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     with open(SCHEMA, encoding="utf-8") as handle:
         validator = jsonschema.Draft202012Validator(json.load(handle))

@@ -19,35 +19,35 @@ clip opening 10s
   music: a soft guzheng melody over a slow pulse
   shot 4s wide
     camera: slow crane down from the lanterns
-    The @market at night; @mei weaves through the crowd holding her paper lantern high.
+    Night in @market: @mei weaves through the crowd holding her paper lantern high.
   shot 3s medium
-    @mei stops at the noodle stall; the @vendor smiles and hands her a steaming bowl.
+    @mei stops at the noodle stall; @vendor smiles and hands her a steaming bowl.
     say vendor: Careful, it's hot.
   shot 3s close-up
-    A hand slips the lantern from @mei's grip while she eats.
+    While @mei eats, a hand slips the lantern from her grip.
     sfx: a paper lantern rustling
 
 # The chase: more shots than one clip can hold, so the compiler splits it at shot boundaries.
 scene chase
   shot 3s tracking
     camera: handheld, running alongside
-    The @thief darts between stalls with the glowing lantern; @mei gives chase.
+    @thief darts between stalls with the glowing lantern; @mei gives chase.
     sfx: splashing footsteps
   shot 3s wide
-    @mei leaps over a stack of crates in the @market.
+    @mei leaps over a stack of crates: @market.
   shot 4s medium
-    The @thief ducks into the @alley; the neon sign buzzes above him.
+    @thief ducks into @alley; the neon sign buzzes above him.
     ambience: the market's noise fading behind a wall
   shot 3s pov
-    @mei's view: the lantern's glow bobbing away down the @alley.
+    Through the eyes of @mei: the lantern's glow bobbing away down @alley.
   shot 4s close-up
-    The @thief stops, cornered, the lantern trembling in his hand.
+    @thief stops, cornered, the lantern trembling in his hand.
     say thief: I just wanted to see it light up.
   shot 3s medium
     @mei steps closer and lowers her hood.
     say mei: Then let's light it together.
   shot 4s wide
     camera: slow pull back and rise
-    The two of them walk back into the @market, the lantern glowing between them.
+    The two of them walk back into @market, the lantern glowing between them.
     voiceover narrator: Some things shine brighter when they're shared.
     music: the guzheng melody returns, fuller now

@@ -1,0 +1,103 @@
+"""From a checked storyboard to the list of requests it makes. The entry point is `plan(program)`.
+
+A `clip` is one request. A `scene` is split at shot boundaries into consecutive clips: a clip
+closes when the next shot would make it longer than the model's longest clip, backing off to the
+longest prefix whose length the model accepts. Parts closed that way never change when shots are
+added after them; only the scene's last part can.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Union
+
+from .diagnostics import Diagnostic, make
+from .load import Program
+from .nodes import Clip, Shot
+from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
+from .settings import Settings, resolve
+from .timeline import Timed, seconds, timed_shots, total_millis
+
+
+class ClipPlan(NamedTuple):
+    """One request: the clip (or scene part) it comes from, its shots re-timed from 0, its length."""
+
+    name: str
+    clip: Clip
+    part: Union[int, None]
+    shots: tuple[Timed, ...]
+    millis: int
+
+
+class Plan(NamedTuple):
+    program: Program
+    settings: Settings
+    profile: Profile
+    model: str  # the id sent, which may be the region's name for the model
+    clips: tuple[ClipPlan, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def plan(program: Program, profiles: Union[Catalog, None] = None) -> Union[Plan, None]:
+    """The requests for a program that parsed; None when its model has no profile."""
+    storyboard = program.entry.storyboard
+    if storyboard is None:
+        return None
+    settings, _ = resolve(storyboard, program.entry.source)
+    model_id = str(settings.get("model", DEFAULT_MODEL))
+    profile = (profiles or catalog()).get(model_id)
+    if profile is None:
+        return None
+    region = settings.get("region")
+    model = profile.data.get("region_ids", {}).get(region, profile.id) if region else model_id
+    clips: list[ClipPlan] = []
+    diagnostics: list[Diagnostic] = []
+    for clip in storyboard.clips:
+        if clip.kind == "scene":
+            parts, problems = split_scene(clip, profile, program)
+            clips.extend(parts)
+            diagnostics.extend(problems)
+        else:
+            millis = total_millis(clip) or profile.duration["default"] * 1000
+            clips.append(ClipPlan(clip.name, clip, None, tuple(timed_shots(clip.shots)), millis))
+    return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics))
+
+
+def split_scene(clip: Clip, profile: Profile, program: Program) -> tuple[list[ClipPlan], list[Diagnostic]]:
+    shots = list(clip.shots)
+    lengths = [t.end - t.start for t in timed_shots(shots)]
+    limit = profile.longest * 1000
+    parts: list[ClipPlan] = []
+    start = 0
+    while start < len(shots):
+        end = _part_end(lengths, start, limit, profile)
+        if end is None:
+            total = sum(lengths[start:])
+            return parts, [make(
+                "SB319", f"scene `{clip.name}` cannot be split from here: no run of shots makes a clip "
+                f"`{profile.id}` generates ({profile.describe_durations()}); {seconds(total)}s remain",
+                program.entry.source, shots[start].span, label="no clip can start here",
+                help="adjust the durations of the shots from here on",
+            )]
+        parts.append(_part(clip, len(parts) + 1, shots[start:end]))
+        start = end
+    return parts, []
+
+
+def _part_end(lengths: list[int], start: int, limit: int, profile: Profile) -> Union[int, None]:
+    """End (exclusive) of the longest accepted run of shots from `start` that fits the limit."""
+    best = None
+    total = 0
+    for index in range(start, len(lengths)):
+        total += lengths[index]
+        if total > limit:
+            break
+        if total % 1000 == 0 and profile.accepts_duration(total // 1000):
+            best = index + 1
+    return best
+
+
+def _part(clip: Clip, number: int, shots: list[Shot]) -> ClipPlan:
+    timed = timed_shots(shots)
+    base = timed[0].start
+    rebased = tuple(Timed(t.shot, t.start - base, t.end - base) for t in timed)
+    return ClipPlan(f"{clip.name}-{number}", clip, number, rebased, rebased[-1].end)

@@ -1,0 +1,347 @@
+"""Plan -> prompt text and exact request bodies. The entry point is `compile_plan(plan)`.
+
+Prompts come from Jinja2 templates (`templates/prompt-<language>.j2`), fed a plain context built
+by one function, `prompt_context`; templates never see the syntax tree. Request bodies come from
+`templates/body-<protocol>.json.j2`; each is parsed back at once and validated against the
+protocol's JSON Schema (`schemas/`) and the profile's limits before it leaves the compiler.
+A storyboard project may override templates in `<root>/templates/`; those run sandboxed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Any, NamedTuple, Union
+
+from . import framing
+from .audio import soundtrack_path
+from .diagnostics import Diagnostic, make
+from .load import find_root
+from .nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
+from .plan import ClipPlan, Plan
+from .timeline import seconds
+
+HERE = os.path.dirname(__file__)
+TEMPLATES = os.path.join(HERE, "templates")
+SCHEMAS = os.path.join(HERE, "schemas")
+DEFAULT_LANGUAGE = "zh"
+
+
+class CompiledClip(NamedTuple):
+    name: str
+    prompt: str
+    body: dict[str, Any]
+
+    def body_text(self) -> str:
+        """The body as written to disk and sent: fixed key order, UTF-8, trailing newline."""
+        return json.dumps(self.body, ensure_ascii=False, indent=2) + "\n"
+
+
+class Compiled(NamedTuple):
+    clips: tuple[CompiledClip, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    region: Union[str, None] = None
+
+
+@lru_cache(maxsize=1)
+def languages() -> dict[str, dict[str, Any]]:
+    with open(os.path.join(HERE, "data", "languages.json"), encoding="utf-8") as handle:
+        table: dict[str, dict[str, Any]] = json.load(handle)
+    return table
+
+
+def compile_plan(plan: Plan) -> Compiled:
+    """Render every clip of the plan; problems come back as diagnostics, never as exceptions."""
+    environment = _environment(_project_templates(plan))
+    source = plan.program.entry.source
+    clips: list[CompiledClip] = []
+    diagnostics: list[Diagnostic] = list(plan.diagnostics)
+    for clip_plan in plan.clips:
+        try:
+            prompt = render_prompt(plan, clip_plan, environment)
+            body = render_body(plan, clip_plan, prompt, environment)
+        except TemplateProblem as problem:
+            diagnostics.append(make("SB501", str(problem), source, clip_plan.clip.name_span,
+                                    label="while rendering this clip", help=problem.hint))
+            continue
+        limit = plan.profile.data["prompt_max_chars"]
+        if len(prompt) > limit:
+            diagnostics.append(make(
+                "SB313", f"the prompt for `{clip_plan.name}` is {len(prompt)} characters; "
+                f"`{plan.profile.id}` reads {limit}", source, clip_plan.clip.name_span,
+                label=f"{len(prompt) - limit} characters over",
+                help="shorten the prose, or split the clip; the service would cut the end off silently",
+            ))
+        clips.append(CompiledClip(clip_plan.name, prompt, body))
+    region = plan.settings.get("region")
+    return Compiled(tuple(clips), tuple(diagnostics), str(region) if region else None)
+
+
+class TemplateProblem(Exception):
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _project_templates(plan: Plan) -> Union[str, None]:
+    folder = os.path.join(find_root(plan.program.entry.source.path), "templates")
+    return folder if os.path.isdir(folder) else None
+
+
+def _environment(project: Union[str, None]) -> Any:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    loaders: list[Any] = [jinja2.FileSystemLoader(TEMPLATES)]
+    if project:
+        loaders.insert(0, jinja2.FileSystemLoader(project))
+    kind = SandboxedEnvironment if project else jinja2.Environment
+    environment = kind(
+        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined, autoescape=False,
+        keep_trailing_newline=True, extensions=["jinja2.ext.do"],
+    )
+    # `tojson` escapes HTML; request bodies need plain JSON with CJK kept as written.
+    environment.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
+    return environment
+
+
+def _render(environment: Any, name: str, **context: Any) -> str:
+    import jinja2
+
+    try:
+        return str(environment.get_template(name).render(**context))
+    except jinja2.TemplateNotFound:
+        raise TemplateProblem(f"template `{name}` not found", "check the templates folder") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise TemplateProblem(f"template `{name}` did something unsafe: {error}",
+                              "project templates may only use the context they are given") from None
+    except jinja2.TemplateError as error:
+        raise TemplateProblem(f"template `{name}` failed: {error}", "fix the template") from None
+
+
+class _Expander:
+    """Writes `@name` as the declared description, so a subject reads the same in every shot.
+
+    How a cast member is introduced and then referred to is the language's choice
+    (`first_mention` / `later_mention` in data/languages.json); places and styles are always
+    written out in full.
+    """
+
+    def __init__(self, plan: Plan, words: Union[dict[str, Any], None] = None) -> None:
+        self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
+        self.mentioned: set[str] = set()
+        self.declared: dict[str, Declaration] = {}
+        for result in (*plan.program.includes, plan.program.entry):
+            if result.storyboard is not None:
+                for declaration in result.storyboard.declarations:
+                    self.declared.setdefault(declaration.name, declaration)
+
+    def text(self, text: Text, depth: int = 0) -> str:
+        if not text.refs or depth > 3:
+            return text.value
+        out: list[str] = []
+        cursor = text.span.start
+        for ref in text.refs:
+            out.append(text.value[cursor - text.span.start : ref.span.start - text.span.start])
+            out.append(self.mention(ref.name, depth))
+            cursor = ref.span.end
+        out.append(text.value[cursor - text.span.start :])
+        return "".join(out)
+
+    def mention(self, name: str, depth: int = 0) -> str:
+        declaration = self.declared.get(name)
+        if declaration is None:
+            return name
+        description = self.text(declaration.text, depth + 1)
+        if declaration.kind != "cast":
+            return description
+        form = "later_mention" if name in self.mentioned else "first_mention"
+        self.mentioned.add(name)
+        return str(self.words[form].format(name=_display_name(name), description=description))
+
+    speaker = mention
+
+
+def _display_name(name: str) -> str:
+    words = name.replace("_", " ").replace("-", " ").split()
+    return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+def prompt_context(plan: Plan, clip_plan: ClipPlan) -> dict[str, Any]:
+    """Everything a prompt template may use, as plain strings, numbers and lists."""
+    language = str(plan.settings.get("language", DEFAULT_LANGUAGE))
+    words = languages()[language]
+    expand = _Expander(plan, words)
+
+    def phrase(line: Any) -> str:
+        if isinstance(line, Prose):
+            return expand.text(line.text)
+        if isinstance(line, Camera):
+            return str(words["camera"].format(text=expand.text(line.text)))
+        if isinstance(line, Cue):
+            return str(words["cues"][line.kind].format(text=expand.text(line.text)))
+        assert isinstance(line, Dialogue)
+        return str(words[line.kind].format(speaker=expand.speaker(line.speaker), line=expand.text(line.line)))
+
+    clip_lines = [line for line in clip_plan.clip.lines if not isinstance(line, (Soundtrack,)) and not hasattr(line, "timing")]
+    opening = [phrase(line) for line in clip_lines if isinstance(line, (Prose, Camera))]
+    closing = [phrase(line) for line in clip_lines if isinstance(line, (Cue, Dialogue))]
+    shots = []
+    for number, timed in enumerate(clip_plan.shots, start=1):
+        shot = timed.shot
+        lines = [expand.text(shot.text)] if shot.text is not None else []
+        lines += [phrase(line) for line in shot.lines]
+        key = framing.canonical(shot.framing.value) if shot.framing is not None else None
+        shots.append({
+            "number": number, "start": seconds(timed.start), "end": seconds(timed.end),
+            "framing": framing.name(key, language) if key else (shot.framing.value if shot.framing else ""),
+            "lines": lines,
+        })
+    return {"clip": {
+        "name": clip_plan.name,
+        "language": language,
+        "instruction": _instruction(plan, len(shots), words),
+        "style": str(words["style"].format(text=expand.text(plan.settings.nodes["style"].value)))
+        if "style" in plan.settings.values else "",
+        "lines": opening,
+        "shots": shots,
+        "closing": closing,
+        "seconds": seconds(clip_plan.millis),
+    }}
+
+
+def _instruction(plan: Plan, shot_count: int, words: dict[str, Any]) -> str:
+    """wan2.7 reads the shot structure from the prompt; state it when the file asks."""
+    mode = plan.settings.get("shot-mode", "auto")
+    if plan.profile.multi_shot != "prompt" or mode == "auto":
+        return ""
+    return str(words["single_shot"] if mode == "single" else words["multi_shot"])
+
+
+def render_prompt(plan: Plan, clip_plan: ClipPlan, environment: Any = None) -> str:
+    context = prompt_context(plan, clip_plan)
+    name = f"prompt-{context['clip']['language']}.j2"
+    return _render(environment or _environment(None), name, **context).strip()
+
+
+def request_values(plan: Plan, clip_plan: ClipPlan, prompt: str) -> dict[str, Any]:
+    """The values a body template fills in, decided from the settings and the profile alone."""
+    profile, settings = plan.profile, plan.settings
+    resolution = profile.resolution
+    tier = settings.get("resolution", resolution["default_tier"])
+    ratio = settings.get("ratio", resolution["default_ratio"])
+    size = settings.get("size") or resolution["pixels"].get(tier, {}).get(ratio)
+    multi = len(clip_plan.shots) > 1 or settings.get("shot-mode") == "multi"
+    shot_type = "multi" if multi and profile.multi_shot == "shot_type" else None
+    prompt_extend = settings.get("prompt-extend", profile.data["defaults"]["prompt_extend"])
+    fixed = "fixed" in profile.duration
+    return {
+        "model": plan.model,
+        "prompt": prompt,
+        "negative_prompt": settings.get("negative") or None,
+        "audio_url": _audio_url(plan, clip_plan),
+        "resolution": tier,
+        "ratio": ratio,
+        "size": size,
+        "duration": None if fixed else clip_plan.millis // 1000,
+        "prompt_extend": True if shot_type else bool(prompt_extend),
+        "watermark": bool(settings.get("watermark", profile.data["defaults"]["watermark"])),
+        "shot_type": shot_type,
+        "seed": settings.get("seed"),
+    }
+
+
+def _audio_url(plan: Plan, clip_plan: ClipPlan) -> Union[str, None]:
+    for line in clip_plan.clip.lines:
+        if isinstance(line, Soundtrack):
+            path = soundtrack_path(line, plan.program.entry.source.path)
+            if path is None:
+                return line.source.value
+            # A local file is uploaded at submission; until then it is named relative to the storyboard.
+            relative = os.path.relpath(path, os.path.dirname(plan.program.entry.source.path) or ".")
+            return "file://" + relative.replace(os.sep, "/")
+    return None
+
+
+def render_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any = None) -> dict[str, Any]:
+    values = request_values(plan, clip_plan, prompt)
+    text = _render(environment or _environment(None), f"body-{plan.profile.protocol}.json.j2", request=values)
+    try:
+        body: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TemplateProblem(f"the request body is not valid JSON: {error}", "fix the body template") from None
+    problems = body_problems(body, plan.profile.protocol, plan.profile.data)
+    if problems:
+        raise TemplateProblem(f"the request body breaks the API contract: {problems[0]}", "fix the body template")
+    return body
+
+
+@lru_cache(maxsize=2)
+def _validator(protocol: str) -> Any:
+    import jsonschema
+
+    with open(os.path.join(SCHEMAS, f"body-{protocol}.schema.json"), encoding="utf-8") as handle:
+        return jsonschema.Draft202012Validator(json.load(handle))
+
+
+def body_problems(body: dict[str, Any], protocol: str, profile: dict[str, Any]) -> list[str]:
+    """Schema violations, then anything outside the profile's own limits."""
+    problems = [
+        f"{'.'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
+        for error in _validator(protocol).iter_errors(body)
+    ]
+    if problems:
+        return problems
+    parameters = body["parameters"]
+    from .profile import Profile
+
+    model = Profile(profile)
+    if "duration" in parameters and not model.accepts_duration(parameters["duration"]):
+        problems.append(f"parameters.duration: {parameters['duration']} is not accepted by {model.id}")
+    if "size" in parameters and parameters["size"] not in model.sizes():
+        problems.append(f"parameters.size: {parameters['size']} is not offered by {model.id}")
+    if "resolution" in parameters and parameters["resolution"] not in model.resolution["tiers"]:
+        problems.append(f"parameters.resolution: {parameters['resolution']} is not offered by {model.id}")
+    if len(body["input"]["prompt"]) > profile["prompt_max_chars"]:
+        problems.append(f"input.prompt: longer than {profile['prompt_max_chars']} characters")
+    if "audio_url" in body["input"] and not profile["audio"].get("file"):
+        problems.append(f"input.audio_url: {model.id} takes no audio")
+    return problems
+
+
+def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
+    """SB313 for `story check`: render only the clips whose prompt could be too long.
+
+    A cheap upper bound (every text with references expanded, plus a generous allowance per line
+    for labels and cue phrases) settles most clips without importing Jinja2 at all.
+    """
+    limit = plan.profile.data["prompt_max_chars"]
+    expand = _Expander(plan)
+    risky = [clip_plan for clip_plan in plan.clips if _upper_bound(plan, clip_plan, expand) > limit]
+    if not risky:
+        return []
+    compiled = compile_plan(plan._replace(clips=tuple(risky), diagnostics=()))
+    return [d for d in compiled.diagnostics if d.code in ("SB313", "SB501")]
+
+
+_ALLOWANCE = 64  # characters per line for shot labels, framings and cue phrases
+
+
+def _upper_bound(plan: Plan, clip_plan: ClipPlan, expand: _Expander) -> int:
+    total = 4 * _ALLOWANCE
+    if "style" in plan.settings.nodes:
+        total += len(expand.text(plan.settings.nodes["style"].value))
+    lines = [*clip_plan.clip.lines, *(t.shot for t in clip_plan.shots)]
+    for timed in clip_plan.shots:
+        lines.extend(timed.shot.lines)
+        if timed.shot.text is not None:
+            total += len(expand.text(timed.shot.text))
+    for line in lines:
+        total += _ALLOWANCE
+        for text in (getattr(line, "text", None), getattr(line, "line", None)):
+            if isinstance(text, Text):
+                total += len(expand.text(text))
+        if isinstance(line, Dialogue):
+            total += len(expand.speaker(line.speaker))
+    return total

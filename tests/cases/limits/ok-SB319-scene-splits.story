@@ -1,0 +1,5 @@
+model wan2.6-t2v-us
+scene a
+  shot 3s: One
+  shot 2s: Two
+  shot 5s: Three
