@@ -12,7 +12,7 @@ from typing import NamedTuple, Union
 
 from .diagnostics import Diagnostic, make
 from .load import Program
-from .nodes import Clip, Shot
+from .nodes import Clip, ClipLine, Shot
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
 from .settings import Settings, resolve
 from .timeline import Timed, seconds, timed_shots, total_millis
@@ -26,6 +26,7 @@ class ClipPlan(NamedTuple):
     part: Union[int, None]
     shots: tuple[Timed, ...]
     millis: int
+    lines: tuple[ClipLine, ...]  # the clip's own lines (not shots), shared by all parts of a scene
 
 
 class Plan(NamedTuple):
@@ -58,7 +59,8 @@ def plan(program: Program, profiles: Union[Catalog, None] = None) -> Union[Plan,
             diagnostics.extend(problems)
         else:
             millis = total_millis(clip) or profile.duration["default"] * 1000
-            clips.append(ClipPlan(clip.name, clip, None, tuple(timed_shots(clip.shots)), millis))
+            shots = tuple(timed_shots(clip.shots))
+            clips.append(ClipPlan(clip.name, clip, None, shots, millis, _own_lines(clip)))
     return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics))
 
 
@@ -67,6 +69,7 @@ def split_scene(clip: Clip, profile: Profile, program: Program) -> tuple[list[Cl
     lengths = [t.end - t.start for t in timed_shots(shots)]
     limit = profile.longest * 1000
     parts: list[ClipPlan] = []
+    own = _own_lines(clip)
     start = 0
     while start < len(shots):
         end = _part_end(lengths, start, limit, profile)
@@ -78,7 +81,7 @@ def split_scene(clip: Clip, profile: Profile, program: Program) -> tuple[list[Cl
                 program.entry.source, shots[start].span, label="no clip can start here",
                 help="adjust the durations of the shots from here on",
             )]
-        parts.append(_part(clip, len(parts) + 1, shots[start:end]))
+        parts.append(_part(clip, len(parts) + 1, shots[start:end], own))
         start = end
     return parts, []
 
@@ -96,8 +99,12 @@ def _part_end(lengths: list[int], start: int, limit: int, profile: Profile) -> U
     return best
 
 
-def _part(clip: Clip, number: int, shots: list[Shot]) -> ClipPlan:
+def _part(clip: Clip, number: int, shots: list[Shot], own: tuple[ClipLine, ...]) -> ClipPlan:
     timed = timed_shots(shots)
     base = timed[0].start
     rebased = tuple(Timed(t.shot, t.start - base, t.end - base) for t in timed)
-    return ClipPlan(f"{clip.name}-{number}", clip, number, rebased, rebased[-1].end)
+    return ClipPlan(f"{clip.name}-{number}", clip, number, rebased, rebased[-1].end, own)
+
+
+def _own_lines(clip: Clip) -> tuple[ClipLine, ...]:
+    return tuple(line for line in clip.lines if not isinstance(line, Shot))

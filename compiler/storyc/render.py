@@ -58,21 +58,22 @@ def compile_plan(plan: Plan) -> Compiled:
     clips: list[CompiledClip] = []
     diagnostics: list[Diagnostic] = list(plan.diagnostics)
     for clip_plan in plan.clips:
+        limit = plan.profile.data["prompt_max_chars"]
         try:
             prompt = render_prompt(plan, clip_plan, environment)
+            if len(prompt) > limit:
+                diagnostics.append(make(
+                    "SB313", f"the prompt for `{clip_plan.name}` is {len(prompt)} characters; "
+                    f"`{plan.profile.id}` reads {limit}", source, clip_plan.clip.name_span,
+                    label=f"{len(prompt) - limit} characters over",
+                    help="shorten the prose, or split the clip; the service would cut the end off silently",
+                ))
+                continue
             body = render_body(plan, clip_plan, prompt, environment)
         except TemplateProblem as problem:
             diagnostics.append(make("SB501", str(problem), source, clip_plan.clip.name_span,
                                     label="while rendering this clip", help=problem.hint))
             continue
-        limit = plan.profile.data["prompt_max_chars"]
-        if len(prompt) > limit:
-            diagnostics.append(make(
-                "SB313", f"the prompt for `{clip_plan.name}` is {len(prompt)} characters; "
-                f"`{plan.profile.id}` reads {limit}", source, clip_plan.clip.name_span,
-                label=f"{len(prompt) - limit} characters over",
-                help="shorten the prose, or split the clip; the service would cut the end off silently",
-            ))
         clips.append(CompiledClip(clip_plan.name, prompt, body))
     region = plan.settings.get("region")
     return Compiled(tuple(clips), tuple(diagnostics), str(region) if region else None)
@@ -184,7 +185,7 @@ def prompt_context(plan: Plan, clip_plan: ClipPlan) -> dict[str, Any]:
         assert isinstance(line, Dialogue)
         return str(words[line.kind].format(speaker=expand.speaker(line.speaker), line=expand.text(line.line)))
 
-    clip_lines = [line for line in clip_plan.clip.lines if not isinstance(line, (Soundtrack,)) and not hasattr(line, "timing")]
+    clip_lines = [line for line in clip_plan.lines if not isinstance(line, Soundtrack)]
     opening = [phrase(line) for line in clip_lines if isinstance(line, (Prose, Camera))]
     closing = [phrase(line) for line in clip_lines if isinstance(line, (Cue, Dialogue))]
     shots = []
@@ -253,7 +254,7 @@ def request_values(plan: Plan, clip_plan: ClipPlan, prompt: str) -> dict[str, An
 
 
 def _audio_url(plan: Plan, clip_plan: ClipPlan) -> Union[str, None]:
-    for line in clip_plan.clip.lines:
+    for line in clip_plan.lines:
         if isinstance(line, Soundtrack):
             path = soundtrack_path(line, plan.program.entry.source.path)
             if path is None:
@@ -332,7 +333,7 @@ def _upper_bound(plan: Plan, clip_plan: ClipPlan, expand: _Expander) -> int:
     total = 4 * _ALLOWANCE
     if "style" in plan.settings.nodes:
         total += len(expand.text(plan.settings.nodes["style"].value))
-    lines = [*clip_plan.clip.lines, *(t.shot for t in clip_plan.shots)]
+    lines = [*clip_plan.lines, *(t.shot for t in clip_plan.shots)]
     for timed in clip_plan.shots:
         lines.extend(timed.shot.lines)
         if timed.shot.text is not None:

@@ -1,0 +1,214 @@
+"""Render and compile: prompts and bodies match the vendor guide, golden files, determinism, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storyc.check import check
+from storyc.cli import main
+from storyc.load import load
+from storyc.plan import plan
+from storyc.render import Compiled, compile_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story"))
+GOLDEN = Path(__file__).parent / "golden"
+GUIDE = sorted((Path(__file__).parent / "fixtures" / "guide").glob("*.json"))
+SHOT = re.compile(r"第(\d+)個鏡頭(\[[0-9.]+-[0-9.]+秒\])?\s*")
+
+
+def compiled(path: Path) -> Compiled:
+    program = load(str(path))
+    assert not check(program)
+    planned = plan(program)
+    assert planned is not None
+    result = compile_plan(planned)
+    assert not result.diagnostics
+    return result
+
+
+def shot_texts(prompt: str) -> list[tuple[str, str]]:
+    """(time range, text) of each numbered shot; the text before shot 1 is shot "0"."""
+    pieces = SHOT.split(prompt)
+    out = [("", pieces[0].strip())]
+    for index in range(1, len(pieces), 3):
+        out.append((pieces[index + 1] or "", pieces[index + 2].strip()))
+    return out
+
+
+@pytest.mark.parametrize("fixture", GUIDE, ids=[p.stem for p in GUIDE])
+def test_guide_examples_compile_to_the_guides_request(fixture: Path) -> None:
+    guide = json.loads(fixture.read_text(encoding="utf-8"))
+    [clip] = compiled(ROOT / "storyboards" / f"{fixture.stem}.story").clips
+    expected = guide["body"]
+    assert clip.body["model"] == expected["model"]
+    assert clip.body["parameters"] == expected["parameters"]
+    expected_input = {k: v for k, v in expected["input"].items() if v != ""}  # documented: empty fields omitted
+    assert {k: v for k, v in clip.body["input"].items() if k != "prompt"} == {
+        k: v for k, v in expected_input.items() if k != "prompt"
+    }
+    ours, theirs = shot_texts(clip.prompt), shot_texts(expected["input"]["prompt"])
+    assert [text for _, text in ours] == [text for _, text in theirs]
+    for (our_range, _), (their_range, _) in zip(ours, theirs, strict=True):
+        assert their_range in ("", our_range)  # where the guide gives times, they are ours
+
+
+def test_untimed_guide_shots_get_the_times_of_their_durations() -> None:
+    [clip] = compiled(ROOT / "storyboards" / "cheetah-chase.story").clips
+    assert [r for r, _ in shot_texts(clip.prompt)[1:]] == ["[0-3秒]", "[3-6秒]", "[6-9秒]", "[9-12秒]", "[12-15秒]"]
+
+
+def _golden_files(path: Path) -> dict[str, str]:
+    result = compiled(path)
+    files = {}
+    for clip in result.clips:
+        files[f"{clip.name}.json"] = clip.body_text()
+        files[f"{clip.name}.prompt.txt"] = clip.prompt + "\n"
+    return files
+
+
+WITH_CLIPS = [p for p in STORYBOARDS if load(str(p)).entry.storyboard.clips]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("path", WITH_CLIPS, ids=[str(p.relative_to(ROOT / "storyboards")) for p in WITH_CLIPS])
+def test_golden(path: Path, update_golden: bool) -> None:
+    folder = GOLDEN / path.relative_to(ROOT / "storyboards").with_suffix("")
+    files = _golden_files(path)
+    if update_golden:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()} if folder.exists() else {}
+    assert on_disk == files, "golden files differ: review, then rewrite with pytest --update-golden"
+
+
+def test_compilation_is_byte_identical_across_paths_and_hash_seeds(tmp_path: Path) -> None:
+    outputs = []
+    for index, seed in enumerate(("1", "2")):
+        copy = tmp_path / f"copy{index}" / "deep" / "er"
+        shutil.copytree(ROOT / "storyboards", copy)
+        out = tmp_path / f"out{index}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        for story in ("lantern-thief/main.story", "new-york-detective.story"):
+            result = subprocess.run(
+                [sys.executable, "-m", "storyc", "compile", str(copy / story), "-o", str(out / story)],
+                capture_output=True, text=True, env=env,
+            )
+            assert result.returncode == 0, result.stderr
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 8
+    for data in outputs[0].values():
+        assert str(tmp_path).encode() not in data and data.endswith(b"\n")
+
+
+def test_bodies_keep_cjk_unescaped() -> None:
+    [clip] = compiled(ROOT / "storyboards" / "new-york-detective.story").clips
+    assert "雨夜的紐約街頭" in clip.body_text() and "\\u" not in clip.body_text()
+
+
+def _project(tmp_path: Path, template: str, story: str = "language en\nclip a 5s\n  A fox runs\n") -> Path:
+    (tmp_path / "story.toml").write_text("", encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "prompt-en.j2").write_text(template, encoding="utf-8")
+    path = tmp_path / "a.story"
+    path.write_text(story, encoding="utf-8")
+    return path
+
+
+def test_project_template_overrides_the_prompt(tmp_path: Path) -> None:
+    path = _project(tmp_path, "Custom: {{ clip.shots | length }} shot(s) {{ clip.lines | join(' ') }}")
+    [clip] = compile_plan(plan(load(str(path)))).clips  # type: ignore[arg-type]
+    assert clip.prompt == "Custom: 0 shot(s) A fox runs"
+
+
+@pytest.mark.parametrize("template", ["{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ clip.__class__ }}{{ cycler.__init__.__globals__ }}"])
+def test_project_template_cannot_reach_python_internals(
+    tmp_path: Path, template: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _project(tmp_path, template)
+    assert main(["compile", str(path), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "SB501" in err and "unsafe" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_with_an_undefined_variable_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _project(tmp_path, "{{ clip.nonexistent }}")
+    assert main(["compile", str(path), "-o", str(tmp_path / "out")]) == 1
+    assert "SB501" in capsys.readouterr().err
+
+
+def test_prompt_too_long_is_reported_by_check_and_blocks_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "long.story"
+    path.write_text("model wan2.6-t2v\nsize 1280*720\nclip a 5s\n  " + "長" * 1600 + "\n", encoding="utf-8")
+    assert main(["check", "--format", "json", str(path)]) == 1
+    [record] = json.loads(capsys.readouterr().out)
+    assert (record["code"], record["line"], record["column"]) == ("SB313", 3, 6)
+    assert "1600 characters" in record["message"] and "1500" in record["message"]
+    assert main(["compile", str(path), "-o", str(tmp_path / "out")]) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_prompt_just_inside_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "long.story"
+    path.write_text("model wan2.6-t2v\nsize 1280*720\nclip a 5s\n  " + "長" * 1500 + "\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+
+
+def test_compile_json_prints_exactly_the_bodies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = ROOT / "storyboards" / "lantern-thief" / "main.story"
+    assert main(["compile", "--json", str(story)]) == 0
+    bodies = json.loads(capsys.readouterr().out)
+    assert [b["parameters"]["duration"] for b in bodies] == [10, 13, 11]
+    assert bodies == [clip.body for clip in compiled(story).clips]
+
+
+def test_compile_writes_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = ROOT / "storyboards" / "lantern-thief" / "main.story"
+    assert main(["compile", str(story), "-o", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"{n}.{e}" for n in ("chase-1", "chase-2", "opening") for e in ("json", "prompt.txt")]
+
+
+def test_curl_reads_the_key_from_the_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-secret-value")
+    assert main(["compile", "--curl", str(ROOT / "storyboards" / "new-york-detective.story")]) == 0
+    out = capsys.readouterr().out
+    assert "sk-secret-value" not in out
+    assert '-H "Authorization: Bearer $DASHSCOPE_API_KEY"' in out
+    assert "X-DashScope-Async: enable" in out and '"shot_type":"multi"' in out
+
+
+def test_plan_budget(capsys: pytest.CaptureFixture[str]) -> None:
+    story = str(ROOT / "storyboards" / "new-york-detective.story")
+    assert main(["plan", "--json", story]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert entry["totals"] == {"beijing": 9.0, "singapore": 11.00886, "virginia": 9.0, "frankfurt": 9.0}
+    assert main(["plan", "--budget", "9", story]) == 0
+    assert main(["plan", "--budget", "8.99", story]) == 1
+    assert main(["plan", "--budget", "11", "--region", "singapore", story]) == 1
+
+
+def test_scene_split_is_stable_when_shots_are_added(tmp_path: Path) -> None:
+    shots = ["3s", "4s", "5s", "2s", "6s", "3s", "4s"]
+    names = []
+    for count in range(3, len(shots) + 1):
+        text = "model wan2.7-t2v\nscene s\n" + "".join(f"  shot {d}: Shot {i}\n" for i, d in enumerate(shots[:count]))
+        path = tmp_path / f"s{count}.story"
+        path.write_text(text, encoding="utf-8")
+        planned = plan(load(str(path)))
+        assert planned is not None
+        names.append([(c.name, c.millis) for c in planned.clips])
+    assert names[-1] == [("s-1", 14000), ("s-2", 13000)]
+    for earlier, later in zip(names, names[1:], strict=False):
+        assert later[: len(earlier) - 1] == earlier[:-1]
