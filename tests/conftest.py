@@ -11,6 +11,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+pytest_plugins = ["storyc.emulator.testing"]  # the emulator_app and emulator_url fixtures
+
 settings.register_profile(
     "storyc",
     max_examples=int(os.environ.get("STORYC_EXAMPLES", "1500")),

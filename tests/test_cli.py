@@ -151,5 +151,6 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.strip().splitlines()[-1].split(","))
-    heavy = {"lark", "jinja2", "httpx", "jsonschema", "yaml", "dataclasses", "pathlib", "inspect", "asyncio"}
+    heavy = {"lark", "jinja2", "httpx", "jsonschema", "yaml", "dataclasses", "pathlib", "inspect", "asyncio",
+             "starlette", "uvicorn", "PIL", "mutagen", "shutil"}
     assert loaded & heavy == set()

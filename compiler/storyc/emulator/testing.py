@@ -1,0 +1,73 @@
+"""Run the emulator from tests and scripts.
+
+    with serve(EmulatorConfig(speed=20)) as base_url:      # a real server on 127.0.0.1
+        dashscope.base_http_api_url = base_url + "/api/v1"
+
+    async with asgi_client(create_app()) as client:         # in-process, no sockets
+        await client.post("/api/v1/services/aigc/video-generation/video-synthesis", ...)
+
+The pytest fixtures `emulator_app`, `emulator_client` and `emulator_url` wrap these; enable them
+with `pytest_plugins = ["storyc.emulator.testing"]` in a conftest.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any, AsyncIterator, Iterator
+
+from .app import create_app
+from .config import EmulatorConfig
+
+FAST = EmulatorConfig(pending_seconds=0.3, running_seconds=0.7)
+
+
+@contextlib.contextmanager
+def serve(config: EmulatorConfig = FAST, host: str = "127.0.0.1", port: int = 0, app: Any = None) -> Iterator[str]:
+    """Serve the emulator on a loopback port in a background thread; yield its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app or create_app(config), host=host, port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, name="storyc-emulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()
+    try:
+        yield f"http://{bound[0]}:{bound[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def asgi_client(app: Any, base_url: str = "http://emulator") -> AsyncIterator[Any]:
+    """An httpx.AsyncClient talking to `app` in-process."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        yield client
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - the fixtures are for pytest only
+    pytest = None  # type: ignore[assignment]
+
+if pytest is not None:
+
+    @pytest.fixture
+    def emulator_app() -> Any:
+        """A fresh emulator app with fast timings."""
+        return create_app(FAST)
+
+    @pytest.fixture
+    def emulator_url() -> Iterator[str]:
+        """The base URL of a fresh emulator on a loopback port."""
+        with serve(FAST) as url:
+            yield url
