@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from . import __version__
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic
-    from .load import Program
     from .profile import Catalog
     from .render import Compiled
 
@@ -256,9 +255,9 @@ def _read_stdin() -> bytes:
 
 
 def _run_check(options: argparse.Namespace) -> int:
-    from .check import check
     from .diagnostics import has_errors, render
     from .load import load
+    from .pipeline import diagnose
 
     files = storyboard_files(options.paths)
     profiles = _catalog(options)
@@ -266,10 +265,7 @@ def _run_check(options: argparse.Namespace) -> int:
     sources = {}
     for path in files:
         program = load(options.stdin_filename, _read_stdin()) if path == "-" else load(path)
-        found = check(program, profiles)
-        if not has_errors(found):
-            found.extend(_prompt_lengths(program, profiles))
-        diagnostics.extend(found)
+        diagnostics.extend(diagnose(program, profiles))
         sources.update(program.sources)
     sys.stdout.write(render(diagnostics, sources, options.format))
     errors = sum(1 for d in diagnostics if d.level == "error")
@@ -279,15 +275,6 @@ def _run_check(options: argparse.Namespace) -> int:
     if has_errors(diagnostics) or (options.deny_warnings and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK
-
-
-def _prompt_lengths(program: Program, profiles: Catalog) -> list[Diagnostic]:
-    """Prompt length needs the rendered prompt: the render stage checks it after the validator."""
-    from .plan import plan
-    from .render import prompt_diagnostics
-
-    planned = plan(program, profiles)
-    return prompt_diagnostics(planned) if planned is not None else []
 
 
 def _summary(files: int, errors: int, warnings: int) -> str:
@@ -312,8 +299,13 @@ def _run_fmt(options: argparse.Namespace) -> int:
         if path == "-":
             data = _read_stdin()
         else:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError as error:
+                print(f"{path}: cannot read: {(error.strerror or str(error)).lower()}", file=sys.stderr)
+                status = EXIT_PROBLEMS
+                continue
         source, problems = source_from_bytes("<stdin>" if path == "-" else path, data)
         result = parse(source)
         problems.extend(result.diagnostics)
@@ -465,13 +457,22 @@ def _run_emulator(options: argparse.Namespace) -> int:
         render_videos=not options.no_video,
         faults=Faults(**rates, slow_seconds=options.slow_seconds, seed=options.seed),
     )
-    print(f"storyc emulator on http://{options.host}:{options.port}  "
-          f"(DashScope SDK: dashscope.base_http_api_url = 'http://{options.host}:{options.port}/api/v1')",
-          flush=True)
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.servers:  # say where, once bound: --port 0 picks the port
+                host, port = self.servers[0].sockets[0].getsockname()[:2]
+                base = f"http://{host}:{port}"
+                print(f"storyc emulator on {base}  (DashScope SDK: dashscope.base_http_api_url = "
+                      f"'{base}/api/v1')", flush=True)
+
+    server = Server(uvicorn.Config(create_app(config), host=options.host, port=options.port, log_level="warning"))
     try:
-        uvicorn.run(create_app(config), host=options.host, port=options.port, log_level="warning")
+        server.run()
     except OSError as error:
         raise UsageError(f"cannot serve on {options.host}:{options.port}: {error.strerror or error}") from None
+    except SystemExit:  # uvicorn exits after logging why it could not bind
+        raise UsageError(f"cannot serve on {options.host}:{options.port}") from None
     return EXIT_OK
 
 

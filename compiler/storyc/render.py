@@ -312,14 +312,16 @@ def body_problems(body: dict[str, Any], protocol: str, profile: dict[str, Any]) 
 
 
 def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
-    """SB313 for `story check`: render only the clips whose prompt could be too long.
+    """SB313 and SB501 for `story check`: render only the clips whose prompt could be too long
+    (all of them when the project has its own templates).
 
     A cheap upper bound (every text with references expanded, plus a generous allowance per line
     for labels and cue phrases) settles most clips without importing Jinja2 at all.
     """
     limit = plan.profile.data["prompt_max_chars"]
     expand = _Expander(plan)
-    risky = [clip_plan for clip_plan in plan.clips if _upper_bound(plan, clip_plan, expand) > limit]
+    custom = _project_templates(plan) is not None  # a project's own templates may fail: render all
+    risky = [clip_plan for clip_plan in plan.clips if custom or _upper_bound(plan, clip_plan, expand) > limit]
     if not risky:
         return []
     compiled = compile_plan(plan._replace(clips=tuple(risky), diagnostics=()))
