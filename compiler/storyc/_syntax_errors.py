@@ -6,12 +6,10 @@ mistakes get a `help` line. Only imported work happens on the error path.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from functools import lru_cache
 from typing import Iterable
 
+from . import data
 from .diagnostics import Diagnostic, make
 from .source import Source, Span
 
@@ -25,11 +23,8 @@ _KEYWORDS = (
 _DECLARATIONS = {"CAST", "PLACE", "STYLE"}
 
 
-@lru_cache(maxsize=1)
 def _terms() -> dict[str, str]:
-    path = os.path.join(os.path.dirname(__file__), "data", "syntax_terms.json")
-    with open(path, encoding="utf-8") as handle:
-        terms: dict[str, str] = json.load(handle)
+    terms: dict[str, str] = data.table("syntax_terms")
     return terms
 
 

@@ -6,19 +6,16 @@ The key is never written out: the commands read `$DASHSCOPE_API_KEY` when they r
 from __future__ import annotations
 
 import json
-import os
-from functools import lru_cache
 from typing import Iterable, Union
 
+from . import data
 from .render import Compiled
 
 CREATE_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 
 
-@lru_cache(maxsize=1)
 def regions() -> dict[str, Union[str, None]]:
-    with open(os.path.join(os.path.dirname(__file__), "data", "regions.json"), encoding="utf-8") as handle:
-        table: dict[str, Union[str, None]] = json.load(handle)
+    table: dict[str, Union[str, None]] = data.table("regions")
     return table
 
 

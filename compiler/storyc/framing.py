@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 from functools import lru_cache
 from typing import Union
 
+from . import data
 
-@lru_cache(maxsize=1)
+
 def table() -> dict[str, dict[str, object]]:
-    path = os.path.join(os.path.dirname(__file__), "data", "framings.json")
-    with open(path, encoding="utf-8") as handle:
-        framings: dict[str, dict[str, object]] = json.load(handle)
+    framings: dict[str, dict[str, object]] = data.table("framings")
     return framings
 
 

@@ -3,12 +3,10 @@ every number and every choice comes from the profile."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
+from . import data
 from .diagnostics import Diagnostic, make
 from .nodes import Clip, Dialogue, TimeRange
 from .timeline import seconds, timed_shots, total_millis
@@ -202,10 +200,8 @@ def negative_prompt(context: Context) -> Iterator[Diagnostic]:
                    label=f"{len(text) - limit} characters over", help="shorten it; the rest would be cut silently")
 
 
-@lru_cache(maxsize=1)
 def _speech() -> dict[str, float]:
-    with open(os.path.join(os.path.dirname(__file__), "data", "speech.json"), encoding="utf-8") as handle:
-        table: dict[str, float] = json.load(handle)
+    table: dict[str, float] = data.table("speech")
     return table
 
 

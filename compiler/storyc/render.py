@@ -14,7 +14,10 @@ import os
 from functools import lru_cache
 from typing import Any, NamedTuple, Union
 
-from . import framing
+from . import (
+    data,  # noqa: I001
+    framing,
+)
 from .audio import soundtrack_path
 from .diagnostics import Diagnostic, make
 from .load import find_root
@@ -44,10 +47,8 @@ class Compiled(NamedTuple):
     region: Union[str, None] = None
 
 
-@lru_cache(maxsize=1)
 def languages() -> dict[str, dict[str, Any]]:
-    with open(os.path.join(HERE, "data", "languages.json"), encoding="utf-8") as handle:
-        table: dict[str, dict[str, Any]] = json.load(handle)
+    table: dict[str, dict[str, Any]] = data.table("languages")
     return table
 
 

@@ -5,12 +5,10 @@ What each setting accepts is data (`data/settings.json`); this module only inter
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from functools import lru_cache
 from typing import Any, NamedTuple, Union
 
+from . import data
 from .diagnostics import Diagnostic, make
 from .nodes import Setting, Storyboard
 from .source import Source
@@ -28,11 +26,8 @@ class Settings(NamedTuple):
         return self.values.get(key, default)
 
 
-@lru_cache(maxsize=1)
 def spec() -> dict[str, dict[str, Any]]:
-    path = os.path.join(os.path.dirname(__file__), "data", "settings.json")
-    with open(path, encoding="utf-8") as handle:
-        table: dict[str, dict[str, Any]] = json.load(handle)
+    table: dict[str, dict[str, Any]] = data.table("settings")
     return table
 
 
