@@ -15,7 +15,7 @@ pytest_plugins = ["storyc.emulator.testing"]  # the emulator_app and emulator_ur
 
 settings.register_profile(
     "storyc",
-    max_examples=int(os.environ.get("STORYC_EXAMPLES", "1500")),
+    max_examples=int(os.environ.get("STORYC_EXAMPLES", "2000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

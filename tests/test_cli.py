@@ -54,7 +54,7 @@ def test_check_json_has_the_documented_fields(tmp_path: Path, capsys: pytest.Cap
     assert record == {
         "code": "SB205", "severity": "error", "message": "`@owl` is not declared", "file": str(path),
         "line": 3, "column": 14, "end_line": 3, "end_column": 18,
-        "help": "declare it, e.g. `cast owl: …`, or include the file that does",
+        "help": "declare it, e.g. `cast owl: …`, or include the file that does", "fix": None,
     }
 
 
@@ -154,3 +154,23 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     heavy = {"lark", "jinja2", "httpx", "jsonschema", "yaml", "dataclasses", "pathlib", "inspect", "asyncio",
              "starlette", "uvicorn", "PIL", "mutagen", "shutil"}
     assert loaded & heavy == set()
+
+
+def test_check_fix_applies_suggestions_and_keeps_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = ("model wan2.7-t2v-2026-04-2\r\ncast antelope: an antelope  # keep me\r\n"
+            "clip a 6\r\n  shot 3s trakcing: @antlope runs\r\n  shot 3s wide: 羚羊\r\n")
+    path = write(tmp_path, "a.story", "")
+    path.write_bytes(text.encode())
+    assert main(["check", "--fix", "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert path.read_bytes().decode() == (
+        "model wan2.7-t2v-2026-04-25\r\ncast antelope: an antelope  # keep me\r\n"
+        "clip a 6s\r\n  shot 3s tracking: @antelope runs\r\n  shot 3s wide: 羚羊\r\n"
+    )
+
+
+def test_json_carries_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "a.story", "clip a 15\n  One\n")
+    main(["check", "--format", "json", str(path)])
+    [record] = json.loads(capsys.readouterr().out)
+    assert record["fix"] == {"line": 1, "column": 8, "end_line": 1, "end_column": 10, "replacement": "15s"}

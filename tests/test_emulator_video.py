@@ -173,3 +173,34 @@ def test_story_emulator_command_serves_on_loopback() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_dashscope_asyncio_sdk_polls_with_a_trailing_slash() -> None:
+    """The SDK's asyncio client polls `GET /api/v1/tasks/{id}/`; the service (and so the emulator)
+    accepts it. (The SDK leaves its aiohttp session open, hence the ignored warnings.)"""
+    import asyncio
+
+    dashscope = pytest.importorskip("dashscope")
+    from dashscope.aigc.video_synthesis import AioVideoSynthesis
+
+    from storyc.emulator import create_app
+
+    app = create_app(FAST)
+    polled: list[str] = []
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            polled.append(scope["path"])
+        await app(scope, receive, send)
+
+    async def scenario() -> str:
+        created = await AioVideoSynthesis.async_call(api_key=KEY, model="wan2.7-t2v", prompt="a fox",
+                                                     resolution="720P", duration=2)
+        done = await AioVideoSynthesis.wait(created, api_key=KEY)
+        return str(done.output.task_status)
+
+    with serve(FAST, app=recording) as base:
+        dashscope.base_http_api_url = f"{base}/api/v1"
+        assert asyncio.run(scenario()) == "SUCCEEDED"
+    assert polled and all(path.startswith("/api/v1/tasks/") and path.endswith("/") for path in polled)

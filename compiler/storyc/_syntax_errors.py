@@ -10,7 +10,7 @@ import re
 from typing import Iterable
 
 from . import data
-from .diagnostics import Diagnostic, make
+from .diagnostics import Diagnostic, Fix, make
 from .source import Source, Span
 
 _WORD = re.compile(r"[^\s]{1,40}")
@@ -83,9 +83,13 @@ def lex_failure(source: Source, text: str, offset: int, expected: frozenset[str]
     found, width = _found(text, offset)
     word = text[offset : offset + width]
     wanted = describe_expected(expected, _at_line_start(text, offset))
+    span = Span(offset, offset + max(width, 1))
+    fix = None
+    if ("DURATION" in expected or "TIME_RANGE" in expected) and _BARE_NUMBER.match(word):
+        fix = Fix(span, f"{word}s")
     return make(
-        "SB101", f"expected {wanted}, found {found}", source,
-        Span(offset, offset + max(width, 1)), label="unexpected here", help=_help(set(expected), word),
+        "SB101", f"expected {wanted}, found {found}", source, span, label="unexpected here",
+        help=_help(set(expected), word), fix=fix,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Iterator, NamedTuple, Union
 
 from . import audio, framing, limits
-from .diagnostics import Diagnostic, make
+from .diagnostics import Diagnostic, Fix, make
 from .load import Program
 from .nodes import Clip, Declaration, Dialogue, Prose, Ref, Shot, Storyboard, Text
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
@@ -114,19 +114,20 @@ def _references(context: Context) -> Iterator[Ref]:
 def undeclared_names(context: Context) -> Iterator[Diagnostic]:
     for ref in _references(context):
         if ref.name not in context.declarations:
+            close = _closest(ref.name, list(context.declarations))
+            hint = f"the closest declared name is `@{close}`" if close else \
+                f"declare it, e.g. `cast {ref.name}: …`, or include the file that does"
             yield make(
                 "SB205", f"`@{ref.name}` is not declared", context.source, ref.span,
-                label="unknown name", help=_declare_hint(ref.name, context),
+                label="unknown name", help=hint, fix=Fix(ref.span, f"@{close}") if close else None,
             )
 
 
-def _declare_hint(name: str, context: Context) -> str:
+def _closest(word: str, choices: list[str]) -> Union[str, None]:
     import difflib
 
-    close = difflib.get_close_matches(name, list(context.declarations), n=1)
-    if close:
-        return f"the closest declared name is `@{close[0]}`"
-    return f"declare it, e.g. `cast {name}: …`, or include the file that does"
+    found = difflib.get_close_matches(word, choices, n=1)
+    return found[0] if found else None
 
 
 def unused_declarations(context: Context) -> Iterator[Diagnostic]:
@@ -179,14 +180,13 @@ def framings(context: Context) -> Iterator[Diagnostic]:
     for clip in context.storyboard.clips:
         for shot in clip.shots:
             if shot.framing is not None and framing.canonical(shot.framing.value) is None:
-                import difflib
-
-                close = difflib.get_close_matches(shot.framing.value.lower(), framing.known(), n=1)
-                hint = f"the closest framing is `{close[0]}`" if close else \
+                close = _closest(shot.framing.value.lower(), framing.known())
+                hint = f"the closest framing is `{close}`" if close else \
                     "write the framing in the shot's prose instead, or use one from docs/language.md"
                 yield make(
                     "SB211", f"unknown framing `{shot.framing.value}`", context.source,
                     shot.framing.span, label="not a framing", help=hint,
+                    fix=Fix(shot.framing.span, close) if close else None,
                 )
 
 

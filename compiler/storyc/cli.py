@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .diagnostics import Diagnostic
     from .profile import Catalog
     from .render import Compiled
+    from .source import Source
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -31,6 +32,9 @@ def _define_check(check: argparse.ArgumentParser) -> None:
                        help="full: compiler-style with source excerpts (default); concise: one line "
                        "each; json: an array of objects for editors and scripts")
     check.add_argument("--deny-warnings", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--fix", action="store_true",
+                       help="apply the suggested fixes (closest name, framing or model; a missing `s`) "
+                       "to the files, then report what is left")
     check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME",
                        help="the path to report (and resolve includes from) when reading `-`")
     _profiles_option(check)
@@ -265,7 +269,13 @@ def _run_check(options: argparse.Namespace) -> int:
     sources = {}
     for path in files:
         program = load(options.stdin_filename, _read_stdin()) if path == "-" else load(path)
-        diagnostics.extend(diagnose(program, profiles))
+        found = diagnose(program, profiles)
+        for _ in range(5 if options.fix and path != "-" else 0):  # a fix may uncover the next problem
+            if not _fix_files(found, program.sources):
+                break
+            program = load(path)
+            found = diagnose(program, profiles)
+        diagnostics.extend(found)
         sources.update(program.sources)
     sys.stdout.write(render(diagnostics, sources, options.format))
     errors = sum(1 for d in diagnostics if d.level == "error")
@@ -275,6 +285,22 @@ def _run_check(options: argparse.Namespace) -> int:
     if has_errors(diagnostics) or (options.deny_warnings and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _fix_files(diagnostics: list[Diagnostic], sources: dict[str, Source]) -> bool:
+    """Apply the diagnostics' fixes to their files; files that did not decode cleanly are left alone."""
+    from .diagnostics import apply_fixes
+
+    changed = False
+    for path, source in sources.items():
+        if any(d.code == "SB100" and d.path == path for d in diagnostics):
+            continue
+        text, count = apply_fixes(source.text, [d.fix for d in diagnostics if d.path == path and d.fix])
+        if count:
+            _write_atomically(path, text)
+            print(f"{path}: applied {count} fix{'es' if count != 1 else ''}", file=sys.stderr)
+            changed = True
+    return changed
 
 
 def _summary(files: int, errors: int, warnings: int) -> str:
@@ -331,7 +357,7 @@ def _run_fmt(options: argparse.Namespace) -> int:
 
 def _write_atomically(path: str, text: str) -> None:
     """Replace the file in one step, so an interrupted write never leaves it half written."""
-    temporary = f"{path}.story-fmt.tmp"
+    temporary = f"{path}.storyc.tmp"
     with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     os.replace(temporary, path)

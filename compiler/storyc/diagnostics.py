@@ -59,7 +59,27 @@ def to_record(diagnostic: Diagnostic, source: Source) -> dict[str, object]:
         "end_line": end.line,
         "end_column": end.column,
         "help": diagnostic.help or None,
+        "fix": _fix_record(diagnostic.fix, source),
     }
+
+
+def _fix_record(fix: Union[Fix, None], source: Source) -> Union[dict[str, object], None]:
+    if fix is None:
+        return None
+    start, end = source.position(fix.span.start), source.position(fix.span.end)
+    return {"line": start.line, "column": start.column, "end_line": end.line, "end_column": end.column,
+            "replacement": fix.replacement}
+
+
+def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
+    """Apply non-overlapping fixes (the first of overlapping ones wins); return the text and count."""
+    chosen: list[Fix] = []
+    for fix in sorted(fixes, key=lambda f: (f.span.start, f.span.end)):
+        if not chosen or fix.span.start >= chosen[-1].span.end:
+            chosen.append(fix)
+    for fix in reversed(chosen):
+        text = text[: fix.span.start] + fix.replacement + text[fix.span.end :]
+    return text, len(chosen)
 
 
 def render(

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import data
-from .diagnostics import Diagnostic, make
+from .diagnostics import Diagnostic, Fix, make
 from .nodes import Clip, Dialogue, TimeRange
 from .timeline import seconds, timed_shots, total_millis
 
@@ -23,7 +23,7 @@ def model(context: Context) -> Iterator[Diagnostic]:
     close = context.catalog.closest(value)
     hint = f"the closest known model is `{close}`" if close else "`story models` lists the known models"
     yield make("SB315", f"unknown model `{value}`", context.source, node.value.span,
-               label="no profile for this model", help=hint)
+               label="no profile for this model", help=hint, fix=Fix(node.value.span, close) if close else None)
 
 
 def clip_durations(context: Context) -> Iterator[Diagnostic]:
@@ -156,7 +156,8 @@ def picture(context: Context) -> Iterator[Diagnostic]:
         equivalent = resolution["pixels"].get(tier, {}).get(ratio)
         hint = f"write `size {equivalent}`" if equivalent else f"use a `size` from: {', '.join(profile.sizes())}"
         yield make("SB312", f"`{profile.id}` takes an exact `size`, not `ratio`", source,
-                   settings.nodes["ratio"].span, label="not used by this model", help=hint)
+                   settings.nodes["ratio"].span, label="not used by this model", help=hint,
+                   fix=Fix(settings.nodes["ratio"].span, f"size {equivalent}") if equivalent and size is None else None)
     if size is not None and size not in profile.sizes():
         yield make("SB310", f"`{profile.id}` does not generate {size}", source,
                    settings.nodes["size"].value.span, label="not offered",

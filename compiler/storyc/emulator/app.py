@@ -347,8 +347,8 @@ def _task_list(emulator: Emulator, request: Request, request_id: str) -> Respons
             continue
         rows.append({
             "task_id": task.id, "status": status, "model_name": task.spec.model, "region": "ap-southeast-1",
-            "request_id": task.request_id, "api_key_id": str(abs(hash(task.key)) % 10 ** 8),
-            "caller_uid": "emulator", "caller_parent_id": "emulator", "user_api_unique_key": task.key[:6] + "…",
+            "request_id": task.request_id, "api_key_id": _fingerprint(task.key)[:8],
+            "caller_uid": "emulator", "caller_parent_id": "emulator", "user_api_unique_key": _fingerprint(task.key),
             "gmt_create": int(task.wall * 1000), "start_time": int(task.wall * 1000),
             "end_time": int((task.wall + (emulator.config.pending_seconds + emulator.config.running_seconds)
                              / emulator.config.speed) * 1000),
@@ -358,6 +358,13 @@ def _task_list(emulator: Emulator, request: Request, request_id: str) -> Respons
     page = rows[(page_no - 1) * page_size : page_no * page_size]
     return JSONResponse({"request_id": request_id, "total": total, "total_page": math.ceil(total / page_size),
                          "page_no": page_no, "page_size": page_size, "data": page})
+
+
+def _fingerprint(key: str) -> str:
+    """Identifies a key in listings without showing any of it."""
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def _parse_time(text: Union[str, None]) -> Union[float, None]:
