@@ -11,7 +11,20 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Union
 from . import audio, framing, limits
 from .diagnostics import Diagnostic, Fix, make
 from .load import Program
-from .nodes import Clip, Declaration, Dialogue, Prose, Ref, Shot, Storyboard, Text
+from .nodes import (
+    Camera,
+    Clip,
+    Cue,
+    Declaration,
+    Dialogue,
+    Prose,
+    Ref,
+    Setting,
+    Shot,
+    Soundtrack,
+    Storyboard,
+    Text,
+)
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
 from .settings import Settings, resolve
 from .source import Source
@@ -88,14 +101,17 @@ def _clip_texts(clip: Clip) -> Iterator[Text]:
         if isinstance(line, Shot):
             if line.text is not None:
                 yield line.text
-            for inner in line.lines:
-                yield inner.line if isinstance(inner, Dialogue) else inner.text
-        elif isinstance(line, Dialogue):
-            yield line.line
-        elif hasattr(line, "text"):
-            yield line.text
+            yield from (_line_text(inner) for inner in line.lines)
         else:
-            yield line.source
+            yield _line_text(line)
+
+
+def _line_text(line: Union[Prose, Camera, Cue, Dialogue, Soundtrack]) -> Text:
+    if isinstance(line, Dialogue):
+        return line.line
+    if isinstance(line, Soundtrack):
+        return line.source
+    return line.text
 
 
 def dialogues(clip: Clip) -> Iterator[Dialogue]:
@@ -205,7 +221,7 @@ def included_extras(context: Context) -> Iterator[Diagnostic]:
         if result.storyboard is None:
             continue
         for item in result.storyboard.items:
-            if isinstance(item, Clip) or type(item).__name__ == "Setting":
+            if isinstance(item, (Clip, Setting)):
                 yield make(
                     "SB204", "included files contribute declarations only; this line is ignored",
                     result.source, item.span, label="ignored when included",
