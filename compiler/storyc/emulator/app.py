@@ -13,9 +13,11 @@ import json
 import math
 import os
 import secrets
+import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from typing import Any, AsyncIterator, Callable, Union
 from urllib.parse import urlsplit
 
@@ -42,7 +44,10 @@ class Emulator:
                  wall: Callable[[], float]) -> None:
         self.config = config
         self.profiles = profiles
-        self.storage = config.storage_folder()
+        self.storage = config.storage
+        if not self.storage:  # uploads and videos then live in a temporary folder, removed with the app
+            self.storage = tempfile.mkdtemp(prefix="storyc-emulator-")
+            weakref.finalize(self, shutil.rmtree, self.storage, ignore_errors=True)
         self.secret = secrets.token_bytes(32)
         self.uploads = Uploads(self.storage, self.secret, config.policy_lifetime_seconds, config.upload_lifetime_seconds)
         self.tasks = TaskStore(config, self.storage, clock, wall, self._audio_for)

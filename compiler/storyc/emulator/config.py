@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from typing import NamedTuple, Union
 
 
@@ -34,6 +33,3 @@ class EmulatorConfig(NamedTuple):
     upload_lifetime_seconds: float = 48 * 3600  # oss:// files
     faults: Faults = Faults()
     render_videos: bool = True
-
-    def storage_folder(self) -> str:
-        return self.storage or tempfile.mkdtemp(prefix="storyc-emulator-")

@@ -112,7 +112,9 @@ class TaskStore:
             if self.status(task) != "PENDING":
                 return False
             task.canceled = True
-            return True
+        if task.video is not None:
+            task.video.cancel()  # no video is owed for a canceled task
+        return True
 
     def _render(self, task: Task) -> str:
         from .video import render_video
