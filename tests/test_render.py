@@ -212,3 +212,12 @@ def test_scene_split_is_stable_when_shots_are_added(tmp_path: Path) -> None:
     assert names[-1] == [("s-1", 14000), ("s-2", 13000)]
     for earlier, later in zip(names, names[1:], strict=False):
         assert later[: len(earlier) - 1] == earlier[:-1]
+
+
+def test_compile_to_an_unwritable_place_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    story = ROOT / "storyboards" / "future-garden.story"
+    assert main(["compile", str(story), "-o", str(blocker / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write to" in err and "internal error" not in err

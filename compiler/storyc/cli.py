@@ -7,6 +7,7 @@ Each sub-command imports only what it uses, so `story check` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
@@ -358,9 +359,14 @@ def _run_fmt(options: argparse.Namespace) -> int:
 def _write_atomically(path: str, text: str) -> None:
     """Replace the file in one step, so an interrupted write never leaves it half written."""
     temporary = f"{path}.storyc.tmp"
-    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise UsageError(f"cannot write `{path}`: {(error.strerror or str(error)).lower()}") from None
 
 
 def _compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
@@ -417,7 +423,10 @@ def _run_compile(options: argparse.Namespace) -> int:
     for path, compiled in results:
         stem = os.path.splitext(os.path.basename(path))[0]
         folder = os.path.join(options.output or "out", stem) if (len(results) > 1 or not options.output) else options.output
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot write to `{folder}`: {(error.strerror or str(error)).lower()}") from None
         for clip in compiled.clips:
             _write_atomically(os.path.join(folder, f"{clip.name}.json"), clip.body_text())
             _write_atomically(os.path.join(folder, f"{clip.name}.prompt.txt"), clip.prompt + "\n")
