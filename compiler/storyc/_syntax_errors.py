@@ -64,6 +64,8 @@ def _found(text: str, offset: int) -> tuple[str, int]:
 def _help(expected: set[str], word: str) -> str:
     if ("DURATION" in expected or "TIME_RANGE" in expected) and _BARE_NUMBER.match(word):
         return f"durations carry a unit: write `{word}s`"
+    if "NAME" in expected and word and not word[0].isascii():
+        return "names are ASCII letters, digits, `_` and `-` (for `@name`); put the Chinese name in the description"
     if "SETTING_KEY" in expected or "VALUE" in expected or "SHOT" in expected:
         import difflib
 
