@@ -143,6 +143,11 @@ def parse(
                         break
     finally:
         if enabled:
+            # The new tree is long-lived and acyclic: hand it straight to the oldest generation
+            # (freeze + unfreeze splices the lists) rather than have the young collections walk
+            # every node once more - about a fifth of the parse time on large files.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
     return values[-1]
 
