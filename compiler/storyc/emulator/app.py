@@ -70,9 +70,12 @@ class Emulator:
             return errors.BAD_KEY
         return key
 
+    def url_signature(self, task_id: str, expires: str) -> str:
+        return self.uploads.sign(f"{task_id}:{expires}").replace("+", "-").replace("/", "_").rstrip("=")
+
     def sign_url(self, base: str, task: Task) -> str:
-        expires = int(self.wall() + self.config.url_lifetime_seconds)
-        signature = self.uploads.sign(f"{task.id}:{expires}").replace("+", "-").replace("/", "_").rstrip("=")
+        expires = str(int(self.wall() + self.config.url_lifetime_seconds))
+        signature = self.url_signature(task.id, expires)
         return f"{base}results/{task.id}.mp4?Expires={expires}&OSSAccessKeyId=STORYC-EMULATOR&Signature={signature}"
 
     def _audio_for(self, task: Task) -> Union[str, None]:
@@ -252,8 +255,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         signature = request.query_params.get("Signature", "")
         if task is None or not expires.isdigit():
             return _oss_error("AccessDenied", "Request has expired or is not signed.", 403)
-        expected = emulator.uploads.sign(f"{task.id}:{expires}").replace("+", "-").replace("/", "_").rstrip("=")
-        if not secrets.compare_digest(expected, signature):
+        if not secrets.compare_digest(emulator.url_signature(task.id, expires), signature):
             return _oss_error("SignatureDoesNotMatch", "The request signature does not match.", 403)
         if int(expires) < emulator.wall():
             return _oss_error("AccessDenied", "Request has expired.", 403)
