@@ -6,7 +6,7 @@
     async with asgi_client(create_app()) as client:         # in-process, no sockets
         await client.post("/api/v1/services/aigc/video-generation/video-synthesis", ...)
 
-The pytest fixtures `emulator_app`, `emulator_client` and `emulator_url` wrap these; enable them
+The pytest fixtures `emulator_app` (use it with `asgi_client`) and `emulator_url` wrap these; enable them
 with `pytest_plugins = ["storyc.emulator.testing"]` in a conftest.py.
 """
 
