@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyc.emulator import EmulatorConfig, Faults, create_app
 from storyc.emulator.testing import asgi_client
@@ -419,3 +421,35 @@ def test_fixtures_serve_in_process_and_on_loopback(emulator_app: Any, emulator_u
     assert run(in_process()) == 200
     assert emulator_url.startswith("http://127.0.0.1:")
     assert httpx.post(emulator_url + CREATE, headers=SUBMIT, json=WAN27).status_code == 200
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+plausible = st.fixed_dictionaries(
+    {"model": st.sampled_from(["wan2.7-t2v", "wan2.6-t2v", "wan2.2-t2v-plus", "x", ""]) | json_values},
+    optional={"input": st.fixed_dictionaries({}, optional={"prompt": st.text(max_size=30) | json_values,
+                                                           "audio_url": json_values}) | json_values,
+              "parameters": st.dictionaries(st.sampled_from(["size", "duration", "resolution", "ratio", "seed",
+                                                             "prompt_extend", "shot_type"]), json_values) | json_values},
+)
+
+
+@settings(max_examples=300)
+@given(st.one_of(json_values, plausible))
+def test_any_body_gets_a_documented_answer(body: Any) -> None:
+    """Whatever JSON arrives, the answer is 200 PENDING or a 4xx with code, message and request_id."""
+
+    async def scenario() -> None:
+        async with asgi_client(app(Clock())) as client:
+            answer = await submit(client, body)
+            payload = answer.json()
+            if answer.status_code == 200:
+                assert payload["output"]["task_status"] == "PENDING"
+            else:
+                assert 400 <= answer.status_code < 500
+                assert set(payload) == {"code", "message", "request_id"}
+
+    run(scenario())
