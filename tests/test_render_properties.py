@@ -75,6 +75,6 @@ def test_every_rendered_body_is_valid(tmp_path_factory: object, case: tuple[str,
     assert not has_errors(compiled.diagnostics), compiled.diagnostics
     profile = builtin()[model]
     for clip in compiled.clips:
-        assert body_problems(clip.body, profile.protocol, profile.data) == []
+        assert body_problems(clip.body, profile) == []
         assert clip.body["model"] == model
         assert len(clip.body["input"]["prompt"]) <= profile.data["prompt_max_chars"]

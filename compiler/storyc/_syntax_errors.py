@@ -61,8 +61,13 @@ def _found(text: str, offset: int) -> tuple[str, int]:
     return f"`{shown}`", len(word)
 
 
+def _missing_unit(expected: Iterable[str], word: str) -> bool:
+    """A bare number where a duration belongs: `15` for `15s`."""
+    return bool({"DURATION", "TIME_RANGE"} & set(expected)) and bool(_BARE_NUMBER.match(word))
+
+
 def _help(expected: set[str], word: str) -> str:
-    if ("DURATION" in expected or "TIME_RANGE" in expected) and _BARE_NUMBER.match(word):
+    if _missing_unit(expected, word):
         return f"durations carry a unit: write `{word}s`"
     if "NAME" in expected and word and not word[0].isascii():
         return "names are ASCII letters, digits, `_` and `-` (for `@name`); put the Chinese name in the description"
@@ -87,7 +92,7 @@ def lex_failure(source: Source, text: str, offset: int, expected: frozenset[str]
     wanted = describe_expected(expected, _at_line_start(text, offset))
     span = Span(offset, offset + max(width, 1))
     fix = None
-    if ("DURATION" in expected or "TIME_RANGE" in expected) and _BARE_NUMBER.match(word):
+    if _missing_unit(expected, word):
         fix = Fix(span, f"{word}s")
     return make(
         "SB101", f"expected {wanted}, found {found}", source, span, label="unexpected here",

@@ -371,10 +371,9 @@ def _write_atomically(path: str, text: str) -> None:
 
 def _compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
     """Check then render each storyboard; print diagnostics; raise _Failed when any has errors."""
-    from .check import check
     from .diagnostics import has_errors, render
     from .load import load
-    from .plan import plan
+    from .pipeline import checked_plan
     from .render import compile_plan
 
     profiles = _catalog(options)
@@ -386,8 +385,7 @@ def _compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
             raise UsageError("compile reads files, not standard input")
         program = load(path)
         sources.update(program.sources)
-        found = check(program, profiles)
-        planned = None if has_errors(found) else plan(program, profiles)
+        found, planned = checked_plan(program, profiles)
         if planned is not None:
             compiled = compile_plan(planned)
             found.extend(compiled.diagnostics)
@@ -436,18 +434,16 @@ def _run_compile(options: argparse.Namespace) -> int:
 
 
 def _run_plan(options: argparse.Namespace) -> int:
-    from .check import check
     from .diagnostics import has_errors, render
     from .load import load
-    from .plan import plan
+    from .pipeline import checked_plan
     from .plan_table import plan_json, plan_rows, plan_text
 
     profiles = _catalog(options)
     tables = []
     for path in storyboard_files(options.paths):
         program = load(path)
-        found = check(program, profiles)
-        planned = None if has_errors(found) else plan(program, profiles)
+        found, planned = checked_plan(program, profiles)
         if planned is None or has_errors(planned.diagnostics):
             sys.stderr.write(render([*found, *(planned.diagnostics if planned else ())], program.sources, "full"))
             return EXIT_PROBLEMS

@@ -6,23 +6,31 @@ needs them rendered), so one call reports everything from syntax to prompt lengt
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from .check import check
 from .diagnostics import Diagnostic, has_errors
 from .load import Program
 from .profile import Catalog, catalog
 
+if TYPE_CHECKING:
+    from .plan import Plan
 
-def diagnose(program: Program, profiles: Union[Catalog, None] = None) -> list[Diagnostic]:
-    profiles = profiles or catalog()
+
+def checked_plan(program: Program, profiles: Catalog) -> tuple[list[Diagnostic], Union[Plan, None]]:
+    """The validator's diagnostics, and the plan when they hold no error (else None)."""
     found = check(program, profiles)
     if has_errors(found):
-        return found
+        return found, None
     from .plan import plan
-    from .render import prompt_diagnostics
 
-    planned = plan(program, profiles)
+    return found, plan(program, profiles)
+
+
+def diagnose(program: Program, profiles: Union[Catalog, None] = None) -> list[Diagnostic]:
+    found, planned = checked_plan(program, profiles or catalog())
     if planned is not None:
+        from .render import prompt_diagnostics
+
         found.extend(prompt_diagnostics(planned))
     return found

@@ -23,6 +23,7 @@ from .diagnostics import Diagnostic, make
 from .load import find_root
 from .nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
 from .plan import ClipPlan, Plan
+from .profile import Profile
 from .timeline import seconds
 
 HERE = os.path.dirname(__file__)
@@ -273,7 +274,7 @@ def render_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any =
         body: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as error:
         raise TemplateProblem(f"the request body is not valid JSON: {error}", "fix the body template") from None
-    problems = body_problems(body, plan.profile.protocol, plan.profile.data)
+    problems = body_problems(body, plan.profile)
     if problems:
         raise TemplateProblem(f"the request body breaks the API contract: {problems[0]}", "fix the body template")
     return body
@@ -287,27 +288,25 @@ def _validator(protocol: str) -> Any:
         return jsonschema.Draft202012Validator(json.load(handle))
 
 
-def body_problems(body: dict[str, Any], protocol: str, profile: dict[str, Any]) -> list[str]:
+def body_problems(body: dict[str, Any], model: Profile) -> list[str]:
     """Schema violations, then anything outside the profile's own limits."""
     problems = [
         f"{'.'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
-        for error in _validator(protocol).iter_errors(body)
+        for error in _validator(model.protocol).iter_errors(body)
     ]
     if problems:
         return problems
     parameters = body["parameters"]
-    from .profile import Profile
-
-    model = Profile(profile)
     if "duration" in parameters and not model.accepts_duration(parameters["duration"]):
         problems.append(f"parameters.duration: {parameters['duration']} is not accepted by {model.id}")
     if "size" in parameters and parameters["size"] not in model.sizes():
         problems.append(f"parameters.size: {parameters['size']} is not offered by {model.id}")
     if "resolution" in parameters and parameters["resolution"] not in model.resolution["tiers"]:
         problems.append(f"parameters.resolution: {parameters['resolution']} is not offered by {model.id}")
-    if len(body["input"]["prompt"]) > profile["prompt_max_chars"]:
-        problems.append(f"input.prompt: longer than {profile['prompt_max_chars']} characters")
-    if "audio_url" in body["input"] and not profile["audio"].get("file"):
+    limit = model.data["prompt_max_chars"]
+    if len(body["input"]["prompt"]) > limit:
+        problems.append(f"input.prompt: longer than {limit} characters")
+    if "audio_url" in body["input"] and not model.audio.get("file"):
         problems.append(f"input.audio_url: {model.id} takes no audio")
     return problems
 
