@@ -29,3 +29,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """In CI a skipped test is a failed one: CI installs every tool the tests need.
+
+    Only the long runs that an environment variable opts into may skip there; their reason starts
+    with `opt-in:`.
+    """
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not reason.removeprefix("Skipped: ").startswith("opt-in:"):
+            report.outcome = "failed"
+            report.longrepr = f"skipped in CI, where every tool the tests need is installed: {reason}"
+    return None

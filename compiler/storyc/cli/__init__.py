@@ -1,0 +1,102 @@
+"""The `story` command. `main(argv) -> int` is thin: it calls the stages, prints, returns an exit code.
+
+Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage or internal error.
+Each sub-command lives in its own module here and imports only what it uses, so `story check`
+starts fast: `COMMANDS` maps a command's name to the module that defines it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import Callable, Sequence
+
+from .. import __version__
+from .common import EXIT_OK, EXIT_USAGE, Command, UsageError
+
+# command name -> module in this package whose COMMANDS dict defines it, in `story --help` order
+COMMANDS: dict[str, str] = {
+    "check": "check",
+    "fmt": "fmt",
+    "compile": "compile",
+    "plan": "plan",
+    "models": "models",
+    "emulator": "emulator",
+    "explain": "explain",
+}
+
+
+def _command(name: str) -> Command:
+    module = importlib.import_module(f".{COMMANDS[name]}", __name__)
+    command: Command = module.COMMANDS[name]
+    return command
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's default formatter imports shutil (slow) to learn the width; os can tell us."""
+    try:
+        width = os.get_terminal_size().columns - 2
+    except OSError:
+        width = 78
+    return argparse.HelpFormatter(prog, width=max(40, min(width, 118)))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="story", formatter_class=_help_formatter,
+        description="Compile .story storyboards into Wan text-to-video requests.",
+        epilog="Run `story COMMAND --help` for a command's options. Docs: docs/language.md",
+    )
+    parser.add_argument("--version", action="version", version=f"storyc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        command = _command(name)
+        command.define(commands.add_parser(
+            name, help=command.help, description=command.description, formatter_class=_help_formatter
+        ))
+    return parser
+
+
+def _command_parser(name: str) -> argparse.ArgumentParser:
+    """One command's parser alone: building every sub-command's costs start-up time."""
+    command = _command(name)
+    parser = argparse.ArgumentParser(
+        prog=f"story {name}", description=command.description, formatter_class=_help_formatter
+    )
+    command.define(parser)
+    parser.set_defaults(command=name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in COMMANDS:
+        parser = _command_parser(arguments[0])
+        arguments = arguments[1:]
+    else:
+        parser = _parser()
+    try:
+        options = parser.parse_args(arguments)
+    except SystemExit as exit:  # argparse has printed its message
+        return EXIT_OK if exit.code == 0 else EXIT_USAGE
+    if options.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    run: Callable[[argparse.Namespace], int] = options.run
+    try:
+        return run(options)
+    except UsageError as error:
+        print(f"story {options.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+        if os.environ.get("STORYC_DEBUG"):
+            raise
+        print(f"story {options.command}: internal error: {type(error).__name__}: {error}\n"
+              "set STORYC_DEBUG=1 to see the traceback, and please report it", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,98 @@
+"""`story check`: parse and validate storyboards, print diagnostics, optionally apply fixes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Command,
+    catalog,
+    plural,
+    profiles_option,
+    read_stdin,
+    storyboard_files,
+    write_atomically,
+)
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..source import Source
+
+
+def define(check: argparse.ArgumentParser) -> None:
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; `-` reads standard input")
+    check.add_argument("--format", choices=("full", "concise", "json"), default="full",
+                       help="full: compiler-style with source excerpts (default); concise: one line "
+                       "each; json: an array of objects for editors and scripts")
+    check.add_argument("--deny-warnings", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--fix", action="store_true",
+                       help="apply the suggested fixes (closest name, framing or model; a missing `s`) "
+                       "to the files, then report what is left")
+    check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME",
+                       help="the path to report (and resolve includes from) when reading `-`")
+    profiles_option(check)
+    check.set_defaults(run=run)
+
+
+COMMANDS = {"check": Command(
+    "report syntax errors and problems in storyboards",
+    "Parse and validate storyboards against the model's limits; folders are searched for *.story "
+    "files. Exit code 0 when there are no errors (warnings allowed), 1 when there are, 2 on bad usage.",
+    define,
+)}
+
+
+def run(options: argparse.Namespace) -> int:
+    from ..diagnostics import has_errors, render
+    from ..load import load
+    from ..pipeline import diagnose
+
+    files = storyboard_files(options.paths)
+    profiles = catalog(options)
+    diagnostics = []
+    sources = {}
+    for path in files:
+        program = load(options.stdin_filename, read_stdin()) if path == "-" else load(path)
+        found = diagnose(program, profiles)
+        for _ in range(5 if options.fix and path != "-" else 0):  # a fix may uncover the next problem
+            if not _fix_files(found, program.sources):
+                break
+            program = load(path)
+            found = diagnose(program, profiles)
+        diagnostics.extend(found)
+        sources.update(program.sources)
+    sys.stdout.write(render(diagnostics, sources, options.format))
+    errors = sum(1 for d in diagnostics if d.level == "error")
+    warnings = len(diagnostics) - errors
+    if options.format != "json":
+        sys.stdout.write(summary(len(files), errors, warnings))
+    if has_errors(diagnostics) or (options.deny_warnings and warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _fix_files(diagnostics: list[Diagnostic], sources: dict[str, Source]) -> bool:
+    """Apply the diagnostics' fixes to their files; files that did not decode cleanly are left alone."""
+    from ..diagnostics import apply_fixes
+
+    changed = False
+    for path, source in sources.items():
+        if any(d.code == "SB100" and d.path == path for d in diagnostics):
+            continue
+        text, count = apply_fixes(source.text, [d.fix for d in diagnostics if d.path == path and d.fix])
+        if count:
+            write_atomically(path, text)
+            print(f"{path}: applied {plural(count, 'fix', 'es')}", file=sys.stderr)
+            changed = True
+    return changed
+
+
+def summary(files: int, errors: int, warnings: int) -> str:
+    checked = plural(files, "file")
+    if not errors and not warnings:
+        return f"{checked} checked: no problems\n"
+    return f"{checked} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}\n"

@@ -1,0 +1,106 @@
+"""`story compile`: write the request bodies and prompts; `compile_all` is shared with `story render`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Command,
+    Failed,
+    UsageError,
+    catalog,
+    plural,
+    profiles_option,
+    storyboard_files,
+    write_atomically,
+)
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..render import Compiled
+
+
+def define(compile: argparse.ArgumentParser) -> None:
+    compile.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
+    compile.add_argument("-o", "--output", metavar="DIR",
+                         help="where to write <clip>.json and <clip>.prompt.txt (default: out/<storyboard>; "
+                         "with several storyboards, DIR/<storyboard>)")
+    compile.add_argument("--json", action="store_true",
+                         help="print every request body as one JSON array on standard output instead")
+    compile.add_argument("--curl", action="store_true",
+                         help="print ready-to-run curl commands (the key is read from $DASHSCOPE_API_KEY)")
+    profiles_option(compile)
+    compile.set_defaults(run=run)
+
+
+COMMANDS = {"compile": Command(
+    "write the request bodies and prompts",
+    "Check storyboards, then write one request body (<clip>.json, exactly as POSTed) and one prompt "
+    "(<clip>.prompt.txt) per clip. Nothing is written when there are errors.",
+    define,
+)}
+
+
+def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
+    """Check then render each storyboard; print diagnostics; raise Failed when any has errors."""
+    from ..diagnostics import has_errors, render
+    from ..load import load
+    from ..pipeline import checked_plan
+    from ..render import compile_plan
+
+    profiles = catalog(options)
+    results: list[tuple[str, Compiled]] = []
+    diagnostics: list[Diagnostic] = []
+    sources = {}
+    for path in storyboard_files(options.paths):
+        if path == "-":
+            raise UsageError(f"{options.command} reads files, not standard input")
+        program = load(path)
+        sources.update(program.sources)
+        found, planned = checked_plan(program, profiles)
+        if planned is not None:
+            compiled = compile_plan(planned)
+            found.extend(compiled.diagnostics)
+            results.append((path, compiled))
+        diagnostics.extend(found)
+    if diagnostics:
+        sys.stderr.write(render(diagnostics, sources, "full"))
+    if has_errors(diagnostics):
+        raise Failed()
+    return results
+
+
+def run(options: argparse.Namespace) -> int:
+    import json
+
+    try:
+        results = compile_all(options)
+    except Failed:
+        return EXIT_PROBLEMS
+    if options.json:
+        bodies = [clip.body for _, compiled in results for clip in compiled.clips]
+        sys.stdout.write(json.dumps(bodies, ensure_ascii=False, indent=2) + "\n")
+    if options.curl:
+        from ..curl import curl_commands
+
+        sys.stdout.write(curl_commands([compiled for _, compiled in results]))
+    if (options.json or options.curl) and not options.output:
+        return EXIT_OK
+    for path, compiled in results:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        folder = os.path.join(options.output or "out", stem) if (len(results) > 1 or not options.output) else options.output
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot write to `{folder}`: {(error.strerror or str(error)).lower()}") from None
+        for clip in compiled.clips:
+            write_atomically(os.path.join(folder, f"{clip.name}.json"), clip.body_text())
+            write_atomically(os.path.join(folder, f"{clip.name}.prompt.txt"), clip.prompt + "\n")
+        if not (options.json or options.curl):
+            print(f"{path}: {plural(len(compiled.clips), 'clip')} -> {folder}")
+    return EXIT_OK

@@ -1,0 +1,36 @@
+"""`story models`: the model profiles and their limits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import EXIT_OK, Command, catalog, profiles_option
+
+
+def define(models: argparse.ArgumentParser) -> None:
+    models.add_argument("--json", action="store_true", help="print the full profiles as JSON for tools")
+    models.add_argument("--markdown", action="store_true", help="as Markdown (docs/models.md)")
+    profiles_option(models)
+    models.set_defaults(run=run)
+
+
+COMMANDS = {"models": Command(
+    "list the models storyc knows and their limits",
+    "List the model profiles: durations, resolutions, prompt limits, audio, multi-shot, rate limits "
+    "and prices.",
+    define,
+)}
+
+
+def run(options: argparse.Namespace) -> int:
+    from ..models_table import as_json, as_markdown, as_table
+
+    profiles = catalog(options)
+    if options.json:
+        sys.stdout.write(as_json(profiles))
+    elif options.markdown:
+        sys.stdout.write(as_markdown(profiles))
+    else:
+        sys.stdout.write(as_table(profiles))
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Submitting compiled requests to the service: client, scheduler, journal and lock file."""
