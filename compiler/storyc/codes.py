@@ -28,7 +28,9 @@ _TABLE = (
          "The text holds a control character (such as NUL) that would be sent to the model. "
          "Delete it; it is usually left over from a copy and paste."),
     Code("SB104", "unreadable-file", "error",
-         "The file could not be read (missing, a folder, or no permission)."),
+         "The file could not be read: it is missing, a folder, a FIFO, socket or device, larger "
+         "than 64 MB, not readable with your permissions, or a symlink that leads outside the "
+         "project folder. A folder that cannot be listed is reported the same way."),
     Code("SB201", "include-not-found", "error",
          "An `include` names a file that does not exist. Paths are relative to the including file."),
     Code("SB202", "include-cycle", "error",

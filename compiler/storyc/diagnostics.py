@@ -6,7 +6,7 @@ import json
 from typing import Iterable, Mapping, NamedTuple, Sequence, Union
 
 from .codes import CODES
-from .source import Source, Span
+from .source import Source, Span, visible
 
 
 class Fix(NamedTuple):
@@ -96,32 +96,32 @@ def render(
 
 def _concise(diagnostic: Diagnostic, source: Source) -> str:
     start = source.position(diagnostic.span.start)
-    return (
+    return visible(
         f"{diagnostic.path}:{start.line}:{start.column}: {diagnostic.level} "
-        f"{diagnostic.code} {diagnostic.message}\n"
-    )
+        f"{diagnostic.code} {diagnostic.message}"
+    ) + "\n"
 
 
 def _full(diagnostic: Diagnostic, source: Source) -> str:
     start = source.position(diagnostic.span.start)
     end = source.position(max(diagnostic.span.start, diagnostic.span.end))
     gutter = " " * len(str(start.line))
-    line_text = source.line_text(start.line).expandtabs(1)
+    line_text = visible(source.line_text(start.line).expandtabs(1))  # one character for one
     shown = _clip_line(line_text, start.column)
     width = (end.column - start.column) if end.line == start.line else len(line_text) - start.column + 1
     caret_column = start.column - 1 - shown.offset
     marked = shown.text[caret_column : caret_column + max(width, 1)]
     carets = "^" * max(1, sum(2 if _is_wide(char) else 1 for char in marked))
     lines = [
-        f"{diagnostic.level}[{diagnostic.code}]: {diagnostic.message}",
-        f"{gutter}--> {diagnostic.path}:{start.line}:{start.column}",
+        f"{diagnostic.level}[{diagnostic.code}]: {visible(diagnostic.message)}",
+        f"{gutter}--> {visible(diagnostic.path)}:{start.line}:{start.column}",
         f"{gutter} |",
         f"{start.line} | {shown.text}",
-        f"{gutter} | {_pad(shown.text[:caret_column])}{carets} {diagnostic.label}".rstrip(),
+        f"{gutter} | {_pad(shown.text[:caret_column])}{carets} {visible(diagnostic.label)}".rstrip(),
         f"{gutter} |",
     ]
     if diagnostic.help:
-        lines.append(f"{gutter} = help: {diagnostic.help}")
+        lines.append(f"{gutter} = help: {visible(diagnostic.help)}")
     return "\n".join(lines) + "\n\n"
 
 

@@ -2,7 +2,9 @@
 
 Include paths resolve relative to the including file and may not leave the storyboard's root folder:
 the nearest folder above the entry file that holds a `story.toml`, or else the entry file's own
-folder. Cycles are reported, never followed.
+folder. "Inside" is judged after every symlink is followed (`storyc.paths`), for the entry file
+too: a storyboard that is a symlink to a file elsewhere is refused. Cycles are reported, never
+followed. Files are read through `paths.read_bytes`: at most 64 MB, regular files only for includes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import NamedTuple, Union
 
 from .diagnostics import Diagnostic, make
 from .parse import ParseResult, parse
+from .paths import MAX_FILE_BYTES, FileProblem, contains, read_bytes
 from .source import Source, Span, decode
 
 ROOT_MARKER = "story.toml"
@@ -27,16 +30,33 @@ class Program(NamedTuple):
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read_source(path: str) -> tuple[Source, list[Diagnostic]]:
-    """Read a file as UTF-8; unreadable or undecodable files come back as diagnostics."""
+def read_source(path: str, *, regular_only: bool = True) -> tuple[Source, list[Diagnostic]]:
+    """Read a file as UTF-8; unreadable, oversized or undecodable files come back as diagnostics.
+
+    `regular_only=False` is for a path the user named (which may be `/dev/stdin`): it is still read
+    at most `MAX_FILE_BYTES`, and never blocks on a FIFO that nobody writes to.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
+        data = read_bytes(path, regular_only=regular_only)
+    except FileProblem as problem:
         source = Source(path, "")
-        reason = error.strerror or type(error).__name__
-        return source, [make("SB104", f"cannot read `{path}`: {reason.lower()}", source, Span(0, 0))]
+        if os.path.isdir(path):
+            return source, [make("SB104", f"cannot read the folder `{path}`: {_folder_problem(path)}",
+                                 source, Span(0, 0), help="give storyc permission to list it, or move it away")]
+        large = str(problem).startswith("it is larger")
+        return source, [make(
+            "SB104", f"cannot read `{path}`: {problem}", source, Span(0, 0),
+            help=f"split it into files under {MAX_FILE_BYTES // (1024 * 1024)} MB joined by `include`" if large else "",
+        )]
     return source_from_bytes(path, data)
+
+
+def _folder_problem(path: str) -> str:
+    try:
+        os.listdir(path)
+    except OSError as error:
+        return (error.strerror or type(error).__name__).lower()
+    return "it is a folder, not a storyboard"
 
 
 def source_from_bytes(path: str, data: bytes) -> tuple[Source, list[Diagnostic]]:
@@ -64,47 +84,65 @@ def find_root(path: str) -> str:
 
 def load(path: str, data: Union[bytes, None] = None) -> Program:
     """Parse `path` (or `data`, read as if it were that file) and the files it includes."""
-    if data is None:
-        source, diagnostics = read_source(path)
-    else:
+    root = find_root(path)
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if data is not None:
         source, diagnostics = source_from_bytes(path, data)
+    elif not contains(real_root, real):
+        source = Source(path, "")
+        diagnostics = [make(
+            "SB104", f"cannot read `{path}`: it leads outside its project folder, to `{real}`", source, Span(0, 0),
+            help=f"storyboards are read only inside `{_display_root(root)}`; copy the file there instead of linking it",
+        )]
+    else:
+        source, diagnostics = read_source(path, regular_only=False)
     entry = parse(source)
     sources = {source.path: source}
     diagnostics.extend(entry.diagnostics)
     includes: list[ParseResult] = []
-    _follow(entry, find_root(path), [os.path.abspath(path)], includes, sources, diagnostics)
+    loading = _Loading(root, real_root, {real}, includes, sources, diagnostics)
+    _follow(loading, entry, [real])
     return Program(entry, tuple(includes), sources, tuple(diagnostics))
 
 
-def _follow(
-    including: ParseResult, root: str, chain: list[str], found: list[ParseResult],
-    sources: dict[str, Source], diagnostics: list[Diagnostic],
-) -> None:
+class _Loading(NamedTuple):
+    root: str
+    real_root: str
+    seen: set[str]  # real paths already loaded: a diamond loads a file once
+    found: list[ParseResult]
+    sources: dict[str, Source]
+    diagnostics: list[Diagnostic]
+
+
+def _follow(loading: _Loading, including: ParseResult, chain: list[str]) -> None:
     if including.storyboard is None:
         return
-    seen = {os.path.abspath(result.source.path) for result in found}
+    diagnostics = loading.diagnostics
     for include in including.storyboard.includes:
         where = including.source
         shown = os.path.normpath(os.path.join(os.path.dirname(where.path), include.path))
-        absolute = os.path.abspath(shown)
-        if not include.path or not _inside(absolute, root):
+        real = os.path.realpath(shown)
+        if not include.path or not contains(loading.real_root, real):
+            lexically = include.path and contains(os.path.abspath(loading.root), os.path.abspath(shown))
             diagnostics.append(make(
-                "SB203", f"`{include.path}` is outside the storyboard's root folder", where,
+                "SB203", f"`{include.path}` leads outside the storyboard's root folder, to `{real}`" if lexically
+                else f"`{include.path}` is outside the storyboard's root folder", where,
                 include.path_span, label="outside the root",
-                help=f"move the file under `{_display_root(root)}` or add a `{ROOT_MARKER}` higher up",
+                help=f"move the file under `{_display_root(loading.root)}` or add a `{ROOT_MARKER}` higher up",
             ))
             continue
-        if absolute in chain:
-            cycle = " -> ".join(os.path.basename(step) for step in chain[chain.index(absolute):])
+        if real in chain:
+            cycle = " -> ".join(os.path.basename(step) for step in chain[chain.index(real):])
             diagnostics.append(make(
-                "SB202", f"include cycle: {cycle} -> {os.path.basename(absolute)}", where,
+                "SB202", f"include cycle: {cycle} -> {os.path.basename(real)}", where,
                 include.path_span, label="includes a file that includes this one",
                 help="move the shared declarations into a file that includes nothing",
             ))
             continue
-        if absolute in seen:
+        if real in loading.seen:
             continue  # a diamond: the file is already loaded
-        if not os.path.isfile(absolute):
+        if not os.path.lexists(shown) or not os.path.exists(real):
             diagnostics.append(make(
                 "SB201", f"included file `{include.path}` does not exist", where, include.path_span,
                 label="not found", help=f"looked for `{shown}`; paths are relative to the including file",
@@ -116,21 +154,14 @@ def _follow(
                 include.path_span, label="too deep",
             ))
             continue
+        loading.seen.add(real)
         source, problems = read_source(shown)
         diagnostics.extend(problems)
         result = parse(source)
-        sources[source.path] = source
+        loading.sources[source.path] = source
         diagnostics.extend(result.diagnostics)
-        found.append(result)
-        seen.add(absolute)
-        _follow(result, root, [*chain, absolute], found, sources, diagnostics)
-
-
-def _inside(path: str, root: str) -> bool:
-    try:
-        return os.path.commonpath([path, root]) == root
-    except ValueError:  # different drives
-        return False
+        loading.found.append(result)
+        _follow(loading, result, [*chain, real])
 
 
 def _display_root(root: str) -> str:

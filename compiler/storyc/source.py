@@ -67,3 +67,19 @@ def decode(data: bytes) -> tuple[str, int | None]:
     except UnicodeDecodeError as error:
         good = data[: error.start].decode("utf-8", errors="replace")
         return data.decode("utf-8", errors="replace"), len(good)
+
+
+# C0 controls become their Unicode control pictures (ESC -> U+241B), DEL U+2421; C1 controls, bidi
+# overrides and line separators, which have no picture, become U+FFFD. One character for one, so
+# carets under a source excerpt stay aligned.
+_VISIBLE = {
+    **{code: 0x2400 + code for code in range(0x20)},
+    0x7F: 0x2421,
+    **{code: 0xFFFD for code in range(0x80, 0xA0)},
+    **{code: 0xFFFD for code in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+}
+
+
+def visible(text: str) -> str:
+    """`text` safe to print on a terminal: no control character reaches it as itself."""
+    return text.translate(_VISIBLE)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
+import stat
 import sys
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
+
+from ..source import visible
 
 if TYPE_CHECKING:
     from ..profile import Catalog
@@ -50,20 +52,74 @@ def catalog(options: argparse.Namespace) -> Catalog:
 
 
 def storyboard_files(paths: Sequence[str]) -> list[str]:
-    """Expand folders into their *.story files, sorted; a missing path is a usage error."""
+    """Expand folders into their *.story files, sorted; a missing path is a usage error.
+
+    Nothing in a folder is skipped silently: an unreadable folder, and a symlink whose target lies
+    outside the folder given, are listed like files, so that loading them reports the problem as
+    an error (exit 1). FIFOs, sockets and devices named *.story are skipped with a warning on
+    standard error, since opening one could hang. Symlinked folders are followed only when they
+    lead to a folder inside the one given and not already walked.
+    """
     found: list[str] = []
     for path in paths:
         if path == "-":
             found.append(path)
         elif os.path.isdir(path):
-            for folder, subfolders, files in os.walk(path):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".story"))
-        elif os.path.exists(path):
+            real = os.path.realpath(path)
+            _walk(path, real, {real}, found)
+        elif os.path.lexists(path):
             found.append(path)
         else:
-            raise UsageError(f"no such file or folder: {path}")
+            raise UsageError(f"no such file or folder: {visible(path)}")
     return found
+
+
+def _walk(folder: str, real_root: str, walked: set[str], found: list[str]) -> None:
+    from ..paths import contains, kind
+
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        found.append(folder)  # loading it reports why it cannot be read
+        return
+    files: list[str] = []
+    folders: list[str] = []
+    for entry in entries:
+        if entry.name.startswith(".") and not entry.name.endswith(".story"):
+            continue
+        try:
+            is_link = entry.is_symlink()
+            mode = os.stat(entry.path).st_mode if is_link else entry.stat(follow_symlinks=False).st_mode
+        except OSError:  # a dangling symlink or a vanished entry: report it when it looks like ours
+            if entry.name.endswith(".story"):
+                files.append(entry.path)
+            continue
+        if stat.S_ISDIR(mode):
+            if entry.name.startswith("."):
+                continue
+            if is_link:
+                real = os.path.realpath(entry.path)
+                if not contains(real_root, real):
+                    files.append(entry.path)  # loading it reports where it leads
+                    continue
+                if real in walked:
+                    continue
+                walked.add(real)
+            folders.append(entry.path)
+        elif entry.name.endswith(".story"):
+            if stat.S_ISREG(mode):
+                files.append(entry.path)
+            else:
+                warn(f"skipping {visible(entry.path)}: it is {kind(mode)}, not a regular file")
+    found.extend(files)
+    for path in folders:
+        _walk(path, real_root, walked, found)
+
+
+def warn(message: str) -> None:
+    """A warning on standard error that does not change the exit code."""
+    print(f"story: warning: {message}", file=sys.stderr)
 
 
 def read_stdin() -> bytes:
@@ -71,16 +127,13 @@ def read_stdin() -> bytes:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Replace the file in one step, so an interrupted write never leaves it half written."""
-    temporary = f"{path}.storyc.tmp"
+    """Replace the file in one step through a private temporary file (see `storyc.paths`)."""
+    from ..paths import write_atomically as write
+
     try:
-        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
+        write(path, text)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise UsageError(f"cannot write `{path}`: {(error.strerror or str(error)).lower()}") from None
+        raise UsageError(f"cannot write `{visible(path)}`: {(error.strerror or str(error)).lower()}") from None
 
 
 def plural(n: int, word: str, suffix: str = "s") -> str:

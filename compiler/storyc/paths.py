@@ -1,0 +1,123 @@
+"""Files on disk, handled one way everywhere: what "inside the project" means, bounded reads, atomic writes.
+
+Inside the project: a path is resolved with every symlink followed (`os.path.realpath`) and only
+then compared with the project's root, itself resolved. Includes, project templates, profile
+folders a project names and soundtracks all go through `outside`, so a symlink cannot lead
+anywhere that `../../x` could not. A refused path is shown as written and where it really leads.
+
+Reads are bounded (`MAX_FILE_BYTES`) and never block on a FIFO; writes go to a private temporary
+file in the same folder (`tempfile.mkstemp`) and replace the target in one `os.replace`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from typing import Union
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a storyboard, template or profile larger than this is refused
+_CHUNK = 1024 * 1024
+
+
+class FileProblem(Exception):
+    """A file that cannot be read as asked; the message is lowercase and says why."""
+
+
+def outside(path: str, root: str) -> Union[str, None]:
+    """Where `path` really leads when that is outside `root` (both resolved), else None."""
+    real = os.path.realpath(path)
+    return None if contains(os.path.realpath(root), real) else real
+
+
+def contains(real_root: str, real_path: str) -> bool:
+    """Whether `real_path` is `real_root` or lies below it; both must already be resolved."""
+    try:
+        return os.path.commonpath([real_path, real_root]) == real_root
+    except ValueError:  # different drives, or one relative and one absolute
+        return False
+
+
+def kind(mode: int) -> str:
+    """A file type as a user would name it: `a folder`, `a FIFO`, `a socket`, `a device`."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def read_bytes(path: str, *, regular_only: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, at most `limit` of them; FileProblem for anything else.
+
+    The file is opened without blocking, so a FIFO with no writer cannot hang the caller. With
+    `regular_only`, FIFOs, sockets and devices are refused; otherwise (a path the user named on the
+    command line, such as `/dev/stdin`) they are read up to the limit like any file.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise FileProblem(_reason(error)) from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise FileProblem("it is a folder")
+        if not stat.S_ISREG(mode):
+            if regular_only:
+                raise FileProblem(f"it is {kind(mode)}, not a regular file")
+            os.set_blocking(descriptor, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(descriptor, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise FileProblem(_reason(error)) from None
+    finally:
+        os.close(descriptor)
+    if size > limit:
+        raise FileProblem(f"it is larger than {limit // (1024 * 1024)} MB, the most storyc reads")
+    return b"".join(chunks)
+
+
+def _mode_for(path: str) -> int:
+    """The replaced file's permissions, or for a new file what `open` would have given it."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace `path` with `text` (UTF-8, `\\n` line ends) in one step through a private temporary file.
+
+    The temporary name is unpredictable and created exclusively (`tempfile.mkstemp`), so a symlink
+    planted beside the target cannot redirect the write; an interrupted write leaves the old file.
+    Raises OSError.
+    """
+    import tempfile  # only when writing: it imports shutil, which `story check` must not pay for
+
+    folder = os.path.dirname(path) or "."
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(temporary, _mode_for(path))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
