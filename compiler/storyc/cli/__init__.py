@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "models": "models",
     "emulator": "emulator",
     "explain": "explain",
+    "lsp": "lsp",
+    "watch": "watch",
 }
 
 

@@ -1,0 +1,201 @@
+"""One editor buffer run through the same stages as `story check`: load, check, plan, prompt lengths.
+
+An `Analysis` is rebuilt on every change and holds nothing from the previous one, so a long-running
+server keeps one per open document and no more.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator, NamedTuple, Union
+
+from ..check import dialogues, texts
+from ..diagnostics import Diagnostic
+from ..load import Program, load
+from ..nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
+from ..plan import ClipPlan, Plan, plan
+from ..pricing import Price, clip_price, tier_of
+from ..profile import DEFAULT_MODEL, Catalog, Profile
+from ..regions import RegionError, resolve_region
+from ..source import Source, Span
+from ..timeline import Timed, timed_shots
+from .positions import UTF16, LineIndex
+
+
+class Occurrence(NamedTuple):
+    """Where a declared name is written: `span` covers the name alone (never the `@`)."""
+
+    path: str
+    span: Span
+    is_declaration: bool
+
+
+class Analysis:
+    """Everything the editor features read about one buffer and the files it includes."""
+
+    def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16) -> None:
+        from ..pipeline import checked_plan
+
+        self.path = path
+        self.text = text
+        self.profiles = profiles
+        self.encoding = encoding
+        self.program: Program = load(path, text.encode("utf-8", errors="surrogatepass"))
+        found, self.plan = checked_plan(self.program, profiles)
+        if self.plan is not None:
+            from ..render import prompt_diagnostics
+
+            found.extend(prompt_diagnostics(self.plan))
+        self.diagnostics: list[Diagnostic] = found
+        self._indexes: dict[str, LineIndex] = {}
+        self._any_plan: Union[Plan, None, bool] = False
+
+    # -- sources and positions
+
+    @property
+    def storyboard(self) -> Union[Storyboard, None]:
+        return self.program.entry.storyboard
+
+    @property
+    def source(self) -> Source:
+        return self.program.entry.source
+
+    def lines(self, path: str) -> LineIndex:
+        index = self._indexes.get(path)
+        if index is None:
+            source = self.program.sources.get(path)
+            index = self._indexes[path] = LineIndex(source.text if source else "", self.encoding)
+        return index
+
+    def results(self) -> Iterator[tuple[Source, Storyboard]]:
+        """Each parsed file of the program, the entry last (as declarations are scoped)."""
+        for result in (*self.program.includes, self.program.entry):
+            if result.storyboard is not None:
+                yield result.source, result.storyboard
+
+    # -- the model and the plan
+
+    @property
+    def profile(self) -> Union[Profile, None]:
+        storyboard = self.storyboard
+        model = DEFAULT_MODEL
+        if storyboard is not None:
+            for setting in storyboard.settings:
+                if setting.key == "model":
+                    model = setting.value.value
+        return self.profiles.get(model)
+
+    def any_plan(self) -> Union[Plan, None]:
+        """The clean check's plan, else a best-effort plan of a file with errors (for hints)."""
+        if self.plan is not None:
+            return self.plan
+        if self._any_plan is False:
+            try:
+                self._any_plan = plan(self.program, self.profiles)
+            except Exception:  # noqa: BLE001 - a broken file gets no hints, never a crash
+                self._any_plan = None
+        return self._any_plan if isinstance(self._any_plan, Plan) else None
+
+    def region(self, planned: Plan) -> str:
+        try:
+            return resolve_region(planned.settings.get("region"), None, os.environ)
+        except RegionError:
+            return str(planned.profile.data["regions"][0])
+
+    def price(self, planned: Plan, clip_plan: ClipPlan) -> Union[Price, None]:
+        from ..render import request_values
+
+        try:
+            tier = tier_of(planned.profile, request_values(planned, clip_plan, ""))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return clip_price(planned.profile, self.region(planned), tier, clip_plan.millis / 1000)
+
+    def parts(self, clip: Clip) -> list[ClipPlan]:
+        """The requests a clip makes (a scene may make several)."""
+        planned = self.any_plan()
+        if planned is None:
+            return []
+        return [part for part in planned.clips if part.clip is clip]
+
+    def shot_times(self, clip: Clip) -> dict[int, tuple[Timed, Union[str, None]]]:
+        """Each shot's time range, keyed by the shot's start offset, within the request it lands in."""
+        found: dict[int, tuple[Timed, Union[str, None]]] = {}
+        parts = self.parts(clip)
+        if parts:
+            for part in parts:
+                for timed in part.shots:
+                    found[timed.shot.span.start] = (timed, part.name if part.part is not None else None)
+            return found
+        for timed in timed_shots(clip.shots):
+            found[timed.shot.span.start] = (timed, None)
+        return found
+
+    # -- names
+
+    def declarations(self) -> dict[str, tuple[Declaration, Source]]:
+        declared: dict[str, tuple[Declaration, Source]] = {}
+        for source, storyboard in self.results():
+            for declaration in storyboard.declarations:
+                declared.setdefault(declaration.name, (declaration, source))
+        return declared
+
+    def occurrences(self, name: str) -> list[Occurrence]:
+        """The declaration(s) of `name` and every `@name` and speaker naming it, across includes."""
+        found: list[Occurrence] = []
+        for source, storyboard in self.results():
+            for declaration in storyboard.declarations:
+                if declaration.name == name:
+                    found.append(Occurrence(source.path, declaration.name_span, True))
+            for text in _all_texts(storyboard):
+                for ref in text.refs:
+                    if ref.name == name:
+                        found.append(Occurrence(source.path, Span(ref.span.start + 1, ref.span.end), False))
+            for clip in storyboard.clips:
+                for dialogue in dialogues(clip):
+                    if dialogue.speaker == name:
+                        found.append(Occurrence(source.path, dialogue.speaker_span, False))
+        return found
+
+    def name_at(self, path: str, offset: int) -> Union[str, None]:
+        """The declared name under the cursor: a declaration, an `@name` or a speaker."""
+        for source, storyboard in self.results():
+            if source.path != path:
+                continue
+            for declaration in storyboard.declarations:
+                if _inside(offset, declaration.name_span):
+                    return declaration.name
+            for text in _all_texts(storyboard):
+                for ref in text.refs:
+                    if _inside(offset, ref.span):
+                        return ref.name
+            for clip in storyboard.clips:
+                for dialogue in dialogues(clip):
+                    if _inside(offset, dialogue.speaker_span):
+                        return dialogue.speaker
+        return None
+
+
+def _all_texts(storyboard: Storyboard) -> Iterator[Text]:
+    yield from texts(storyboard)
+    for item in storyboard.items:
+        if isinstance(item, Setting):
+            yield item.value
+
+
+def _inside(offset: int, span: Span) -> bool:
+    return span.start <= offset <= span.end
+
+
+def clip_at(storyboard: Storyboard, offset: int) -> Union[Clip, None]:
+    for clip in storyboard.clips:
+        if clip.span.start <= offset <= clip.span.end:
+            return clip
+    return None
+
+
+def shot_at(clip: Clip, offset: int) -> Union[Shot, None]:
+    for shot in clip.shots:
+        if shot.span.start <= offset <= shot.span.end:
+            return shot
+    return None

@@ -1,0 +1,88 @@
+"""Code-point offsets (what the compiler counts) <-> LSP positions in the negotiated encoding.
+
+LSP columns count UTF-16 code units by default; a client may negotiate UTF-8 bytes or UTF-32 code
+points instead. Lines end at `\\n` (a `\\r` before it stays part of the line, as in `Source`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from lsprotocol import types
+
+from ..source import Span
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+def _units(text: str, encoding: str) -> int:
+    """How many code units of `encoding` the text takes."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    if encoding == UTF8:
+        return len(text.encode("utf-8", errors="surrogatepass"))
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+class LineIndex:
+    """One text's line table, converting in both directions for one position encoding."""
+
+    __slots__ = ("text", "encoding", "_starts")
+
+    def __init__(self, text: str, encoding: str = UTF16) -> None:
+        self.text = text
+        self.encoding = str(encoding)
+        starts = [0]
+        find = text.find
+        index = find("\n")
+        while index != -1:
+            starts.append(index + 1)
+            index = find("\n", index + 1)
+        self._starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def line_of(self, offset: int) -> int:
+        """The 0-based line holding `offset`."""
+        return bisect_right(self._starts, max(0, min(offset, len(self.text)))) - 1
+
+    def line_span(self, line: int) -> Span:
+        """The line's text without its `\\n` (0-based line)."""
+        line = max(0, min(line, len(self._starts) - 1))
+        start = self._starts[line]
+        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self.text)
+        return Span(start, end)
+
+    def position(self, offset: int) -> types.Position:
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect_right(self._starts, offset) - 1
+        start = self._starts[line]
+        return types.Position(line=line, character=_units(self.text[start:offset], self.encoding))
+
+    def range(self, span: Span) -> types.Range:
+        return types.Range(start=self.position(span.start), end=self.position(max(span.start, span.end)))
+
+    def offset(self, position: types.Position) -> int:
+        """The code-point offset of an LSP position; columns past the line's end clamp to it."""
+        if position.line >= len(self._starts):
+            return len(self.text)
+        start, end = self.line_span(position.line)
+        line = self.text[start:end]
+        if self.encoding == UTF32 or line.isascii():
+            return start + min(position.character, len(line))
+        wanted = position.character
+        units = 0
+        for index, char in enumerate(line):
+            if units >= wanted:
+                return start + index
+            code = ord(char)
+            if self.encoding == UTF8:
+                units += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+            else:
+                units += 2 if code > 0xFFFF else 1
+        return end
+
+    def span(self, range_: types.Range) -> Span:
+        return Span(self.offset(range_.start), self.offset(range_.end))

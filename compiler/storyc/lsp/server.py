@@ -1,0 +1,207 @@
+"""The pygls wiring: each LSP request calls one function of `edits`, `navigate` or `assist`.
+
+The server keeps one `Analysis` per open document, replaced on every change. Diagnostics are
+published per file: a document's own, and those its includes got while it was being checked. When
+two open documents include the same file, that file shows the union of what each found.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, TypeVar, Union
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..profile import Catalog, catalog
+from . import assist, edits, navigate
+from .analysis import Analysis
+from .positions import UTF16
+
+T = TypeVar("T")
+
+
+class StoryServer(LanguageServer):
+    def __init__(self, profiles: Union[Catalog, None] = None) -> None:
+        super().__init__("storyc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.profiles = profiles or catalog()
+        self.analyses: dict[str, Analysis] = {}
+        # published[target uri][owner uri]: what checking `owner` found in `target`
+        self.published: dict[str, dict[str, list[types.Diagnostic]]] = {}
+
+    @property
+    def encoding(self) -> str:
+        chosen = self.workspace.position_encoding
+        return str(getattr(chosen, "value", chosen) or UTF16)
+
+    def path_of(self, uri: str) -> str:
+        return to_fs_path(uri) or uri
+
+    def analyse(self, uri: str) -> Analysis:
+        document = self.workspace.get_text_document(uri)
+        analysis = Analysis(self.path_of(uri), document.source, self.profiles, self.encoding)
+        self.analyses[uri] = analysis
+        self.publish(uri, {navigate.uri_of(path): found for path, found in edits.by_path(analysis).items()},
+                     document.version)
+        return analysis
+
+    def analysis(self, uri: str) -> Analysis:
+        found = self.analyses.get(uri)
+        return found if found is not None else self.analyse(uri)
+
+    def publish(self, owner: str, found: dict[str, list[types.Diagnostic]], version: Union[int, None] = None) -> None:
+        targets = set(found) | {target for target, owners in self.published.items() if owner in owners}
+        for target in targets:
+            owners = self.published.setdefault(target, {})
+            if target in found:
+                owners[owner] = found[target]
+            else:
+                owners.pop(owner, None)
+            merged: list[types.Diagnostic] = []
+            seen: set[tuple[Any, ...]] = set()
+            for diagnostics in owners.values():
+                for diagnostic in diagnostics:
+                    key = (diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line,
+                           diagnostic.range.end.character, diagnostic.code, diagnostic.message)
+                    if key not in seen:
+                        seen.add(key)
+                        merged.append(diagnostic)
+            if not owners:
+                del self.published[target]
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=target, diagnostics=merged, version=version if target == owner else None))
+
+    def close(self, uri: str) -> None:
+        self.analyses.pop(uri, None)
+        self.publish(uri, {})
+
+
+def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
+    server = StoryServer(profiles)
+
+    def offset_of(analysis: Analysis, position: types.Position) -> int:
+        return analysis.lines(analysis.path).offset(position)
+
+    def guarded(default: T) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """A feature that meets something unexpected answers `default` and logs, never takes the server down."""
+        def wrap(function: Callable[..., T]) -> Callable[..., T]:
+            def run(*args: Any) -> T:
+                try:
+                    return function(*args)
+                except JsonRpcInvalidParams:
+                    raise
+                except Exception as error:  # noqa: BLE001
+                    if os.environ.get("STORYC_DEBUG"):
+                        raise
+                    server.window_log_message(types.LogMessageParams(
+                        type=types.MessageType.Error, message=f"storyc: {function.__name__}: {error!r}"))
+                    return default
+            run.__name__ = function.__name__
+            return run
+        return wrap
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        server.analyse(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        server.analyse(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        # A saved file may be included by other open documents: check them again.
+        for uri in list(server.analyses):
+            server.analyse(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        server.close(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    @guarded(None)
+    def formatting(params: types.DocumentFormattingParams) -> Union[list[types.TextEdit], None]:
+        uri = params.text_document.uri
+        return edits.format_document(server.path_of(uri), server.workspace.get_text_document(uri).source,
+                                     server.encoding)
+
+    @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+    @guarded(None)
+    def range_formatting(params: types.DocumentRangeFormattingParams) -> Union[list[types.TextEdit], None]:
+        uri = params.text_document.uri
+        return edits.format_range(server.path_of(uri), server.workspace.get_text_document(uri).source,
+                                  server.encoding, params.range)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @guarded([])
+    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        return edits.code_actions(server.analysis(uri), uri, params.range)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @guarded(None)
+    def hover(params: types.HoverParams) -> Union[types.Hover, None]:
+        analysis = server.analysis(params.text_document.uri)
+        return assist.hover(analysis, offset_of(analysis, params.position))
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+    @guarded([])
+    def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
+        return assist.inlay_hints(server.analysis(params.text_document.uri), params.range)
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION,
+                    types.CompletionOptions(trigger_characters=["@", '"', " ", ":", ","]))
+    @guarded(None)
+    def completion(params: types.CompletionParams) -> Union[types.CompletionList, None]:
+        analysis = server.analysis(params.text_document.uri)
+        found = assist.completion(analysis, offset_of(analysis, params.position))
+        return types.CompletionList(is_incomplete=False, items=found)
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    @guarded(None)
+    def definition(params: types.DefinitionParams) -> Union[types.Location, None]:
+        analysis = server.analysis(params.text_document.uri)
+        return navigate.definition(analysis, offset_of(analysis, params.position))
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    @guarded(None)
+    def references(params: types.ReferenceParams) -> Union[list[types.Location], None]:
+        analysis = server.analysis(params.text_document.uri)
+        return navigate.references(analysis, offset_of(analysis, params.position),
+                                   params.context.include_declaration)
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @guarded(None)
+    def prepare_rename(params: types.PrepareRenameParams) -> Union[types.Range, None]:
+        analysis = server.analysis(params.text_document.uri)
+        return navigate.prepare_rename(analysis, offset_of(analysis, params.position))
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    @guarded(None)
+    def rename(params: types.RenameParams) -> Union[types.WorkspaceEdit, None]:
+        analysis = server.analysis(params.text_document.uri)
+        try:
+            return navigate.rename(analysis, offset_of(analysis, params.position), params.new_name)
+        except navigate.RenameError as error:
+            raise JsonRpcInvalidParams(str(error)) from None
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @guarded([])
+    def document_symbol(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        return navigate.symbols(server.analysis(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    @guarded([])
+    def folding_range(params: types.FoldingRangeParams) -> list[types.FoldingRange]:
+        return navigate.folding_ranges(server.analysis(params.text_document.uri))
+
+    return server
+
+
+def serve(profiles: Union[Catalog, None] = None) -> None:
+    """Run the language server on standard input and output until the client exits."""
+    create_server(profiles).start_io()
