@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "fmt": "fmt",
     "compile": "compile",
     "plan": "plan",
+    "preview": "media", "animatic": "media", "cut": "media", "export": "media",
     "models": "models",
     "emulator": "emulator",
     "explain": "explain",

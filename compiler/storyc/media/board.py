@@ -1,0 +1,243 @@
+"""One storyboard as the media commands see it: clips in film order, their timed shots, prompts,
+prices, and the renders its lock file records. The entry point is `load_board(path, profiles)`."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, NamedTuple, Union
+
+from ..nodes import Camera, Cue, Declaration, Dialogue, Prose, Shot, Soundtrack, Text
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..plan import ClipPlan, Plan
+    from ..pricing import Price
+    from ..profile import Catalog
+    from ..source import Source
+    from ..submit.lock import LockedClip
+
+
+class Line(NamedTuple):
+    """A cue (`sfx`, `music`, `ambience`) or a dialogue line (`say`, `voiceover`) as written."""
+
+    kind: str
+    speaker: str  # "" for cues
+    text: str
+
+
+class ShotView(NamedTuple):
+    number: int  # 1-based within the clip
+    start: int  # milliseconds from the clip's start
+    end: int
+    framing: str
+    text: tuple[str, ...]  # the shot's prose
+    camera: tuple[str, ...]
+    cast: tuple[str, ...]  # cast members referred to, in order of first mention
+    cues: tuple[Line, ...]
+    dialogue: tuple[Line, ...]
+    line: int  # where the shot is written (1-based)
+
+    @property
+    def millis(self) -> int:
+        return self.end - self.start
+
+    def summary(self) -> str:
+        """The shot in one paragraph, for a card."""
+        parts = [*self.text, *(f"camera: {text}" for text in self.camera)]
+        parts += [f"{line.kind} {line.speaker}: {line.text}" for line in self.dialogue]
+        parts += [f"{line.kind}: {line.text}" for line in self.cues]
+        return "  ".join(parts)
+
+
+class Render(NamedTuple):
+    """A rendered clip: its lock entry and the video's absolute path (None when the file is gone)."""
+
+    locked: LockedClip
+    path: Union[str, None]
+
+
+class ClipView(NamedTuple):
+    name: str  # the request's name: `opening`, or `chase-2` for a scene's second part
+    scene: str  # the clip or scene it comes from
+    part: Union[int, None]
+    millis: int  # declared length
+    shots: tuple[ShotView, ...]
+    text: tuple[str, ...]  # the clip's own prose
+    camera: tuple[str, ...]
+    cues: tuple[Line, ...]  # the clip's own cues (whole-clip)
+    dialogue: tuple[Line, ...]
+    soundtrack: Union[str, None]  # as written
+    soundtrack_file: Union[str, None]  # the local file it names, None for a URL
+    prompt: str
+    price: Price
+    render: Union[Render, None]
+
+    @property
+    def video(self) -> Union[str, None]:
+        return self.render.path if self.render else None
+
+
+class Board(NamedTuple):
+    path: str
+    title: str
+    model: str
+    region: str
+    currency: str
+    seed: Union[int, None]
+    clips: tuple[ClipView, ...]
+    lock_path: str
+    size: tuple[int, int]  # the pixels requested, width and height
+
+    @property
+    def millis(self) -> int:
+        return sum(clip.millis for clip in self.clips)
+
+    def missing(self) -> list[str]:
+        """Clips with no video on disk yet, in film order."""
+        return [clip.name for clip in self.clips if clip.video is None]
+
+
+class BoardError(Exception):
+    """The storyboard has errors (already rendered as text), or its lock file cannot be read."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = (),
+                 sources: Union[dict[str, Source], None] = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+        self.sources = sources or {}
+
+
+def load_board(path: str, profiles: Catalog) -> Board:
+    """Check, plan and render the storyboard at `path`; raise BoardError when it has errors."""
+    from ..diagnostics import has_errors
+    from ..load import load
+    from ..pipeline import checked_plan
+    from ..render import compile_plan
+    from ..submit.lock import LockError, lock_path, read_lock
+
+    program = load(path)
+    found, planned = checked_plan(program, profiles)
+    compiled = compile_plan(planned) if planned is not None else None
+    problems = (*found, *(compiled.diagnostics if compiled else ()))
+    if planned is None or compiled is None or has_errors(problems):
+        raise BoardError(f"{path} has errors; run `story check {path}`", tuple(problems), program.sources)
+    locked = lock_path(path)
+    try:
+        lock = read_lock(locked)
+    except LockError as error:
+        raise BoardError(str(error)) from None
+    prompts = {clip.name: clip.prompt for clip in compiled.clips}
+    renders = {}
+    if lock is not None:
+        folder = os.path.dirname(locked) or "."
+        for name, entry in lock.clips.items():
+            video = os.path.normpath(os.path.join(folder, *entry.video.split("/")))
+            renders[name] = Render(entry, video if os.path.isfile(video) else None)
+    region = _region(planned)
+    cast = _cast(planned)
+    clips = tuple(
+        _clip(planned, clip_plan, prompts.get(clip_plan.name, ""), region, cast, renders.get(clip_plan.name))
+        for clip_plan in planned.clips
+    )
+    title = str(planned.settings.get("storyboard") or "").strip().strip('"') or os.path.basename(path)
+    seed = planned.settings.get("seed")
+    currency = clips[0].price.currency if clips else ""
+    return Board(path, title, planned.model, region, currency,
+                 seed if isinstance(seed, int) and not isinstance(seed, bool) else None, clips, locked,
+                 _size(planned))
+
+
+def _size(plan: Plan) -> tuple[int, int]:
+    from ..render import request_values
+
+    if not plan.clips:
+        return (1280, 720)
+    size = str(request_values(plan, plan.clips[0], "")["size"] or "1280*720")
+    width, _, height = size.partition("*")
+    return (int(width), int(height))
+
+
+def _region(plan: Plan) -> str:
+    from ..regions import RegionError, resolve_region
+
+    try:
+        return resolve_region(plan.settings.get("region"), None, os.environ)
+    except RegionError as error:
+        raise BoardError(str(error)) from None
+
+
+def _cast(plan: Plan) -> set[str]:
+    names: set[str] = set()
+    for result in (plan.program.entry, *plan.program.includes):
+        if result.storyboard is not None:
+            names.update(d.name for d in result.storyboard.declarations if isinstance(d, Declaration) and d.kind == "cast")
+    return names
+
+
+def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, region: str, cast: set[str],
+          render: Union[Render, None]) -> ClipView:
+    from ..audio import soundtrack_path
+    from ..pricing import clip_price, tier_of
+    from ..render import request_values
+
+    source = plan.program.entry.source
+    shots = tuple(
+        _shot(number, timed.shot, timed.start, timed.end, cast, source)
+        for number, timed in enumerate(clip_plan.shots, start=1)
+    )
+    soundtrack = next((line for line in clip_plan.lines if isinstance(line, Soundtrack)), None)
+    values = request_values(plan, clip_plan, prompt)
+    price = clip_price(plan.profile, region, tier_of(plan.profile, values), clip_plan.millis / 1000)
+    own = clip_plan.lines
+    return ClipView(
+        clip_plan.name, clip_plan.clip.name, clip_plan.part, clip_plan.millis, shots,
+        tuple(line.text.value for line in own if isinstance(line, Prose)),
+        tuple(line.text.value for line in own if isinstance(line, Camera)),
+        tuple(Line(line.kind, "", line.text.value) for line in own if isinstance(line, Cue)),
+        tuple(Line(line.kind, line.speaker, line.line.value) for line in own if isinstance(line, Dialogue)),
+        soundtrack.source.value if soundtrack else None,
+        soundtrack_path(soundtrack, source.path) if soundtrack else None,
+        prompt, price, render,
+    )
+
+
+def _shot(number: int, shot: Shot, start: int, end: int, cast: set[str], source: Source) -> ShotView:
+    texts: list[Text] = [shot.text] if shot.text is not None else []
+    prose, camera, cues, dialogue = [], [], [], []
+    for line in shot.lines:
+        if isinstance(line, Prose):
+            prose.append(line.text.value)
+            texts.append(line.text)
+        elif isinstance(line, Camera):
+            camera.append(line.text.value)
+            texts.append(line.text)
+        elif isinstance(line, Cue):
+            cues.append(Line(line.kind, "", line.text.value))
+            texts.append(line.text)
+        elif isinstance(line, Dialogue):
+            dialogue.append(Line(line.kind, line.speaker, line.line.value))
+            texts.append(line.line)
+    people: list[str] = []
+
+    def meet(name: str) -> None:
+        if name in cast and name not in people:
+            people.append(name)
+
+    for text in texts:
+        for ref in text.refs:
+            meet(ref.name)
+    for line in shot.lines:
+        if isinstance(line, Dialogue):
+            meet(line.speaker)
+    written = [shot.text.value] if shot.text is not None else []
+    return ShotView(
+        number, start, end, shot.framing.value if shot.framing else "", (*written, *prose), tuple(camera),
+        tuple(people), tuple(cues), tuple(dialogue), source.position(shot.span.start).line,
+    )
+
+
+def clock(millis: float) -> str:
+    """`75500` -> `1:15.5`; `3000` -> `0:03`."""
+    minutes, rest = divmod(int(round(millis)), 60_000)
+    whole, fraction = divmod(rest, 1000)
+    return f"{minutes}:{whole:02d}" + (f".{fraction:03d}".rstrip("0") if fraction else "")

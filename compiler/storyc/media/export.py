@@ -1,0 +1,235 @@
+"""`story export`: the rendered clips as a timeline for an editing program, or the dialogue as subtitles.
+
+Timelines go through OpenTimelineIO and its adapters (otio, fcpxml, fcp7, edl). Every clip carries
+where it came from — prompt, seed, model, region, task id and cost — in the form each format keeps:
+OTIO metadata (`storyc`), a Final Cut X note and `md` entries, Final Cut 7 / Premiere logging info
+and master comments, EDL comment lines. Audio cues and soundtracks become markers at their shots.
+`metadata_of` reads those fields back from a clip of any of the four.
+
+Subtitles (srt, vtt) place each `say` / `voiceover` line over its shot; several lines in one shot
+share its time equally. Shots keep their declared times within their clip; where clips start comes
+from the rendered files' lengths where there are any, else from the storyboard. Times assume the
+straight cut (no crossfade).
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
+
+from .board import Board, ClipView, Line
+
+if TYPE_CHECKING:
+    import opentimelineio as otio  # type: ignore[import-untyped]
+
+    from .cut import Piece
+
+TIMELINE_FORMATS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "fcp7": "fcp_xml", "edl": "cmx_3600"}
+SUBTITLE_FORMATS = ("srt", "vtt")
+FORMATS = (*TIMELINE_FORMATS, *SUBTITLE_FORMATS)
+EXTENSIONS = {"otio": ".otio", "fcpxml": ".fcpxml", "fcp7": ".xml", "edl": ".edl", "srt": ".srt", "vtt": ".vtt"}
+FIELDS = ("clip", "prompt", "seed", "model", "region", "task_id", "cost", "currency")
+_MARKER_COLOURS = {"sfx": "RED", "music": "PURPLE", "ambience": "GREEN", "soundtrack": "BLUE"}
+
+
+def fields(clip: ClipView) -> dict[str, Any]:
+    """What a timeline clip carries about its generation; the lock file's values where rendered."""
+    locked = clip.render.locked if clip.render else None
+    return {
+        "clip": clip.name,
+        "prompt": clip.prompt,
+        "seed": locked.seed if locked else None,
+        "model": locked.model if locked else None,
+        "region": locked.region if locked else None,
+        "task_id": locked.task_id if locked else None,
+        "cost": locked.cost if locked else clip.price.amount,
+        "currency": locked.currency if locked else clip.price.currency,
+    }
+
+
+def timeline(board: Board, found: list[Piece], kind: str) -> otio.schema.Timeline:
+    """The OTIO timeline of the rendered clips, at the first clip's frame rate."""
+    import opentimelineio as otio
+
+    rate = float(found[0].info.rate)
+    result = otio.schema.Timeline(name=board.title, global_start_time=otio.opentime.RationalTime(0, rate))
+    result.metadata["storyc"] = {"storyboard": os.path.basename(board.path), "model": board.model, "region": board.region}
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    result.tracks.append(track)
+    for piece in found:
+        track.append(_clip(piece, rate, kind))
+    return result
+
+
+def _clip(piece: Piece, rate: float, kind: str) -> otio.schema.Clip:
+    import opentimelineio as otio
+
+    clip = piece.clip
+    assert clip.video is not None
+    duration = otio.opentime.RationalTime(piece.frames, rate)
+    available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), duration)
+    reference = otio.schema.ExternalReference(target_url=Path(os.path.abspath(clip.video)).as_uri(),
+                                              available_range=available)
+    item = otio.schema.Clip(name=clip.name, media_reference=reference, source_range=available)
+    values = fields(clip)
+    item.metadata["storyc"] = values
+    if kind == "fcpxml":
+        reference.metadata["fcpx"] = {
+            "note": clip.prompt,
+            "metadata": [{f"com.storyc.{key}": _text(values[key])} for key in FIELDS if key != "prompt"],
+        }
+    elif kind == "fcp7":
+        item.metadata["fcp_xml"] = {
+            "logginginfo": {"description": clip.prompt, "scene": clip.name,
+                            "shottake": _text(values["task_id"]), "lognote": _line(values)},
+            "comments": {f"mastercomment{number}": f"{key}: {_text(values[key])}"
+                         for number, key in enumerate(("seed", "model", "region", "cost"), start=1)},
+        }
+    elif kind == "edl":
+        item.metadata["cmx_3600"] = {"comments": [
+            f"STORYC {key.upper()}: {_text(values[key]) if key != 'prompt' else ' '.join(clip.prompt.split())}"
+            for key in FIELDS
+        ]}
+    for marker in _markers(clip, piece.frames, rate):
+        item.markers.append(marker)
+    return item
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _line(values: dict[str, Any]) -> str:
+    return "; ".join(f"{key}={_text(values[key])}" for key in FIELDS if key != "prompt")
+
+
+def _markers(clip: ClipView, frames: int, rate: float) -> list[otio.schema.Marker]:
+    import opentimelineio as otio
+
+    def marker(name: str, kind: str, start_ms: int, end_ms: int) -> otio.schema.Marker:
+        start = min(frames - 1, round(start_ms * rate / 1000))
+        length = max(1, min(frames, round(end_ms * rate / 1000)) - start)
+        made = otio.schema.Marker(
+            name=name, color=_MARKER_COLOURS.get(kind, "YELLOW"),
+            marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, rate),
+                                                 otio.opentime.RationalTime(length, rate)),
+        )
+        made.metadata["storyc"] = {"kind": kind}
+        return made
+
+    found = []
+    if clip.soundtrack:
+        found.append(marker(f"soundtrack: {clip.soundtrack}", "soundtrack", 0, clip.millis))
+    found += [marker(f"{cue.kind}: {cue.text}", cue.kind, 0, clip.millis) for cue in clip.cues]
+    for shot in clip.shots:
+        found += [marker(f"{cue.kind}: {cue.text}", cue.kind, shot.start, shot.end) for cue in shot.cues]
+    return found
+
+
+def write_timeline(board: Board, found: list[Piece], kind: str, output: str) -> None:
+    import opentimelineio as otio
+
+    made = timeline(board, found, kind)
+    options: dict[str, Any] = {"rate": float(found[0].info.rate)} if kind == "edl" else {}
+    text = otio.adapters.write_to_string(made, adapter_name=TIMELINE_FORMATS[kind], **options)
+    from ..cli.common import write_atomically
+
+    write_atomically(output, text if text.endswith("\n") else text + "\n")
+
+
+def read_timeline(path: str, kind: str, rate: Union[float, None] = None) -> otio.schema.Timeline:
+    """A written timeline read back with OpenTimelineIO (the EDL needs its frame rate)."""
+    import opentimelineio as otio
+
+    options: dict[str, Any] = {"rate": rate} if kind == "edl" and rate else {}
+    result = otio.adapters.read_from_file(path, adapter_name=TIMELINE_FORMATS[kind], **options)
+    if isinstance(result, otio.schema.SerializableCollection):
+        result = next(iter(result.find_children(descended_from_type=otio.schema.Timeline, shallow_search=True)))
+    assert isinstance(result, otio.schema.Timeline)
+    return result
+
+
+def metadata_of(item: otio.schema.Clip, kind: str) -> dict[str, str]:
+    """The storyc fields of a clip read back from a timeline, as text."""
+    if kind == "otio":
+        return {key: _text(value) for key, value in dict(item.metadata["storyc"]).items()}
+    if kind == "fcpxml":
+        fcpx = item.media_reference.metadata["fcpx"]
+        found = {"prompt": str(fcpx["note"])}
+        for entry in fcpx["metadata"]:
+            for key, value in dict(entry).items():
+                found[str(key).removeprefix("com.storyc.")] = _text(value)
+        return found
+    if kind == "fcp7":
+        info = item.metadata["fcp_xml"]["logginginfo"]
+        found = {"prompt": str(info["description"]), "clip": str(info["scene"])}
+        for pair in str(info["lognote"]).split("; "):
+            key, _, value = pair.partition("=")
+            found[key] = value
+        return found
+    found = {}
+    for comment in item.metadata["cmx_3600"]["comments"]:
+        if comment.startswith("STORYC "):
+            key, _, value = comment[len("STORYC "):].partition(": ")
+            found[key.lower()] = value
+    return found
+
+
+class Cue(NamedTuple):
+    start: int  # milliseconds in the film
+    end: int
+    speaker: str
+    kind: str
+    text: str
+
+
+def subtitle_cues(board: Board, lengths: dict[str, int]) -> list[Cue]:
+    """The dialogue in film time; `lengths` (clip name -> milliseconds) overrides declared lengths."""
+    cues: list[Cue] = []
+    offset = 0
+    for clip in board.clips:
+        length = lengths.get(clip.name, clip.millis)
+        spans: list[tuple[int, int, tuple[Line, ...]]] = []
+        if clip.dialogue:
+            spans.append((0, clip.millis, clip.dialogue))
+        spans += [(shot.start, shot.end, shot.dialogue) for shot in clip.shots if shot.dialogue]
+        for start, end, lines in spans:
+            step = Fraction(end - start, len(lines))
+            for index, line in enumerate(lines):
+                begin = min(length, round(start + step * index))
+                finish = min(length, round(start + step * (index + 1)))
+                if finish > begin:
+                    cues.append(Cue(offset + begin, offset + finish, line.speaker, line.kind, line.text))
+        offset += length
+    return sorted(cues, key=lambda cue: (cue.start, cue.end))
+
+
+def _display(speaker: str) -> str:
+    return " ".join(word[:1].upper() + word[1:] for word in speaker.replace("_", " ").replace("-", " ").split())
+
+
+def _stamp(millis: int, separator: str) -> str:
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    whole, fraction = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{whole:02d}{separator}{fraction:03d}"
+
+
+def srt(cues: list[Cue]) -> str:
+    blocks = []
+    for number, cue in enumerate(cues, start=1):
+        voice = " (V.O.)" if cue.kind == "voiceover" else ""
+        blocks.append(f"{number}\n{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}\n"
+                      f"{_display(cue.speaker)}{voice}: {cue.text}\n")
+    return "\n".join(blocks)
+
+
+def vtt(cues: list[Cue]) -> str:
+    blocks = ["WEBVTT\n"]
+    for number, cue in enumerate(cues, start=1):
+        text = cue.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        blocks.append(f"{number}\n{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}\n"
+                      f"<v {_display(cue.speaker)}>{text}\n")
+    return "\n".join(blocks)

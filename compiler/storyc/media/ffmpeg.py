@@ -1,0 +1,43 @@
+"""Running the ffmpeg binary that imageio-ffmpeg ships, so a `pip install` is all a user needs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from typing import Sequence
+
+from ..emulator.video import ffmpeg
+
+SAMPLE_RATE = 48_000
+AUDIO_FORMAT = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+
+
+class MediaError(Exception):
+    """ffmpeg failed, or an input cannot be used; the message says which file and why."""
+
+
+def encode(arguments: Sequence[str], output: str) -> None:
+    """Run ffmpeg writing `output` through a partial file, so a failed run leaves no half film behind."""
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise MediaError(f"cannot write `{output}`: no such folder")
+    partial = output + ".partial.mp4"
+    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *arguments,
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+               "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-movflags", "+faststart", partial]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        _remove(partial)
+        raise MediaError(f"ffmpeg did not run: {error}") from None
+    if result.returncode != 0:
+        _remove(partial)
+        tail = "\n".join(result.stderr.strip().splitlines()[-5:])
+        raise MediaError(f"ffmpeg failed writing `{output}`:\n{tail}")
+    os.replace(partial, output)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)

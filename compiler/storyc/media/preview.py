@@ -1,0 +1,79 @@
+"""`story preview`: the storyboard as one self-contained HTML sheet, to look at before paying.
+
+A timeline with one block per shot, as wide as the shot is long, grouped by clip; below it each
+clip with its shots (framing, camera, cast, cues, dialogue), the prompt it sends and its price, and
+the rendered video where the lock file has one (linked relative to the sheet). The page loads
+nothing from anywhere: no scripts, no fonts, no CDN; its Content-Security-Policy forbids it.
+The markup is `templates/preview.html.j2`, the styles `templates/preview.css`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..timeline import seconds
+from .board import Board, clock
+
+HERE = os.path.join(os.path.dirname(__file__), "templates")
+PIXELS_PER_SECOND = 40
+CLIP_COLOURS = ("#2f6fb0", "#b0562f")  # alternate so that neighbouring clips stand apart
+
+
+def context(board: Board, output: str) -> dict[str, Any]:
+    """Plain values for the template: text, numbers and relative links, nothing from the tree."""
+    folder = os.path.dirname(os.path.abspath(output))
+    clips = []
+    blocks = 0
+    offset = 0
+    for index, clip in enumerate(board.clips):
+        shots = [{
+            "id": f"{clip.name}/{shot.number}", "number": shot.number, "millis": shot.millis,
+            "seconds": seconds(shot.millis), "start": seconds(shot.start), "end": seconds(shot.end),
+            "at": clock(offset + shot.start), "framing": shot.framing, "text": shot.text, "camera": shot.camera,
+            "cast": shot.cast, "cues": shot.cues, "dialogue": shot.dialogue, "line": shot.line,
+        } for shot in clip.shots]
+        if not shots:  # a clip written as prose alone is one block
+            shots = [{
+                "id": f"{clip.name}/1", "number": 1, "millis": clip.millis, "seconds": seconds(clip.millis),
+                "start": "0", "end": seconds(clip.millis), "at": clock(offset), "framing": "", "text": clip.text,
+                "camera": clip.camera, "cast": (), "cues": (), "dialogue": (), "line": 0,
+            }]
+        blocks += len(shots)
+        video = clip.video
+        clips.append({
+            "name": clip.name, "scene": clip.scene, "part": clip.part,
+            "parts": sum(1 for other in board.clips if other.scene == clip.scene and other.part is not None),
+            "millis": clip.millis, "seconds": seconds(clip.millis), "at": clock(offset),
+            "colour": CLIP_COLOURS[index % len(CLIP_COLOURS)], "shots": shots,
+            "text": clip.text, "camera": clip.camera, "cues": clip.cues, "dialogue": clip.dialogue,
+            "soundtrack": clip.soundtrack, "prompt": clip.prompt, "price": _money(clip.price.amount, clip.price.currency),
+            "tier": clip.price.tier,
+            "video": os.path.relpath(video, folder).replace(os.sep, "/") if video else None,
+            "task": clip.render.locked.task_id if clip.render else None,
+            "cost": _money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
+        })
+        offset += clip.millis
+    prices = [clip.price.amount for clip in board.clips]
+    total = None if any(amount is None for amount in prices) else sum(a for a in prices if a is not None)
+    return {
+        "title": board.title, "storyboard": os.path.basename(board.path), "model": board.model,
+        "region": board.region, "pps": PIXELS_PER_SECOND, "clips": clips, "length": clock(board.millis),
+        "shots": blocks, "total": _money(total, board.currency),
+        "rendered": sum(1 for clip in board.clips if clip.video),
+    }
+
+
+def _money(amount: Any, currency: str) -> str:
+    return f"{currency} {'unknown' if amount is None else f'{amount:.2f}'}"
+
+
+def sheet(board: Board, output: str) -> str:
+    """The HTML text of the sheet that will be written at `output` (links are relative to it)."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE), autoescape=True, undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+    )
+    return str(environment.get_template("preview.html.j2").render(**context(board, output)))
