@@ -52,10 +52,10 @@ async def submit(client: Any, body: Any, headers: dict[str, str] = SUBMIT) -> An
     return await client.post(CREATE, headers=headers, json=body)
 
 
-async def finish(client: Any, clock: Clock, task_id: str) -> dict[str, Any]:
+async def finish(client: Any, clock: Clock, task_id: str, headers: dict[str, str] = KEY) -> dict[str, Any]:
     clock.now += 31
     for _ in range(200):  # the (skipped) render runs on a worker thread
-        view: dict[str, Any] = (await client.get(f"/api/v1/tasks/{task_id}", headers=KEY)).json()
+        view: dict[str, Any] = (await client.get(f"/api/v1/tasks/{task_id}", headers=headers)).json()
         if view["output"]["task_status"] not in ("PENDING", "RUNNING"):
             return view
         await asyncio.sleep(0.01)
@@ -400,7 +400,8 @@ def test_injected_task_failures_are_repeatable_with_a_seed() -> None:
                 for index in range(8):
                     key = {"Authorization": f"Bearer sk-{index}", "X-DashScope-Async": "enable"}
                     task_id = (await submit(client, WAN27, key)).json()["output"]["task_id"]
-                    found.append((await finish(client, clock, task_id))["output"]["task_status"])
+                    view = await finish(client, clock, task_id, {"Authorization": key["Authorization"]})
+                    found.append(view["output"]["task_status"])
                 return found
 
         result: list[str] = run(scenario())

@@ -95,7 +95,7 @@ def test_dashscope_sdk_end_to_end(tmp_path: Path) -> None:
     ("body", "size", "seconds", "audio"),
     [
         ({"model": "wan2.2-t2v-plus", "input": {"prompt": "邊緣光,低對比"}, "parameters": {"size": "832*480"}}, (832, 480), 5, False),
-        ({"model": "wanx2.1-t2v-turbo", "input": {"prompt": "x"}, "parameters": {"size": "624*624"}}, (624, 624), 5, False),
+        ({"model": "wan2.1-t2v-turbo", "input": {"prompt": "x"}, "parameters": {"size": "624*624"}}, (624, 624), 5, False),
         ({"model": "wan2.7-t2v", "input": {"prompt": "x"}, "parameters": {"resolution": "720P", "ratio": "4:3", "duration": 2}}, (1104, 832), 2, True),
         ({"model": "wan2.5-t2v-preview", "input": {"prompt": "x"}, "parameters": {"size": "480*832", "duration": 5}}, (480, 832), 5, True),
     ],

@@ -26,3 +26,14 @@ CANNOT_CANCEL = ApiError(400, "UnsupportedOperation", "Failed to cancel the task
 POLICY_EXPIRED = ApiError(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
 BAD_URL = ApiError(400, "InvalidURL", "Invalid URL provided in your request.")
 NOT_FOUND = ApiError(404, "NotFound", "The requested resource does not exist.")
+DATA_INSPECTION = ApiError(400, "DataInspectionFailed", "Input data may contain inappropriate content.")
+ARREARAGE = ApiError(400, "Arrearage", "Access denied, please make sure your account is in good standing.")
+ALLOCATION_QUOTA = ApiError(429, "Throttling.AllocationQuota", "Allocated quota exceeded, please increase your quota limit.")
+BURST_RATE = ApiError(429, "Throttling.BurstRate", "Request rate increased too quickly, please smooth your request rate.")
+TOO_LARGE = ApiError(400, "InvalidParameter", "Request body is too large.")
+BODY_TIMEOUT = ApiError(408, "RequestTimeOut", "The request body did not arrive in time.")
+
+# Run-time failures (output.code / output.message of a FAILED task).
+TASK_ALGO = ("InternalError.Algo", "An internal error occurred while generating the video.")
+TASK_TIMEOUT = ("InternalError.Timeout", "The task did not finish in time, please try again later.")
+TASK_INSPECTION = ("DataInspectionFailed", "Output data may contain inappropriate content.")

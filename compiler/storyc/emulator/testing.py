@@ -25,24 +25,30 @@ FAST = EmulatorConfig(pending_seconds=0.3, running_seconds=0.7)
 
 @contextlib.contextmanager
 def serve(config: EmulatorConfig = FAST, host: str = "127.0.0.1", port: int = 0, app: Any = None) -> Iterator[str]:
-    """Serve the emulator on a loopback port in a background thread; yield its base URL."""
-    import uvicorn
+    """Serve the emulator on a loopback port in a background thread; yield its base URL.
 
-    server = uvicorn.Server(uvicorn.Config(app or create_app(config), host=host, port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="storyc-emulator", daemon=True)
+    With `app` given (e.g. `create_app(config)`, kept to read `app.state.emulator`), that app is
+    served; `config` still sets the connection timeouts.
+    """
+    from .server import bind, make_server
+
+    sock = bind(host, port)
+    server = make_server(app or create_app(config), config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="storyc-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
             raise RuntimeError("the emulator did not start")
         time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()
+    bound = sock.getsockname()
     try:
         yield f"http://{bound[0]}:{bound[1]}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
 
 
 @contextlib.asynccontextmanager

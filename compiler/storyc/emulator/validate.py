@@ -1,13 +1,21 @@
-"""What the service checks in a submission, and what it answers (API reference §3-§7).
+"""What the service checks in a submission, and what it answers (API reference §3-§7, §14).
 
-`inspect(body, profiles)` returns either an `ApiError` to send at once, or a `TaskSpec` (which may
-carry a failure the task will end with: the service reports many parameter problems only as a
-FAILED task). Limits come from storyc's model profiles.
+`inspect(body, profiles, served, reject)` returns either an `ApiError` to send at once, or a
+`TaskSpec` (which may carry a failure the task will end with). Which bad values the service
+refuses at submission and which end in a FAILED task is partly unknown (§14):
+
+- known synchronous: no model, an unknown model or one the region does not serve ("Model not
+  exist."), a body that is not an object, a missing prompt, a value of the wrong JSON type;
+- values of the right type the model does not take (size, resolution, ratio, duration, audio on a
+  silent model, shot_type multi without prompt_extend): a FAILED task with `reject="async"` (the
+  §6.5 example), a 400 with the same message with `reject="sync"`.
+
+Limits come from storyc's model profiles.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Union
+from typing import AbstractSet, Any, NamedTuple, Union
 
 from ..profile import Catalog, Profile
 from . import errors
@@ -31,7 +39,23 @@ class TaskSpec(NamedTuple):
     failure: Union[tuple[str, str], None]  # (code, message) the task will end with
 
 
-def inspect(body: Any, profiles: Catalog) -> Union[ApiError, TaskSpec]:
+# The JSON type each known field must have; a wrong type is refused at submission.
+_INPUT_TYPES: dict[str, type] = {"prompt": str, "negative_prompt": str, "audio_url": str}
+_PARAMETER_TYPES: dict[str, type] = {
+    "size": str, "resolution": str, "ratio": str, "shot_type": str, "duration": int, "seed": int,
+    "prompt_extend": bool, "watermark": bool,
+}
+
+
+def _typed(value: Any, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def inspect(body: Any, profiles: Catalog, served: Union[AbstractSet[str], None] = None,
+            reject: str = "async") -> Union[ApiError, TaskSpec]:
+    """Check a parsed request body; `served` is the region's model list (None: every profile)."""
     if not isinstance(body, dict):
         return errors.BAD_BODY
     model = body.get("model")
@@ -40,63 +64,72 @@ def inspect(body: Any, profiles: Catalog) -> Union[ApiError, TaskSpec]:
     if not isinstance(model, str):
         return errors.MISSING
     profile = profiles.get(model)
-    if profile is None:
+    if profile is None or (served is not None and model not in served):
         return errors.NO_MODEL
     given = body.get("input")
-    parameters = body.get("parameters", {})
+    parameters = body.get("parameters")
+    if parameters is None:
+        parameters = {}
     if not isinstance(given, dict) or not isinstance(parameters, dict):
         return errors.MISSING
+    for fields, types in ((given, _INPUT_TYPES), (parameters, _PARAMETER_TYPES)):
+        for name, kind in types.items():
+            if fields.get(name) is not None and not _typed(fields[name], kind):
+                return errors.MISSING
     prompt = given.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return errors.MISSING
-    negative = given.get("negative_prompt") or ""
-    audio_url = given.get("audio_url")
-    if not isinstance(negative, str) or (audio_url is not None and not isinstance(audio_url, str)):
-        return errors.MISSING
     seed = parameters.get("seed")
     bounds = profile.data["seed"]
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not bounds["min"] <= seed <= bounds["max"]):
+    if seed is not None and not bounds["min"] <= seed <= bounds["max"]:
         return errors.MISSING
-    for flag in ("prompt_extend", "watermark"):
-        if flag in parameters and not isinstance(parameters[flag], bool):
-            return errors.MISSING
-    return _spec(model, profile, prompt, negative, audio_url or None, parameters)
+    spec = _spec(model, profile, prompt, given.get("negative_prompt") or "", given.get("audio_url") or None,
+                 parameters)
+    if spec.failure is not None and reject == "sync":
+        return ApiError(400, *spec.failure)
+    return spec
 
 
 def _spec(model: str, profile: Profile, prompt: str, negative: str, audio_url: Union[str, None],
           parameters: dict[str, Any]) -> TaskSpec:
+    """The task a well-typed body asks for, with the failure its values earn (if any)."""
     failure: Union[tuple[str, str], None] = None
     resolution = profile.resolution
     tier, ratio = resolution["default_tier"], resolution["default_ratio"]
     size = resolution["pixels"][tier][ratio]
+    known = profile.sizes()
     if profile.protocol == "new":  # size and shot_type are ignored here ("配置也不生效")
-        tier = parameters.get("resolution", tier)
-        ratio = parameters.get("ratio", ratio)
+        tier = parameters.get("resolution") or tier
+        ratio = parameters.get("ratio") or ratio
         size = resolution["pixels"].get(tier, {}).get(ratio, "")
         if tier not in resolution["tiers"]:
             failure = ("InvalidParameter", f"The resolution is not match {tier}, please check the resolution parameter.")
         elif not size:
             failure = ("InvalidParameter", f"The ratio is not match {ratio}, please check the ratio parameter.")
     else:
-        size = parameters.get("size", size)
-        known = profile.sizes()
+        size = parameters.get("size") or size
         if size not in known:
             failure = ("InvalidParameter", f"The size is not match {size}, please check the size parameter.")
         else:
             tier, ratio = known[size]
-    duration = parameters.get("duration", profile.duration["default"])
-    if failure is None and (not isinstance(duration, int) or isinstance(duration, bool) or not profile.accepts_duration(duration)):
+    duration = parameters.get("duration")
+    if duration is None:
+        duration = profile.duration["default"]
+    if failure is None and not profile.accepts_duration(duration):
         failure = ("InvalidParameter", f"The duration is not match {duration}, please check the duration parameter.")
+    if failure is not None:
         duration = profile.duration["default"]
     if failure is None and audio_url and not profile.audio.get("file"):
         failure = ("InvalidParameter", f"The model {model} does not support audio input.")
-    width, height = (int(n) for n in size.split("*")) if size else (0, 0)
-    shot_type = parameters.get("shot_type", "single")
-    prompt_extend = bool(parameters.get("prompt_extend", profile.data["defaults"]["prompt_extend"]))
+    width, height = (int(n) for n in size.split("*")) if size in known else (0, 0)
+    shot_type = parameters.get("shot_type") or "single"
+    extend = parameters.get("prompt_extend")
+    prompt_extend = bool(profile.data["defaults"]["prompt_extend"] if extend is None else extend)
     if profile.multi_shot == "shot_type" and shot_type == "multi" and not prompt_extend and failure is None:
         failure = ("InvalidParameter", "shot_type multi requires prompt_extend to be true.")
     return TaskSpec(
         model, profile, prompt[: profile.data["prompt_max_chars"]],
         negative[: profile.data["negative_prompt_max_chars"]], width, height, int(duration), tier, ratio,
-        size, audio_url, prompt_extend, shot_type if profile.multi_shot == "shot_type" else "", failure,
+        size if size in known else "", audio_url, prompt_extend,
+        shot_type if profile.multi_shot == "shot_type" else "", failure,
     )

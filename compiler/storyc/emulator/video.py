@@ -10,7 +10,7 @@ import os
 import re
 import subprocess
 import tempfile
-from typing import TYPE_CHECKING, NamedTuple, Union
+from typing import TYPE_CHECKING, NamedTuple, Sequence, Union
 
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
@@ -107,16 +107,52 @@ def render_video(
     path: str, prompt: str, width: int, height: int, duration: int, heading: str,
     audio: Union[str, None] = None, silent_track: bool = False,
 ) -> None:
-    """Write the MP4 for one task to `path` (atomically: a partial file never has the final name)."""
-    shots = cards(prompt, float(duration))
+    """Write the MP4 for one task to `path`: the prompt's shots as cards (see `render_cards`)."""
+    render_cards(path, cards(prompt, float(duration)), width, height, float(duration), heading,
+                 audio=audio, silent_track=silent_track)
+
+
+def frame_counts(shots: Sequence[Card], duration: float, fps: int = FPS) -> list[int]:
+    """Frames per card: each card ends on the frame nearest its end time, the last at `duration`,
+    so fractional shot lengths add up to exactly `round(duration * fps)` frames."""
+    total = round(duration * fps)
+    bounds = [min(total, max(0, round(card.end * fps))) for card in shots]
+    if bounds:
+        bounds[-1] = total
+    counts, previous = [], 0
+    for bound in bounds:
+        counts.append(max(0, bound - previous))
+        previous = max(previous, bound)
+    return counts
+
+
+def render_cards(
+    path: str, shots: Sequence[Card], width: int, height: int, duration: float, heading: str,
+    audio: Union[str, None] = None, silent_track: bool = False, fps: int = FPS,
+) -> None:
+    """Write an H.264 MP4 of `shots` (one card each, `Card.start`/`end` in seconds) to `path`.
+
+    `duration` seconds long at `fps`, `width` x `height` pixels; `audio` (a file) is padded with
+    silence or cut to that length, else `silent_track` adds a silent stereo track. Each card is
+    one PNG frame that ffmpeg repeats (the `loop` filter), not a picture decoded 30 times a
+    second. Written atomically: a partial file never has the final name. Raises
+    `subprocess.CalledProcessError` or `subprocess.TimeoutExpired` when ffmpeg fails.
+    """
+    counts = frame_counts(shots, duration, fps)
+    kept = [(card, count) for card, count in zip(shots, counts, strict=True) if count > 0]
+    if not kept:
+        raise ValueError("render_cards needs at least one card and a duration of one frame or more")
     with tempfile.TemporaryDirectory(prefix="storyc-video-") as folder:
         command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
-        for index, card in enumerate(shots):
+        chains = []
+        for index, (card, count) in enumerate(kept):
             image = os.path.join(folder, f"card{index}.png")
-            draw_card(card, len(shots), heading, width, height, image)
-            command += ["-loop", "1", "-framerate", str(FPS), "-t", f"{card.end - card.start:.3f}", "-i", image]
-        inputs = len(shots)
-        filters = "".join(f"[{i}:v]" for i in range(inputs)) + f"concat=n={inputs}:v=1:a=0,fps={FPS}[v]"
+            draw_card(card, len(kept), heading, width, height, image)
+            command += ["-i", image]
+            chains.append(f"[{index}:v]loop=loop={count - 1}:size=1:start=0,setpts=N/({fps}*TB)[c{index}]")
+        inputs = len(kept)
+        filters = ";".join(chains) + ";" + "".join(f"[c{i}]" for i in range(inputs))
+        filters += f"concat=n={inputs}:v=1:a=0,settb=1/{fps},setpts=N[v]"
         if audio:
             command += ["-i", audio]
             filters += f";[{inputs}:a]apad[a]"
@@ -129,7 +165,7 @@ def render_video(
         partial = path + ".partial.mp4"
         command += [
             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p",
-            "-r", str(FPS), "-t", str(duration), "-movflags", "+faststart", partial,
+            "-r", str(fps), "-t", f"{duration:.6f}", "-movflags", "+faststart", partial,
         ]
         subprocess.run(command, check=True, capture_output=True, timeout=600)
         os.replace(partial, path)
