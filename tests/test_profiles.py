@@ -48,9 +48,9 @@ def test_profile_is_consistent(model: str) -> None:
     assert resolution["default_tier"] in resolution["tiers"]
     assert set(resolution["pixels"]) == set(resolution["tiers"])
     assert profile.accepts_duration(profile.duration["default"])
-    assert set(profile.data["pricing"]["per_second"]) <= set(profile.data["regions"])
-    for tiers in profile.data["pricing"]["per_second"].values():
-        assert set(tiers) == set(resolution["tiers"])
+    assert set(profile.data["pricing"]) <= set(profile.data["regions"])
+    for row in profile.data["pricing"].values():
+        assert set(row["tiers"]) == set(resolution["tiers"])
 
 
 NEW_MODEL = """\

@@ -26,6 +26,7 @@ from .nodes import (
     Text,
 )
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
+from .regions import region_for
 from .settings import Settings, resolve
 from .source import Source
 
@@ -45,10 +46,12 @@ class Context(NamedTuple):
 Rule = Callable[[Context], Iterable[Diagnostic]]
 
 
-def check(program: Program, profiles: Union[Catalog, None] = None) -> list[Diagnostic]:
+def check(program: Program, profiles: Union[Catalog, None] = None, region: Union[str, None] = None) -> list[Diagnostic]:
     """All diagnostics for a loaded program: reading and syntax first, then every rule.
 
     `profiles` defaults to the built-in model profiles; the model is `wan2.7-t2v` unless set.
+    `region` is the resolved region (`regions.region_for`); by default the `region` setting,
+    else $DASHSCOPE_REGION, else singapore.
     """
     diagnostics = list(program.diagnostics)
     storyboard = program.entry.storyboard
@@ -64,6 +67,8 @@ def check(program: Program, profiles: Union[Catalog, None] = None) -> list[Diagn
     context = Context(source, storyboard, settings, declarations, program, profiles, profile)
     for rule in RULES:
         diagnostics.extend(rule(context))
+    diagnostics.extend(limits.region_rules(source, settings, profile, region or region_for(settings.get("region")),
+                                           profiles))
     return diagnostics
 
 

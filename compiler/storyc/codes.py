@@ -116,6 +116,13 @@ _TABLE = (
     Code("SB319", "scene-cannot-split", "error",
          "No run of the scene's shots, starting here, adds up to a length the model generates, so "
          "the scene cannot be split into clips at shot boundaries."),
+    Code("SB320", "model-not-in-region", "error",
+         "The model is not offered in the region the storyboard resolves to, so the service would "
+         "refuse it. The region is the `region` setting, else `--region`, else $DASHSCOPE_REGION, "
+         "else singapore; `story models` lists where each model is offered."),
+    Code("SB321", "model-id-for-region", "warning",
+         "The model goes by another id in the resolved region (`wanx2.1-*` in Beijing is "
+         "`wan2.1-*` in Singapore); the region's id is sent. The fix writes that id."),
     Code("SB401", "audio-not-supported", "error",
          "The model makes silent video and takes no audio file (wan2.2 and wan2.1)."),
     Code("SB402", "audio-format", "error",

@@ -4,15 +4,19 @@ every number and every choice comes from the profile."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 from . import data
 from .diagnostics import Diagnostic, Fix, make
 from .nodes import Clip, Dialogue, TimeRange
+from .source import Span
 from .timeline import seconds, timed_shots, total_millis
 
 if TYPE_CHECKING:
     from .check import Context
+    from .profile import Catalog, Profile
+    from .settings import Settings
+    from .source import Source
 
 
 def model(context: Context) -> Iterator[Diagnostic]:
@@ -250,3 +254,32 @@ def soundtrack_placement(context: Context) -> Iterator[Diagnostic]:
 
 
 RULES = (model, clip_durations, scene_splits, multi_shot, picture, seed, negative_prompt, dialogue_pace, soundtrack_placement)
+
+
+def region_rules(source: Source, settings: Settings, profile: Union[Profile, None], region: str,
+                 catalog: Catalog) -> Iterator[Diagnostic]:
+    """SB320 when the model is not offered in the resolved region; SB321 when the region knows it
+    by another id. Both read the profile's `regions` and `region_ids`; `region` is resolved once
+    by the caller (`regions.region_for`)."""
+    if profile is None:
+        return
+    model_node = settings.nodes.get("model")
+    region_node = settings.nodes.get("region") if "region" in settings.values else None
+    if not profile.offered_in(region):
+        others = [p.id_in(region) for p in catalog.profiles.values() if p.offered_in(region)]
+        instead = f"; models offered in {region}: {', '.join(sorted(others))}" if others else ""
+        help = f"`{profile.id}` is offered in {', '.join(profile.regions)}: write `region " \
+               f"{profile.regions[0]}`{instead}"
+        if region_node is not None:
+            span, label = region_node.value.span, f"`{profile.id}` is not offered here"
+        elif model_node is not None:
+            span, label = model_node.value.span, f"not offered in {region} ($DASHSCOPE_REGION, --region or the default)"
+        else:
+            span, label = Span(0, 0), f"the default model is not offered in {region}"
+        yield make("SB320", f"`{profile.id}` is not offered in {region}", source, span, label=label, help=help)
+        return
+    sent = profile.id_in(region)
+    if model_node is not None and str(settings.get("model")) != sent:
+        yield make("SB321", f"`{settings.get('model')}` is called `{sent}` in {region}; that id is sent",
+                   source, model_node.value.span, label=f"sent as `{sent}`",
+                   help=f"write `model {sent}`", fix=Fix(model_node.value.span, sent))

@@ -5,8 +5,20 @@ from __future__ import annotations
 import json
 
 from .profile import Catalog, Profile
+from .regions import DEFAULT_REGION
 
 COLUMNS = ("model", "protocol", "duration", "resolutions", "prompt", "audio", "multi-shot", "submit/s", "concurrent")
+
+
+def price_cell(profile: Profile, region: str) -> str:
+    """The per-second prices in one region: `CNY 0.733924 (720P), 1.100886 (1080P)`."""
+    if not profile.offered_in(region):
+        return "not offered"
+    row = profile.data["pricing"].get(region)
+    if row is None:
+        return "unknown"
+    shown = ", ".join(f"{rate} ({tier})" for tier, rate in row["tiers"].items())
+    return f"{row['currency']} {shown}"
 
 
 def _row(profile: Profile) -> tuple[str, ...]:
@@ -30,11 +42,16 @@ def _row(profile: Profile) -> tuple[str, ...]:
     )
 
 
-def as_table(catalog: Catalog) -> str:
-    rows = [COLUMNS, *(_row(catalog.profiles[m]) for m in sorted(catalog.profiles))]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+def as_table(catalog: Catalog, region: str = DEFAULT_REGION) -> str:
+    """The profiles, with each model's price per generated second in `region` (the resolved one)."""
+    columns = (*COLUMNS, "regions", f"price per second in {region}")
+    rows = [columns, *(
+        (*_row(catalog.profiles[m]), ",".join(catalog.profiles[m].regions), price_cell(catalog.profiles[m], region))
+        for m in sorted(catalog.profiles)
+    )]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\nprices: per successfully generated second; `story models --region REGION` shows another region\n"
 
 
 def as_json(catalog: Catalog) -> str:
@@ -65,12 +82,25 @@ def as_markdown(catalog: Catalog) -> str:
         for tier, by_ratio in resolution["pixels"].items():
             out.append(f"- {tier}: " + ", ".join(f"{ratio} → {size}" for ratio, size in by_ratio.items()))
         out.append("")
-    out += ["## Prices (CNY per generated second)", ""]
+    out += [
+        "## Where each model is offered, and its prices",
+        "",
+        "Billed per successfully generated second of output (failed tasks are free). A region without a",
+        "row has an unknown price: `story plan --budget` refuses it rather than counting it as zero. The",
+        "region is the storyboard's `region` setting, else `--region`, else `$DASHSCOPE_REGION`, else",
+        "singapore.",
+        "",
+        "| model | region | id sent | currency | per second | source | checked |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for model in sorted(catalog.profiles):
-        pricing = catalog.profiles[model].data["pricing"]["per_second"]
-        shown = "; ".join(
-            f"{region}: " + ", ".join(f"{tier} {price:g}" for tier, price in tiers.items())
-            for region, tiers in pricing.items()
-        )
-        out.append(f"- **{model}**: {shown}")
+        profile = catalog.profiles[model]
+        for region in profile.regions:
+            row = profile.data["pricing"].get(region)
+            if row is None:
+                out.append(f"| {model} | {region} | `{profile.id_in(region)}` | — | unknown | — | — |")
+                continue
+            rates = ", ".join(f"{tier} {rate}" for tier, rate in row["tiers"].items())
+            out.append(f"| {model} | {region} | `{profile.id_in(region)}` | {row['currency']} | {rates} | "
+                       f"{row['source']} | {row['checked']} |")
     return "\n".join(out) + "\n"

@@ -12,25 +12,51 @@ from .check import check
 from .diagnostics import Diagnostic, has_errors
 from .load import Program
 from .profile import Catalog, catalog
+from .regions import region_for
 
 if TYPE_CHECKING:
     from .plan import Plan
 
 
-def checked_plan(program: Program, profiles: Catalog) -> tuple[list[Diagnostic], Union[Plan, None]]:
-    """The validator's diagnostics, and the plan when they hold no error (else None)."""
-    found = check(program, profiles)
+def checked_plan(program: Program, profiles: Catalog,
+                 region_option: Union[str, None] = None) -> tuple[list[Diagnostic], Union[Plan, None]]:
+    """The validator's diagnostics, and the plan when they hold no error (else None).
+
+    The region is resolved here, once (the `region` setting, else `region_option` (`--region`),
+    else $DASHSCOPE_REGION, else singapore), and both the validator and the plan use it.
+    """
+    region = region_of(program, region_option)
+    found = check(program, profiles, region)
     if has_errors(found):
         return found, None
     from .plan import plan
 
-    return found, plan(program, profiles)
+    return found, plan(program, profiles, region)
 
 
-def diagnose(program: Program, profiles: Union[Catalog, None] = None) -> list[Diagnostic]:
-    found, planned = checked_plan(program, profiles or catalog())
+def region_of(program: Program, region_option: Union[str, None] = None) -> str:
+    """The one region a program's requests go to; an unknown name raises `regions.RegionError`."""
+    storyboard = program.entry.storyboard
+    setting = None
+    if storyboard is not None:
+        from .settings import resolve
+
+        setting = resolve(storyboard, program.entry.source)[0].get("region")
+    return region_for(setting, region_option)
+
+
+def diagnose(program: Program, profiles: Union[Catalog, None] = None,
+             region_option: Union[str, None] = None) -> list[Diagnostic]:
+    """Everything `story check` reports; `story plan` refuses on the same errors."""
+    return diagnosed_plan(program, profiles, region_option)[0]
+
+
+def diagnosed_plan(program: Program, profiles: Union[Catalog, None] = None,
+                   region_option: Union[str, None] = None) -> tuple[list[Diagnostic], Union[Plan, None]]:
+    """`diagnose`, and the plan when none of it is an error (else None)."""
+    found, planned = checked_plan(program, profiles or catalog(), region_option)
     if planned is not None:
         from .render import prompt_diagnostics
 
         found.extend(prompt_diagnostics(planned))
-    return found
+    return found, None if has_errors(found) else planned

@@ -14,6 +14,7 @@ from .diagnostics import Diagnostic, make
 from .load import Program
 from .nodes import Clip, ClipLine, Shot
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
+from .regions import DEFAULT_REGION, region_for
 from .settings import Settings, resolve
 from .timeline import Timed, seconds, timed_shots, total_millis
 
@@ -33,13 +34,18 @@ class Plan(NamedTuple):
     program: Program
     settings: Settings
     profile: Profile
-    model: str  # the id sent, which may be the region's name for the model
+    model: str  # the id sent: the model's id in `region` (wanx2.1-* in Beijing is wan2.1-* in Singapore)
     clips: tuple[ClipPlan, ...]
     diagnostics: tuple[Diagnostic, ...]
+    region: str = DEFAULT_REGION  # resolved once (regions.region_for); prices, host and model id follow it
 
 
-def plan(program: Program, profiles: Union[Catalog, None] = None) -> Union[Plan, None]:
-    """The requests for a program that parsed; None when its model has no profile."""
+def plan(program: Program, profiles: Union[Catalog, None] = None, region: Union[str, None] = None) -> Union[Plan, None]:
+    """The requests for a program that parsed; None when its model has no profile.
+
+    `region` is the resolved region; by default the `region` setting, else $DASHSCOPE_REGION, else
+    singapore. The plan carries it, and sends the model under its id in that region.
+    """
     storyboard = program.entry.storyboard
     if storyboard is None:
         return None
@@ -48,8 +54,8 @@ def plan(program: Program, profiles: Union[Catalog, None] = None) -> Union[Plan,
     profile = (profiles or catalog()).get(model_id)
     if profile is None:
         return None
-    region = settings.get("region")
-    model = profile.data.get("region_ids", {}).get(region, profile.id) if region else model_id
+    region = region or region_for(settings.get("region"))
+    model = profile.id_in(region)
     clips: list[ClipPlan] = []
     diagnostics: list[Diagnostic] = []
     for clip in storyboard.clips:
@@ -61,7 +67,7 @@ def plan(program: Program, profiles: Union[Catalog, None] = None) -> Union[Plan,
             millis = total_millis(clip) or profile.duration["default"] * 1000
             shots = tuple(timed_shots(clip.shots))
             clips.append(ClipPlan(clip.name, clip, None, shots, millis, _own_lines(clip)))
-    return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics))
+    return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics), region)
 
 
 def split_scene(clip: Clip, profile: Profile, program: Program) -> tuple[list[ClipPlan], list[Diagnostic]]:

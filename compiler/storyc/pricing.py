@@ -1,7 +1,9 @@
-"""What a request costs: the profile's per-second price for the region called, times the seconds.
+"""What a request costs: the profile's price row for the region called, times the seconds billed.
 
-A price that is not in the profile is unknown (`amount` None), never zero: totals that meet an
-unknown price are unknown too, and a budget refuses them.
+Each price row (profiles/*.yaml, `pricing.<region>`) carries its currency, unit (one generated
+second), source and the date it was checked. A price that is not in the profile is unknown
+(`amount` None), never zero: totals that meet an unknown price are unknown too, and a budget
+refuses them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,32 @@ class Price(NamedTuple):
     region: str
     tier: str
     seconds: float
+    rate: Union[float, None] = None  # per second
+    source: str = ""  # where the rate comes from, and when it was checked
+
+
+class Total(NamedTuple):
+    """A sum of prices in one currency; `amount` None when any of them is unknown."""
+
+    amount: Union[float, None]
+    currency: str
+    unknown: tuple[Price, ...]  # the prices that made it unknown
+
+
+def price_row(profile: Profile, region: str) -> Union[dict[str, Any], None]:
+    """The profile's price row for a region, or None when it has none."""
+    row: Union[dict[str, Any], None] = profile.data["pricing"].get(region)
+    return row
+
+
+def currency_of(profile: Profile, region: str) -> str:
+    """The currency of the region's row; where there is none, that of any other row (the
+    amount is unknown either way, but the column still needs a heading)."""
+    row = price_row(profile, region)
+    if row is not None:
+        return str(row["currency"])
+    rows = list(profile.data["pricing"].values())
+    return str(rows[0]["currency"]) if rows else "CNY"
 
 
 def tier_of(profile: Profile, values: dict[str, Any]) -> str:
@@ -27,10 +55,11 @@ def tier_of(profile: Profile, values: dict[str, Any]) -> str:
 
 
 def clip_price(profile: Profile, region: str, tier: str, seconds: float) -> Price:
-    pricing = profile.data["pricing"]
-    rate = pricing["per_second"].get(region, {}).get(tier)
+    row = price_row(profile, region)
+    rate = None if row is None else row["tiers"].get(tier)
     amount = None if rate is None else round(rate * seconds, 6)
-    return Price(amount, str(pricing["currency"]), region, tier, seconds)
+    source = "" if row is None else f"{row['source']}, checked {row['checked']}"
+    return Price(amount, currency_of(profile, region), region, tier, seconds, rate, source)
 
 
 def total(prices: Iterable[Price]) -> Union[float, None]:
@@ -41,3 +70,19 @@ def total(prices: Iterable[Price]) -> Union[float, None]:
             return None
         amount += price.amount
     return round(amount, 6)
+
+
+def totals(prices: Iterable[Price]) -> list[Total]:
+    """One total per currency, in the order currencies first appear; amounts never mix currencies."""
+    grouped: dict[str, list[Price]] = {}
+    for price in prices:
+        grouped.setdefault(price.currency, []).append(price)
+    return [
+        Total(total(group), currency, tuple(p for p in group if p.amount is None))
+        for currency, group in grouped.items()
+    ]
+
+
+def money(amount: Union[float, None], currency: str) -> str:
+    """`CNY 7.34`, or `CNY unknown`; two decimals for people, the exact figure stays in --json."""
+    return f"{currency} {'unknown' if amount is None else f'{amount:.2f}'}"

@@ -86,6 +86,18 @@ class Profile:
     def multi_shot(self) -> str:
         return str(self.data["multi_shot"])
 
+    @property
+    def regions(self) -> list[str]:
+        """The regions that offer the model, in the profile's order."""
+        return [str(region) for region in self.data["regions"]]
+
+    def offered_in(self, region: str) -> bool:
+        return region in self.data["regions"]
+
+    def id_in(self, region: str) -> str:
+        """The id the model goes by in a region (`wanx2.1-t2v-plus` is `wan2.1-t2v-plus` in Singapore)."""
+        return str(self.data.get("region_ids", {}).get(region, self.id))
+
     def __repr__(self) -> str:
         return f"Profile({self.id!r})"
 

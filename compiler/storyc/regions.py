@@ -37,6 +37,13 @@ def resolve_region(setting: Union[str, None], option: Union[str, None] = None,
     return DEFAULT_REGION
 
 
+def region_for(setting: Union[str, None], option: Union[str, None] = None) -> str:
+    """`resolve_region` with the process environment: what check, plan, compile and render use."""
+    import os
+
+    return resolve_region(setting, option, os.environ)
+
+
 def region_base_url(region: str) -> Union[str, None]:
     """The classic endpoint of a region (scheme and host), or None where only workspace endpoints exist."""
     table: dict[str, Union[str, None]] = data.table("regions")

@@ -45,7 +45,7 @@ class CompiledClip(NamedTuple):
 class Compiled(NamedTuple):
     clips: tuple[CompiledClip, ...]
     diagnostics: tuple[Diagnostic, ...]
-    region: Union[str, None] = None
+    region: Union[str, None] = None  # the plan's resolved region (always set by compile_plan)
 
 
 def languages() -> dict[str, dict[str, Any]]:
@@ -77,8 +77,7 @@ def compile_plan(plan: Plan) -> Compiled:
                                     label="while rendering this clip", help=problem.hint))
             continue
         clips.append(CompiledClip(clip_plan.name, prompt, body))
-    region = plan.settings.get("region")
-    return Compiled(tuple(clips), tuple(diagnostics), str(region) if region else None)
+    return Compiled(tuple(clips), tuple(diagnostics), plan.region)
 
 
 class TemplateProblem(Exception):

@@ -5,32 +5,39 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_OK, Command, catalog, profiles_option
+from .common import EXIT_OK, Command, UsageError, catalog, profiles_option
 
 
 def define(models: argparse.ArgumentParser) -> None:
     models.add_argument("--json", action="store_true", help="print the full profiles as JSON for tools")
     models.add_argument("--markdown", action="store_true", help="as Markdown (docs/models.md)")
+    models.add_argument("--region", metavar="REGION",
+                        help="the region whose prices the table shows (default: $DASHSCOPE_REGION, else singapore)")
     profiles_option(models)
     models.set_defaults(run=run)
 
 
 COMMANDS = {"models": Command(
     "list the models storyc knows and their limits",
-    "List the model profiles: durations, resolutions, prompt limits, audio, multi-shot, rate limits "
-    "and prices.",
+    "List the model profiles: durations, resolutions, prompt limits, audio, multi-shot, rate limits, "
+    "the regions that offer each model and its price per generated second in the resolved region.",
     define,
 )}
 
 
 def run(options: argparse.Namespace) -> int:
     from ..models_table import as_json, as_markdown, as_table
+    from ..regions import RegionError, region_for
 
+    try:
+        region = region_for(None, options.region)
+    except RegionError as error:
+        raise UsageError(str(error)) from None
     profiles = catalog(options)
     if options.json:
         sys.stdout.write(as_json(profiles))
     elif options.markdown:
         sys.stdout.write(as_markdown(profiles))
     else:
-        sys.stdout.write(as_table(profiles))
+        sys.stdout.write(as_table(profiles, region))
     return EXIT_OK

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
-from .common import EXIT_OK, EXIT_PROBLEMS, Command, catalog, profiles_option, storyboard_files
+from .common import EXIT_OK, EXIT_PROBLEMS, Command, UsageError, catalog, profiles_option, storyboard_files
+
+
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not an amount, such as 10 or 7.50") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"`{text}` is not an amount, such as 10 or 7.50")
+    return value
 
 
 def define(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
-    plan.add_argument("--budget", type=float, metavar="AMOUNT",
-                      help="exit 1 when the total for --region is over AMOUNT (in the profile's currency)")
+    plan.add_argument("--budget", type=_amount, metavar="AMOUNT",
+                      help="exit 1 when the total over all files is over AMOUNT, in the prices' currency, "
+                      "or when any price is unknown")
     plan.add_argument("--region", metavar="REGION",
-                      help="the region --budget applies to (default: the storyboard's `region`, else the "
-                      "model's first region)")
+                      help="the region for storyboards without a `region` setting (default: $DASHSCOPE_REGION, "
+                      "else singapore): prices, model ids and availability follow it")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON for tools")
     profiles_option(plan)
     plan.set_defaults(run=run)
@@ -22,8 +34,9 @@ def define(plan: argparse.ArgumentParser) -> None:
 
 COMMANDS = {"plan": Command(
     "list the clips a storyboard makes, with durations and prices",
-    "Show each request: model, duration, resolution, shots, prompt length against its limit and the "
-    "estimated price per region, with totals.",
+    "Check each storyboard as `story check` does (any error: exit 1), then show each request: model, "
+    "duration, picture, shots, prompt length against its limit and its price in the storyboard's "
+    "region, with a total per storyboard and over all of them.",
     define,
 )}
 
@@ -31,25 +44,36 @@ COMMANDS = {"plan": Command(
 def run(options: argparse.Namespace) -> int:
     from ..diagnostics import has_errors, render
     from ..load import load
-    from ..pipeline import checked_plan
-    from ..plan_table import plan_json, plan_rows, plan_text
+    from ..pipeline import diagnosed_plan
+    from ..plan_table import budget_problem, plan_json, plan_rows, plan_text
+    from ..regions import RegionError, region_for
 
+    try:
+        region_for(None, options.region)  # an unknown --region or $DASHSCOPE_REGION stops here
+    except RegionError as error:
+        raise UsageError(str(error)) from None
     profiles = catalog(options)
     tables = []
+    failed = False
     for path in storyboard_files(options.paths):
+        if path == "-":
+            raise UsageError("plan reads files, not standard input")
         program = load(path)
-        found, planned = checked_plan(program, profiles)
-        if planned is None or has_errors(planned.diagnostics):
-            sys.stderr.write(render([*found, *(planned.diagnostics if planned else ())], program.sources, "full"))
-            return EXIT_PROBLEMS
-        tables.append((path, plan_rows(planned, options.region)))
+        found, planned = diagnosed_plan(program, profiles, options.region)
+        if planned is None or has_errors(found):
+            sys.stderr.write(render(found, program.sources, "full"))
+            failed = True
+            continue
+        tables.append((path, plan_rows(planned)))
+    if failed:
+        return EXIT_PROBLEMS
     if options.json:
-        sys.stdout.write(plan_json(tables))
+        sys.stdout.write(plan_json(tables, options.budget))
     else:
         sys.stdout.write(plan_text(tables))
     if options.budget is not None:
-        total = sum(table.total for _, table in tables)
-        if total > options.budget:
-            print(f"over budget: {total:.2f} > {options.budget:.2f}", file=sys.stderr)
+        problem = budget_problem(tables, options.budget)
+        if problem:
+            print(problem, file=sys.stderr)
             return EXIT_PROBLEMS
     return EXIT_OK

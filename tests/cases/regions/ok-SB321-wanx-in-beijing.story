@@ -1,0 +1,5 @@
+model wanx2.1-t2v-plus
+region beijing
+size 1280*720
+clip a 5s
+  A lantern drifts over a night market.
