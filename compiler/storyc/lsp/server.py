@@ -8,7 +8,7 @@ two open documents include the same file, that file shows the union of what each
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, TypeVar, Union
+from typing import Any, Callable, TypeVar, Union, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -21,7 +21,7 @@ from . import assist, edits, navigate
 from .analysis import Analysis
 from .positions import UTF16
 
-T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class StoryServer(LanguageServer):
@@ -85,10 +85,10 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
     def offset_of(analysis: Analysis, position: types.Position) -> int:
         return analysis.lines(analysis.path).offset(position)
 
-    def guarded(default: T) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    def guarded(default: Any) -> Callable[[F], F]:
         """A feature that meets something unexpected answers `default` and logs, never takes the server down."""
-        def wrap(function: Callable[..., T]) -> Callable[..., T]:
-            def run(*args: Any) -> T:
+        def wrap(function: F) -> F:
+            def run(*args: Any) -> Any:
                 try:
                     return function(*args)
                 except JsonRpcInvalidParams:
@@ -100,7 +100,7 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
                         type=types.MessageType.Error, message=f"storyc: {function.__name__}: {error!r}"))
                     return default
             run.__name__ = function.__name__
-            return run
+            return cast(F, run)
         return wrap
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
