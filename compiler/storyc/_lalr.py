@@ -4,22 +4,32 @@ Lark computes the tables from grammar/story.lark at build time (grammar/build_ta
 runs them in one tight loop. A token is a plain tuple `(type, text, start, end)`; callbacks receive the
 kept children of each reduced rule (terminals named `_…` are dropped; rules named `_…` are spliced into
 their parent, as lark does).
+
+Error recovery: the driver takes a checkpoint of its stacks every `CHECKPOINT_EVERY` lines. On a
+failure it asks `recover` for a repaired text (the caller blanks the broken lines, which keeps every
+offset) and resumes from the last checkpoint before the repair, so the result is the parse of the
+repaired text without parsing the whole file again.
 """
 
 from __future__ import annotations
 
 import gc
 import re
-from typing import Any, Callable, Iterable, Pattern
+from typing import Any, Callable, Iterable, Pattern, Protocol, Sequence, Union
 
 from . import _tables
 
 Token = tuple[str, str, int, int]  # (type, text, start, end)
 _IGNORED = frozenset(_tables.IGNORE)
 _TERMINALS = frozenset(_tables.TERMINALS)
+CHECKPOINT_EVERY = 64  # newlines between checkpoints: the most a recovery parses again
 
 
-class LexFailure(Exception):
+class Failure(Exception):
+    """The text cannot be parsed at some point; subclasses say how."""
+
+
+class LexFailure(Failure):
     """No terminal acceptable here matches the text at `offset`."""
 
     def __init__(self, offset: int, expected: frozenset[str]) -> None:
@@ -28,13 +38,25 @@ class LexFailure(Exception):
         self.expected = expected
 
 
-class ParseFailure(Exception):
+class ParseFailure(Failure):
     """`token` cannot follow what came before it."""
 
     def __init__(self, token: tuple[str, str, int, int], expected: frozenset[str]) -> None:
         super().__init__(token[0])
         self.token = token
         self.expected = expected
+
+
+class Lexer(Protocol):
+    """The post-lexer: turns each newline token into the tokens to feed, and can be rewound."""
+
+    def newline(self, token: Token) -> Sequence[Token]: ...
+    def finish(self, end: int) -> Iterable[Token]: ...
+    def save(self) -> object: ...
+    def restore(self, saved: object) -> None: ...
+
+
+Recover = Callable[[Failure, str], Union[tuple[str, int], None]]
 
 
 class _Splice(list):  # type: ignore[type-arg]
@@ -60,15 +82,14 @@ def _scanner(names: tuple[str, ...]) -> Pattern[str]:
 
 
 def parse(
-    text: str,
-    callbacks: dict[str, Callable[[list[Any]], Any]],
-    on_newline: Callable[[Token], Iterable[Token]],
-    finish: Callable[[int], Iterable[Token]],
+    text: str, callbacks: dict[str, Callable[[list[Any]], Any]], lexer: Lexer, recover: Recover,
 ) -> Any:
     """Parse `text` (ending with a newline); return the start rule's callback value.
 
-    `on_newline` receives each `_NL` token and returns the tokens to feed in its place (the
-    indentation post-lexer); `finish` returns the tokens to feed before the end of input.
+    `lexer.newline` receives each `_NL` token and returns the tokens to feed in its place (the
+    indentation post-lexer, which may raise a `Failure`); `lexer.finish` returns the tokens to feed
+    before the end of input. On a failure, `recover(failure, text)` returns the repaired text and the
+    first offset at which it differs, or None to give up (the result is then None).
     """
     states = _tables.STATES
     lexer_states = _tables.LEXER_STATES
@@ -81,66 +102,100 @@ def parse(
     state_stack = [_tables.START_STATE]
     values: list[Any] = []
     splice = _Splice
+    on_newline = lexer.newline
 
     position = 0
     length = len(text)
-    done = False
+    newlines = 0
+    # (offset, states, values, splice lengths, lexer state); the first one is the start of the text
+    checkpoints: list[tuple[int, tuple[int, ...], tuple[Any, ...], list[tuple[Any, int]], object]] = [
+        (0, tuple(state_stack), (), [], lexer.save())
+    ]
     enabled = gc.isenabled()
     gc.disable()  # the tree is acyclic; collections during a large parse only cost time
     try:
-        while not done:
-            if position < length:
-                scanner = scanners.get(state_stack[-1])
-                if scanner is None:
-                    scanner = scanners[state_stack[-1]] = _scanner(lexer_states[state_stack[-1]])
-                match = scanner.match(text, position)
-                if match is None:
-                    raise LexFailure(_skip_blanks(text, position), expected_terminals(state_stack[-1]))
-                kind: str = match.lastgroup  # type: ignore[assignment]
-                token = (kind, match.group(kind), match.start(kind), match.end())
-                position = match.end()
-                pending: Iterable[Token] = on_newline(token) if kind == "_NL" else (token,)
-            else:
-                pending = (*finish(length), ("$END", "", length, length))
-                done = True
-            for token in pending:
-                kind = token[0]
-                while True:  # shift `token`, after as many reductions as its lookahead calls for
-                    state = state_stack[-1]
-                    action = states[state].get(kind)
-                    if action is None:
-                        raise ParseFailure(token, expected_terminals(state))
-                    if action[0] == 0:
-                        state_stack.append(action[1])
-                        values.append(token)
-                        break
-                    # Reduce, inlined: this loop runs several times per line of input.
-                    size, keep, callback, origin = reductions[action[1]]
-                    children: Any = None
-                    if size:
-                        popped = values[-size:]
-                        del values[-size:]
-                        del state_stack[-size:]
-                        for index in keep:
-                            child = popped[index]
-                            if type(child) is splice:
-                                if children is None:
-                                    children = child  # consumed exactly once: grow it in place
-                                else:
-                                    children.extend(child)
-                            elif children is None:
-                                children = [child]
-                            else:
-                                children.append(child)
-                    if children is None:
-                        children = []
-                    if callback is None:
-                        values.append(children if type(children) is splice else splice(children))
+        while True:
+            try:
+                done = False
+                while not done:
+                    if position < length:
+                        scanner = scanners.get(state_stack[-1])
+                        if scanner is None:
+                            scanner = scanners[state_stack[-1]] = _scanner(lexer_states[state_stack[-1]])
+                        match = scanner.match(text, position)
+                        if match is None:
+                            raise LexFailure(_skip_blanks(text, position), expected_terminals(state_stack[-1]))
+                        kind: str = match.lastgroup  # type: ignore[assignment]
+                        token = (kind, match.group(kind), match.start(kind), match.end())
+                        if kind == "_NL":
+                            newlines += 1
+                            if not newlines % CHECKPOINT_EVERY:
+                                checkpoints.append((
+                                    position, tuple(state_stack), tuple(values),
+                                    [(v, len(v)) for v in values if type(v) is splice], lexer.save(),
+                                ))
+                            position = match.end()
+                            pending: Iterable[Token] = on_newline(token)
+                        else:
+                            position = match.end()
+                            pending = (token,)
                     else:
-                        values.append(callback(children))
-                    state_stack.append(states[state_stack[-1]][origin][1])
-                    if state_stack[-1] == end_state:  # only after the last reduction, on `$END`
-                        break
+                        pending = (*lexer.finish(length), ("$END", "", length, length))
+                        done = True
+                    for token in pending:
+                        kind = token[0]
+                        while True:  # shift `token`, after as many reductions as its lookahead calls for
+                            state = state_stack[-1]
+                            action = states[state].get(kind)
+                            if action is None:
+                                raise ParseFailure(token, expected_terminals(state))
+                            if action[0] == 0:
+                                state_stack.append(action[1])
+                                values.append(token)
+                                break
+                            # Reduce, inlined: this loop runs several times per line of input.
+                            size, keep, callback, origin = reductions[action[1]]
+                            children: Any = None
+                            if size:
+                                popped = values[-size:]
+                                del values[-size:]
+                                del state_stack[-size:]
+                                for index in keep:
+                                    child = popped[index]
+                                    if type(child) is splice:
+                                        if children is None:
+                                            children = child  # consumed exactly once: grow it in place
+                                        else:
+                                            children.extend(child)
+                                    elif children is None:
+                                        children = [child]
+                                    else:
+                                        children.append(child)
+                            if children is None:
+                                children = []
+                            if callback is None:
+                                values.append(children if type(children) is splice else splice(children))
+                            else:
+                                values.append(callback(children))
+                            state_stack.append(states[state_stack[-1]][origin][1])
+                            if state_stack[-1] == end_state:  # only after the last reduction, on `$END`
+                                break
+                return values[-1]
+            except Failure as failure:
+                repaired = recover(failure, text)
+                if repaired is None:
+                    return None
+                text, changed_from = repaired
+                length = len(text)
+                while len(checkpoints) > 1 and checkpoints[-1][0] > changed_from:
+                    checkpoints.pop()
+                position, saved_states, saved_values, marks, saved_lexer = checkpoints[-1]
+                state_stack[:] = saved_states
+                values[:] = saved_values
+                for grown, size in marks:  # repetition lists grow in place: cut them back
+                    del grown[size:]
+                lexer.restore(saved_lexer)
+                newlines = len(checkpoints) * CHECKPOINT_EVERY - CHECKPOINT_EVERY
     finally:
         if enabled:
             # The new tree is long-lived and acyclic: hand it straight to the oldest generation
@@ -149,7 +204,6 @@ def parse(
             gc.freeze()
             gc.unfreeze()
             gc.enable()
-    return values[-1]
 
 
 def _skip_blanks(text: str, position: int) -> int:

@@ -11,6 +11,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Union
 from . import audio, framing, limits
 from .diagnostics import Diagnostic, Fix, make
 from .load import Program
+from .names import Suggestions, run_on
+from .names import resolve as resolve_name
 from .nodes import (
     Camera,
     Clip,
@@ -28,7 +30,7 @@ from .nodes import (
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
 from .regions import region_for
 from .settings import Settings, resolve
-from .source import Source
+from .source import Source, Span
 
 
 class Context(NamedTuple):
@@ -54,7 +56,7 @@ def check(program: Program, profiles: Union[Catalog, None] = None, region: Union
     else $DASHSCOPE_REGION, else singapore.
     """
     diagnostics = list(program.diagnostics)
-    storyboard = program.entry.storyboard
+    storyboard = program.entry.checkable()  # a clip that lost a line to a syntax error waits for the fix
     if storyboard is None:
         return diagnostics
     source = program.entry.source
@@ -133,14 +135,20 @@ def _references(context: Context) -> Iterator[Ref]:
 
 
 def undeclared_names(context: Context) -> Iterator[Diagnostic]:
+    suggestions = None  # built on the first unknown name only
     for ref in _references(context):
-        if ref.name not in context.declarations:
-            close = _closest(ref.name, list(context.declarations))
+        if resolve_name(ref.name, context.declarations) is None:
+            suggestions = suggestions or Suggestions(list(context.declarations))
+            close, replaced = suggestions.closest(ref.name)
             hint = f"the closest declared name is `@{close}`" if close else \
                 f"declare it, e.g. `cast {ref.name}: …`, or include the file that does"
+            if close is None and run_on(ref.name):
+                hint = ("no declared name starts it (after `@`, a name is read up to a space or punctuation "
+                        "mark): declare the name with `cast`, `place` or `style`, or include the file that does")
+            fixed = Span(ref.span.start, ref.span.start + 1 + replaced)
             yield make(
                 "SB205", f"`@{ref.name}` is not declared", context.source, ref.span,
-                label="unknown name", help=hint, fix=Fix(ref.span, f"@{close}") if close else None,
+                label="unknown name", help=hint, fix=Fix(fixed, f"@{close}") if close else None,
             )
 
 
@@ -154,7 +162,9 @@ def _closest(word: str, choices: list[str]) -> Union[str, None]:
 def unused_declarations(context: Context) -> Iterator[Diagnostic]:
     if not context.storyboard.clips:
         return  # a file of declarations only is a library for others to include
-    used = {ref.name for ref in _references(context)}
+    if not context.program.entry.complete:
+        return  # lines left out by a syntax error may be the ones that use a name
+    used = {resolve_name(ref.name, context.declarations) for ref in _references(context)}
     for clip in context.storyboard.clips:
         used.update(dialogue.speaker for dialogue in dialogues(clip))
     for declaration in context.storyboard.declarations:

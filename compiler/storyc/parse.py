@@ -3,11 +3,17 @@
 grammar/story.lark is compiled at build time into LALR tables (`_tables.py`) run by `_lalr.py`, so a
 parse needs neither lark's import nor grammar analysis. The callbacks below run inside the parser: they
 only convert literals and build nodes. Every syntax error becomes a `Diagnostic`, never an exception.
+
+A syntax error does not end the parse: the broken line is reported, then blanked out together with the
+lines indented under it (the block it would have opened), and parsing resumes at the next line whose
+indentation closes that block. The storyboard returned holds everything that parsed, so `check` still
+runs on every other clip. After `MAX_SYNTAX_ERRORS` the rest of the file is left unread.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from . import _lalr
@@ -33,12 +39,14 @@ from .nodes import (
 from .source import Source, Span
 
 TAB_WIDTH = 8
-_REF = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)")
+MAX_SYNTAX_ERRORS = 20
+# `@` and a name: letters and digits of any script, `_`, and `-` between them. Chinese prose has no
+# spaces, so the name read here may run on into the sentence; `names.resolve` finds the declared one.
+_REF = re.compile(r"@([^\W\d]\w*(?:-\w+)*)")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _COMMENT = re.compile(r"#[^\r\n]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_CONTROL_REPORTS = 20
-
 
 
 class Comment(NamedTuple):
@@ -50,10 +58,39 @@ class Comment(NamedTuple):
 
 
 class ParseResult(NamedTuple):
+    """`storyboard` holds everything that parsed (None only if nothing could be read at all)."""
+
     source: Source
     storyboard: Union[Storyboard, None]
     comments: tuple[Comment, ...]
     diagnostics: tuple[Diagnostic, ...]
+    skipped: tuple[Span, ...] = ()  # the lines a syntax error left out of the tree
+
+    @property
+    def complete(self) -> bool:
+        """True when the whole file parsed: no syntax error left any line out of the tree."""
+        return self.storyboard is not None and not self.skipped
+
+    def checkable(self) -> Union[Storyboard, None]:
+        """The storyboard without the clips that lost a line to a syntax error.
+
+        Such a clip's durations and shots would be judged on what is left of it; it is checked once
+        its syntax is fixed. The other clips, the settings and the declarations are all there.
+        """
+        storyboard = self.storyboard
+        if storyboard is None or not self.skipped:
+            return storyboard
+        starts = [item.span.start for item in storyboard.items]
+        broken = set()
+        for span in self.skipped:
+            if self.source.text[span.start : span.start + 1] in (" ", "\t"):  # inside a block
+                index = bisect_right(starts, span.start) - 1
+                if index >= 0 and type(storyboard.items[index]) is Clip:
+                    broken.add(index)
+        if not broken:
+            return storyboard
+        kept = tuple(item for index, item in enumerate(storyboard.items) if index not in broken)
+        return Storyboard(kept, storyboard.span)
 
 
 def parse(source: Source) -> ParseResult:
@@ -65,33 +102,64 @@ def parse(source: Source) -> ParseResult:
         lexed += "\n"
     indenter = _Indenter(lexed)
     diagnostics: list[Diagnostic] = []
-    storyboard: Union[Storyboard, None] = None
-    try:
-        storyboard = _lalr.parse(lexed, _CALLBACKS, indenter.newline, indenter.finish)
-    except _IndentError as error:
-        diagnostics.append(make(
-            "SB102", "this line's indentation matches no enclosing block", source,
-            Span(error.offset, error.offset + max(error.width, 1)), label="unexpected indentation",
-            help=f"indent it by {error.expected} columns, like the block it belongs to",
-        ))
-    except _lalr.LexFailure as error:
-        from ._syntax_errors import lex_failure  # the error path only
+    skipped: list[Span] = []
 
-        diagnostics.append(lex_failure(source, lexed, error.offset, error.expected))
-    except _lalr.ParseFailure as error:
-        from ._syntax_errors import parse_failure
+    def recover(failure: _lalr.Failure, current: str) -> Union[tuple[str, int], None]:
+        from ._syntax_errors import recovery  # the error path only
 
-        diagnostics.append(parse_failure(source, lexed, error.token, error.expected))
+        diagnostic, start, limit = recovery(source, current, failure, TAB_WIDTH)
+        diagnostics.append(diagnostic)
+        if len(diagnostics) >= MAX_SYNTAX_ERRORS:
+            diagnostics.append(make(
+                "SB101", "too many syntax errors: the rest of the file is not read", source,
+                Span(start, start), label="reading stopped here",
+                help=f"fix the {MAX_SYNTAX_ERRORS} errors above, then check again",
+            ))
+            end = len(current)
+        else:
+            end = _block_end(current, start, limit)
+        if current[start:end].isspace() or start >= end:
+            return None  # nothing left to blank out: no way forward
+        blanked = re.sub(r"[^\n]+", lambda match: " " * len(match.group()), current[start:end])
+        skipped.append(Span(start, end))
+        return current[:start] + blanked + current[end:], start
+
+    storyboard: Union[Storyboard, None] = _lalr.parse(lexed, _CALLBACKS, indenter, recover)
+    if storyboard is not None:
+        diagnostics.extend(_unterminated_strings(source, storyboard))
     diagnostics.extend(_control_characters(source))
-    return ParseResult(source, storyboard, tuple(indenter.comments), tuple(diagnostics))
+    return ParseResult(source, storyboard, tuple(indenter.comments), tuple(diagnostics), tuple(skipped))
 
 
-class _IndentError(Exception):
-    def __init__(self, offset: int, width: int, expected: int) -> None:
+def _block_end(text: str, start: int, limit: int) -> int:
+    """The end of the line at `start` and of the lines after it indented deeper than `limit` columns."""
+    end = text.find("\n", start)
+    end = len(text) if end == -1 else end
+    position = end
+    while position < len(text):
+        line_start = position + 1
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end == -1 else line_end
+        line = text[line_start:line_end]
+        content = line.lstrip(" \t")
+        if content.strip() and not content.startswith("#"):
+            indent = line[: len(line) - len(content)]
+            if len(indent) + indent.count("\t") * (TAB_WIDTH - 1) <= limit:
+                break
+            end = line_end
+        position = line_end
+    return end
+
+
+class IndentFailure(_lalr.Failure):
+    """A line dedents to a depth that no enclosing block has."""
+
+    def __init__(self, offset: int, indent: str, width: int, levels: tuple[tuple[int, str], ...]) -> None:
         super().__init__(offset)
-        self.offset = offset
+        self.offset = offset  # where the line starts
+        self.indent = indent
         self.width = width
-        self.expected = expected
+        self.levels = levels  # (width, indentation text) of each open block, outermost first
 
 
 class _Indenter:
@@ -101,11 +169,25 @@ class _Indenter:
         self.text = text
         self.comments: list[Comment] = []
         self.levels = [0]
+        self.indents = [""]  # the indentation text that opened each level, for error messages
         self._measured: dict[str, tuple[int, str, int]] = {}
+
+    def save(self) -> object:
+        return (tuple(self.levels), tuple(self.indents), len(self.comments))
+
+    def restore(self, saved: object) -> None:
+        levels: tuple[int, ...]
+        indents: tuple[str, ...]
+        comments: int
+        levels, indents, comments = saved  # type: ignore[misc]
+        self.levels[:] = levels
+        self.indents[:] = indents
+        del self.comments[comments:]
 
     def finish(self, end: int) -> list[Token]:
         dedents = [("_DEDENT", "", end, end)] * (len(self.levels) - 1)
-        self.levels = [0]
+        self.levels[1:] = []
+        self.indents[1:] = []
         return dedents
 
     def newline(self, token: Token) -> Sequence[Token]:
@@ -122,13 +204,16 @@ class _Indenter:
         at = start + line_start + len(indent_text)
         if indent > levels[-1]:
             levels.append(indent)
+            self.indents.append(indent_text)
             return [token, ("_INDENT", indent_text, at, at)]
+        if indent not in levels:
+            open_levels = tuple(zip(levels, self.indents, strict=True))
+            raise IndentFailure(at - len(indent_text), indent_text, indent, open_levels)
         produced = [token]
         while indent < levels[-1]:
             levels.pop()
+            self.indents.pop()
             produced.append(("_DEDENT", indent_text, at, at))
-        if indent != levels[-1]:
-            raise _IndentError(at - len(indent_text), len(indent_text), levels[-1])
         return produced
 
     def _collect_comments(self, value: str, base: int) -> None:
@@ -252,7 +337,7 @@ def _soundtrack(children: list[Any]) -> Soundtrack:
 
 
 _CALLBACKS: dict[str, Callable[[list[Any]], Any]] = {
-    "start": _storyboard, "setting": _setting, "style_setting": _style_setting,
+    "start": _storyboard, "setting": _setting, "clip_setting": _setting, "style_setting": _style_setting,
     "declaration": _declaration, "include": _include, "clip": _clip, "shot": _shot,
     "prose": _prose, "camera": _camera, "cue": _cue, "dialogue": _dialogue,
     "soundtrack": _soundtrack,
@@ -269,4 +354,26 @@ def _control_characters(source: Source) -> list[Diagnostic]:
         ))
         if len(found) == _MAX_CONTROL_REPORTS:
             break
+    return found
+
+
+def _unterminated_strings(source: Source, storyboard: Storyboard) -> list[Diagnostic]:
+    """A setting's value that opens a `"` and never closes it (`storyboard "Oops`)."""
+    from .diagnostics import Fix
+
+    found = []
+    settings = [item for item in storyboard.items if type(item) is Setting]
+    for clip in storyboard.items:
+        if type(clip) is Clip:
+            settings += [line for line in clip.lines if type(line) is Setting]
+    for setting in settings:
+        value = setting.value
+        if value.value.startswith('"') and (len(value.value) == 1 or not value.value.endswith('"')):
+            end = value.span.end
+            found.append(make(
+                "SB101", "unterminated string", source, value.span,
+                label="this string opens with `\"` and never closes",
+                help=f"end it with `\"` on the same line: `{setting.key} {value.value}\"`",
+                fix=Fix(Span(end, end), '"'),
+            ))
     return found

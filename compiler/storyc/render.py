@@ -21,6 +21,7 @@ from . import (
 from .audio import soundtrack_path
 from .diagnostics import Diagnostic, make
 from .load import find_root
+from .names import resolve as resolve_name
 from .nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
 from .plan import ClipPlan, Plan
 from .profile import Profile
@@ -145,9 +146,10 @@ class _Expander:
         out: list[str] = []
         cursor = text.span.start
         for ref in text.refs:
+            name = resolve_name(ref.name, self.declared) or ref.name  # `@獵豹追著羚羊`: `獵豹`, then prose
             out.append(text.value[cursor - text.span.start : ref.span.start - text.span.start])
-            out.append(self.mention(ref.name, depth))
-            cursor = ref.span.end
+            out.append(self.mention(name, depth))
+            cursor = ref.span.start + 1 + len(name)
         out.append(text.value[cursor - text.span.start :])
         return "".join(out)
 

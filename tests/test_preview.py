@@ -1,0 +1,160 @@
+"""story preview in headless Chromium (Debian's `chromium`), with no network.
+
+The test measures the laid-out page: a copy of the sheet gets a small script that writes each
+block's box into the DOM (the sheet itself has no script, and its Content-Security-Policy would
+refuse one), Chromium dumps the DOM, and the boxes are compared with the storyboard. A screenshot
+is saved (and copied to $STORYC_ARTIFACTS when set) and checked for the clips' colours at the blocks' places.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_media import Project, make_project
+
+from storyc.cli import main
+from storyc.media.board import load_board
+from storyc.media.preview import CLIP_COLOURS
+from storyc.profile import catalog
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+REPOSITORY = Path(__file__).resolve().parent.parent
+MEASURE = """<script>
+for (const el of document.querySelectorAll('[data-shot],[data-clip]')) {
+  const r = el.getBoundingClientRect();
+  el.setAttribute('data-box', [r.left, r.top, r.width, r.height].join(','));
+}
+for (const v of document.querySelectorAll('video')) {
+  v.addEventListener('loadedmetadata', () => v.setAttribute('data-duration', String(v.duration)));
+  v.addEventListener('error', () => v.setAttribute('data-error', String(v.error && v.error.code)));
+}
+</script>"""
+
+
+def chromium(tmp_path: Path, *arguments: str) -> str:
+    profile = tmp_path / "chromium-profile"
+    assert CHROMIUM is not None
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+         "--disable-extensions", "--proxy-server=127.0.0.1:9", f"--user-data-dir={profile}",
+         "--window-size=1400,1000", *arguments],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+class Elements(html.parser.HTMLParser):
+    """Every element with a data-* attribute, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if any(name.startswith("data-") for name in values) or tag == "video":
+            self.found.append((tag, values))
+
+
+def laid_out(tmp_path: Path, sheet: Path) -> list[tuple[str, dict[str, str]]]:
+    text = sheet.read_text(encoding="utf-8")
+    # The measuring script is the test's, so the test's copy allows inline scripts; nothing else changes.
+    assert "default-src 'none';" in text
+    measured = sheet.with_name("measured.html")
+    measured.write_text(text.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+                        .replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = chromium(tmp_path, "--virtual-time-budget=4000", "--dump-dom", measured.as_uri())
+    parser = Elements()
+    parser.feed(dom)
+    return parser.found
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return make_project(tmp_path_factory.mktemp("preview") / "project")
+
+
+def test_preview_blocks_follow_the_storyboard_and_rendered_clips_play(project: Project, tmp_path: Path) -> None:
+    sheet = project.story.parent / "out" / "preview.html"
+    sheet.parent.mkdir(exist_ok=True)
+    assert main(["preview", str(project.story), "-o", str(sheet)]) == 0
+    elements = laid_out(tmp_path, sheet)
+    shots = [values for tag, values in elements if "data-shot" in values]
+    clips = [values for tag, values in elements if "data-clip" in values]
+    board = project.board
+    expected = [f"{clip.name}/{shot.number}" for clip in board.clips for shot in clip.shots]
+    assert [values["data-shot"] for values in shots] == expected
+    assert [values["data-clip"] for values in clips] == [clip.name for clip in board.clips]
+    boxes = [[float(part) for part in values["data-box"].split(",")] for values in shots]
+    millis = [shot.millis for clip in board.clips for shot in clip.shots]
+    scale = boxes[0][2] / millis[0]
+    for box, length, name in zip(boxes, millis, expected, strict=True):
+        assert box[2] == pytest.approx(length * scale, abs=0.5), name
+    # Left to right in storyboard order, each block starting where the one before ends.
+    for before, after in zip(boxes, boxes[1:], strict=False):
+        assert after[0] == pytest.approx(before[0] + before[2], abs=0.5)
+    for values, clip in zip(clips, board.clips, strict=True):
+        assert float(values["data-box"].split(",")[2]) == pytest.approx(clip.millis * scale, abs=0.5)
+    # Every rendered clip plays inline from a relative link, for as long as the file lasts.
+    videos = [values for tag, values in elements if tag == "video"]
+    assert [values["src"] for values in videos] == [
+        os.path.relpath(project.renders[clip.name].path, sheet.parent) for clip in board.clips
+    ]
+    for values, clip in zip(videos, board.clips, strict=True):
+        assert "data-error" not in values
+        assert float(values["data-duration"]) == pytest.approx(project.renders[clip.name].video_seconds, abs=0.05)
+
+    screenshot = tmp_path / "preview.png"
+    chromium(tmp_path, f"--screenshot={screenshot}", sheet.as_uri())
+    if os.environ.get("STORYC_ARTIFACTS"):  # CI keeps the picture for people to look at
+        os.makedirs(os.environ["STORYC_ARTIFACTS"], exist_ok=True)
+        shutil.copy(screenshot, os.path.join(os.environ["STORYC_ARTIFACTS"], "preview.png"))
+    from PIL import Image
+
+    with Image.open(screenshot) as image:
+        assert image.size == (1400, 1000)
+        picture = image.convert("RGB")
+        for index, values in enumerate(clips):
+            left, top, width, _ = (float(part) for part in values["data-box"].split(","))
+            colour = CLIP_COLOURS[index % len(CLIP_COLOURS)]
+            expected_rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+            pixel = picture.getpixel((int(left + width - 4), int(top + 3)))  # the clip's label bar
+            assert isinstance(pixel, tuple)
+            assert max(abs(a - b) for a, b in zip(pixel, expected_rgb, strict=True)) <= 8, (values["data-clip"], pixel)
+
+
+def test_preview_is_self_contained(project: Project, tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.html"
+    assert main(["preview", str(project.story), "-o", str(sheet)]) == 0
+    text = sheet.read_text(encoding="utf-8")
+    assert "<script" not in text and "<link" not in text and "@import" not in text
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    # The prompt and the price of every clip are on the sheet.
+    for clip in project.board.clips:
+        assert f'id="clip-{clip.name}"' in text
+        assert f"{clip.price.currency} {clip.price.amount:.2f}" in text
+        first_line = clip.prompt.splitlines()[0].replace('"', "&#34;")
+        assert first_line[:40] in text
+
+
+def test_preview_of_a_storyboard_not_rendered(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = REPOSITORY / "storyboards" / "lantern-thief" / "main.story"
+    sheet = tmp_path / "lantern.html"
+    assert main(["preview", str(story), "-o", str(sheet)]) == 0
+    text = sheet.read_text(encoding="utf-8")
+    board = load_board(str(story), catalog())
+    assert text.count("not rendered yet") == len(board.clips) and "<video" not in text
+    assert text.count('class="shot"') == sum(len(clip.shots) for clip in board.clips)
+    assert "say vendor: “Careful, it&#39;s hot.”" in text
+    assert main(["preview", str(tmp_path / "missing.story")]) == 2
+    assert "no such file" in capsys.readouterr().err
