@@ -85,13 +85,30 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
 def render(
     diagnostics: Sequence[Diagnostic], sources: Mapping[str, Source], format: str = "full"
 ) -> str:
-    """Render diagnostics in `full`, `concise` or `json` form."""
+    """Render diagnostics in `full`, `concise`, `json` or `github` (Actions annotations) form."""
     ordered = sorted(diagnostics, key=sort_key)
     if format == "json":
         records = [to_record(d, sources[d.path]) for d in ordered]
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    render_one = _concise if format == "concise" else _full
+    render_one = {"concise": _concise, "github": _github}.get(format, _full)
     return "".join(render_one(d, sources[d.path]) for d in ordered)
+
+
+def _github(diagnostic: Diagnostic, source: Source) -> str:
+    """A GitHub Actions workflow command, shown as an annotation on the pull request's diff."""
+    start = source.position(diagnostic.span.start)
+    end = source.position(max(diagnostic.span.start, diagnostic.span.end))
+    kind = {"error": "error", "warning": "warning"}.get(diagnostic.level, "notice")
+    message = diagnostic.message + (f"\nhelp: {diagnostic.help}" if diagnostic.help else "")
+    fields = {"file": diagnostic.path, "line": start.line, "endLine": end.line, "col": start.column,
+              "endColumn": end.column, "title": f"{diagnostic.code} {CODES[diagnostic.code].name}"}
+    properties = ",".join(f"{key}={_github_escape(str(value), True)}" for key, value in fields.items())
+    return f"::{kind} {properties}::{_github_escape(message, False)}\n"
+
+
+def _github_escape(text: str, property: bool) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
 def _concise(diagnostic: Diagnostic, source: Source) -> str:

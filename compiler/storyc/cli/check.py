@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 def define(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders; `-` reads standard input")
-    check.add_argument("--format", choices=("full", "concise", "json"), default="full",
+    check.add_argument("--format", choices=("full", "concise", "json", "github"), default="full",
                        help="full: compiler-style with source excerpts (default); concise: one line "
-                       "each; json: an array of objects for editors and scripts")
+                       "each; json: an array of objects for editors and scripts; github: GitHub "
+                       "Actions annotations")
     check.add_argument("--deny-warnings", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--fix", action="store_true",
                        help="apply the suggested fixes (closest name, framing or model; a missing `s`) "
