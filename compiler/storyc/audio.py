@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Iterator, Union
 
+from .context import Context
 from .diagnostics import Diagnostic, make
 from .nodes import Clip, Soundtrack
 from .timeline import seconds, total_millis
 
 if TYPE_CHECKING:
-    from .check import Context
+    from .profile import Profile
 
 MEGABYTE = 1024 * 1024
 
@@ -28,10 +29,10 @@ def soundtrack_path(soundtrack: Soundtrack, storyboard_path: str) -> Union[str, 
 
 
 def soundtracks(context: Context) -> Iterator[Diagnostic]:
-    profile = context.profile
-    if profile is None:
-        return
     for clip in context.storyboard.clips:
+        profile = context.scope(clip).profile
+        if profile is None:
+            continue
         for soundtrack in (line for line in clip.lines if isinstance(line, Soundtrack)):
             limits = profile.audio.get("file")
             if not limits:
@@ -39,12 +40,13 @@ def soundtracks(context: Context) -> Iterator[Diagnostic]:
                            context.source, soundtrack.span, label="not supported",
                            help="remove it, or use a model that takes audio (wan2.5, wan2.6, wan2.7)")
                 continue
-            yield from _one(context, clip, soundtrack, limits)
+            yield from _one(context, clip, soundtrack, profile)
 
 
-def _one(context: Context, clip: Clip, soundtrack: Soundtrack, limits: dict[str, Any]) -> Iterator[Diagnostic]:
+def _one(context: Context, clip: Clip, soundtrack: Soundtrack, profile: Profile) -> Iterator[Diagnostic]:
     from urllib.parse import unquote, urlsplit  # only for URLs: the import is slow
 
+    limits = profile.audio["file"]
     value = soundtrack.source.value
     span = soundtrack.source.span
     parts = urlsplit(value) if "://" in value else None
@@ -75,10 +77,11 @@ def _one(context: Context, clip: Clip, soundtrack: Soundtrack, limits: dict[str,
         yield make("SB410", f"cannot read `{value}` as {extension} audio", context.source, span,
                    label="unreadable", help="re-export the file as wav or mp3")
         return
-    yield from _length(context, clip, span, length, limits)
+    yield from _length(context, clip, span, length, profile)
 
 
-def _length(context: Context, clip: Clip, span: Any, length: float, limits: dict[str, Any]) -> Iterator[Diagnostic]:
+def _length(context: Context, clip: Clip, span: Any, length: float, profile: Profile) -> Iterator[Diagnostic]:
+    limits = profile.audio["file"]
     shown = f"{length:.1f}s"
     if not limits["min_seconds"] <= length <= limits["max_seconds"]:
         yield make("SB403", f"the soundtrack lasts {shown}; the model takes {limits['min_seconds']}-"
@@ -88,7 +91,7 @@ def _length(context: Context, clip: Clip, span: Any, length: float, limits: dict
     if length < limits.get("warn_below_seconds", 0):
         yield make("SB404", f"the soundtrack lasts {shown}, under {limits['warn_below_seconds']}s",
                    context.source, span, label=shown, help="pad it to at least 3s to be safe")
-    clip_millis = total_millis(clip) or context.profile.duration["default"] * 1000  # type: ignore[union-attr]
+    clip_millis = total_millis(clip) or profile.duration["default"] * 1000
     if length * 1000 < clip_millis - 50:
         yield make("SB407", f"the soundtrack lasts {shown} but the clip {seconds(clip_millis)}s; the rest is silent",
                    context.source, span, label=shown, help="pad the audio to the clip's length if silence is not wanted")

@@ -66,6 +66,13 @@ _TABLE = (
          "`off`, `seed` a whole number)."),
     Code("SB214", "speaker-not-cast", "error",
          "A dialogue speaker is declared, but as a place or style rather than a cast member."),
+    Code("SB220", "setting-after-shot", "error",
+         "A clip's own settings (lines such as `model wan2.6-t2v` or `seed 7` under the clip line) "
+         "come before its first shot, so that they read as applying to the whole clip."),
+    Code("SB221", "misspelled-label", "warning",
+         "A line of prose starts with `word:` where the word is a slip away from a label such as "
+         "`camera:`, `sfx:`, `music:`, `ambience:` or `soundtrack:`; it would reach the model as "
+         "prose. The fix writes the label."),
     Code("SB301", "duration-not-accepted", "error",
          "The clip's length is one the model does not generate (wan2.7 and wan2.6: 2-15 s; "
          "wan2.6-us and wan2.5: 5 or 10 s; wan2.2 and wan2.1: always 5 s)."),
