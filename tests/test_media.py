@@ -355,3 +355,20 @@ def test_otio_metadata_keeps_types(project: Project, tmp_path: Path) -> None:
     assert first.metadata["storyc"]["cost"] == pytest.approx(project.board.clips[0].price.amount)
     assert timeline.duration().value == sum(film_frames(project))
     assert Fraction(timeline.duration().rate) == project.renders["opening"].rate
+
+
+def test_a_lock_file_cannot_point_outside_its_folder(project: Project, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "hostile"
+    shutil.copytree(project.story.parent, folder)
+    story = folder / project.story.name
+    lock = read_lock(lock_path(str(story)))
+    assert lock is not None
+    clips = dict(lock.clips)
+    clips["opening"] = clips["opening"]._replace(video="../../../../../../etc/hostname")
+    write_lock(lock_path(str(story)), lock._replace(clips=clips))
+    assert main(["cut", str(story), "-o", str(folder / "cut.mp4")]) == 2
+    assert "outside its folder for `opening`" in capsys.readouterr().err
+    (folder / "film.lock").write_text("{not json", encoding="utf-8")
+    assert main(["preview", str(story), "-o", str(folder / "p.html")]) == 2
+    assert "cannot read lock file" in capsys.readouterr().err

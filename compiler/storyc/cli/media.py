@@ -8,7 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Callable
 
-from .common import EXIT_OK, EXIT_PROBLEMS, Command, UsageError, catalog, profiles_option
+from .common import EXIT_OK, EXIT_PROBLEMS, Command, UsageError, catalog, plural, profiles_option
 
 if TYPE_CHECKING:
     from ..media.board import Board
@@ -156,7 +156,7 @@ def run_animatic(options: argparse.Namespace) -> int:
     output = _output(options, "animatic.mp4")
     film = animatic(board, output, default_size(board, options.height - options.height % 2),
                     note=lambda text: print(f"story animatic: {text}", file=sys.stderr))
-    print(f"{options.path}: animatic of {len(board.clips)} clips, {film.seconds:.2f}s -> {output}")
+    print(f"{options.path}: animatic of {plural(len(board.clips), 'clip')}, {film.seconds:.2f}s -> {output}")
     return EXIT_OK
 
 
@@ -169,7 +169,7 @@ def run_cut(options: argparse.Namespace) -> int:
     board = _board(options)
     output = _output(options, "cut.mp4")
     film = cut(board, output, options.crossfade)
-    print(f"{options.path}: {len(film.pieces)} clips, {film.seconds:.2f}s -> {output}")
+    print(f"{options.path}: {plural(len(film.pieces), 'clip')}, {film.seconds:.2f}s -> {output}")
     return EXIT_OK
 
 
@@ -191,11 +191,11 @@ def run_export(options: argparse.Namespace) -> int:
                 lengths[clip.name] = round(info.video_seconds * 1000)
         cues = export.subtitle_cues(board, lengths)
         write_atomically(output, export.srt(cues) if options.to == "srt" else export.vtt(cues))
-        print(f"{options.path}: {len(cues)} subtitles -> {output}")
+        print(f"{options.path}: {plural(len(cues), 'subtitle')} -> {output}")
         return EXIT_OK
     from ..media.cut import pieces
 
     found = pieces(board)
     export.write_timeline(board, found, options.to, output)
-    print(f"{options.path}: {len(found)} clips ({options.to}) -> {output}")
+    print(f"{options.path}: {plural(len(found), 'clip')} ({options.to}) -> {output}")
     return EXIT_OK

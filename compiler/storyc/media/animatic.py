@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple, Union
 from ..emulator.video import Card, render_cards
 from .board import Board, ClipView, clock
 from .cut import Film, Piece, join
+from .ffmpeg import MediaError
 from .probe import probe
 
 
@@ -55,6 +56,8 @@ def placeholders(board: Board) -> list[Placeholder]:
 def animatic(board: Board, output: str, size: tuple[int, int],
              note: Callable[[str], None] = lambda text: None) -> Film:
     """Render every clip's placeholder, then join them into one film at `output`."""
+    if not board.clips:
+        raise MediaError(f"{board.path} has no clips")
     width, height = size
     offset = 0
     count = len(board.clips)

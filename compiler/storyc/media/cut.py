@@ -51,6 +51,8 @@ class NotRendered(Exception):
 
 def pieces(board: Board) -> list[Piece]:
     """Every clip probed, in film order; NotRendered names the clips without a video."""
+    if not board.clips:
+        raise MediaError(f"{board.path} has no clips")
     missing = board.missing()
     if missing:
         raise NotRendered(missing)

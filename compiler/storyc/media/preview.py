@@ -51,6 +51,7 @@ def context(board: Board, output: str) -> dict[str, Any]:
             "tier": clip.price.tier,
             "video": os.path.relpath(video, folder).replace(os.sep, "/") if video else None,
             "task": clip.render.locked.task_id if clip.render else None,
+            "emulated": bool(getattr(clip.render.locked, "emulated", False)) if clip.render else False,
             "cost": _money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
         })
         offset += clip.millis
