@@ -156,16 +156,20 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert loaded & heavy == set()
 
 
-def test_check_fix_applies_suggestions_and_keeps_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_fix_applies_safe_fixes_and_only_suggests_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = ("model wan2.7-t2v-2026-04-2\r\ncast antelope: an antelope  # keep me\r\n"
             "clip a 6\r\n  shot 3s trakcing: @antlope runs\r\n  shot 3s wide: 羚羊\r\n")
     path = write(tmp_path, "a.story", "")
     path.write_bytes(text.encode())
-    assert main(["check", "--fix", "--format", "json", str(path)]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert main(["check", "--fix", "--format", "json", str(path)]) == 1
+    left = json.loads(capsys.readouterr().out)
+    # The closest model and the closest name are another model and maybe another character: offered only.
+    assert [(r["code"], r["fix"] and r["fix"]["applicability"]) for r in left] == [
+        ("SB315", "maybe-incorrect"), ("SB206", None), ("SB205", "maybe-incorrect"),
+    ]
     assert path.read_bytes().decode() == (
-        "model wan2.7-t2v-2026-04-25\r\ncast antelope: an antelope  # keep me\r\n"
-        "clip a 6s\r\n  shot 3s tracking: @antelope runs\r\n  shot 3s wide: 羚羊\r\n"
+        "model wan2.7-t2v-2026-04-2\r\ncast antelope: an antelope  # keep me\r\n"
+        "clip a 6s\r\n  shot 3s tracking: @antlope runs\r\n  shot 3s wide: 羚羊\r\n"
     )
 
 
@@ -173,4 +177,5 @@ def test_json_carries_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     path = write(tmp_path, "a.story", "clip a 15\n  One\n")
     main(["check", "--format", "json", str(path)])
     [record] = json.loads(capsys.readouterr().out)
-    assert record["fix"] == {"line": 1, "column": 8, "end_line": 1, "end_column": 10, "replacement": "15s"}
+    assert record["fix"] == {"line": 1, "column": 8, "end_line": 1, "end_column": 10, "replacement": "15s",
+                             "applicability": "machine-applicable"}

@@ -11,7 +11,7 @@ from typing import Iterable, Union
 
 from . import data
 from ._lalr import Failure, LexFailure, ParseFailure
-from .diagnostics import Diagnostic, Fix, make
+from .diagnostics import MACHINE_APPLICABLE, Diagnostic, Fix, make
 from .source import Source, Span
 
 _WORD = re.compile(r"[^\s]{1,40}")
@@ -115,10 +115,10 @@ def lex_failure(source: Source, text: str, offset: int, expected: frozenset[str]
     span = Span(offset, offset + max(width, 1))
     fix = None
     if _missing_unit(expected, word):
-        fix = Fix(span, f"{word}s")
+        fix = Fix(span, f"{word}s", MACHINE_APPLICABLE)
     elif _at_line_start(text, offset) and _capitalised(word):
         bare = word.rstrip(":：")
-        fix = Fix(Span(offset, offset + len(bare)), bare.lower())
+        fix = Fix(Span(offset, offset + len(bare)), bare.lower(), MACHINE_APPLICABLE)
     return make(
         "SB101", f"expected {wanted}, found {found}", source, span, label="unexpected here",
         help=_help(set(expected), word), fix=fix,
@@ -214,7 +214,7 @@ def _lowercase_header(source: Source, offset: int, word: str) -> Diagnostic:
     return make(
         "SB101", f"`{word}` is not a keyword: keywords are lowercase", source, span,
         label="read as prose, so the block under it opens nowhere", help=f"write `{word.lower()}`",
-        fix=Fix(span, word.lower()),
+        fix=Fix(span, word.lower(), MACHINE_APPLICABLE),
     )
 
 

@@ -6,10 +6,12 @@ branches on a model's name.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, NamedTuple, Union
+import re
+from typing import Iterator, Union
 
 from . import audio, framing, limits
-from .diagnostics import Diagnostic, Fix, make
+from .context import Context, Rule, Scope
+from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic, Fix, make
 from .load import Program
 from .names import Suggestions, run_on
 from .names import resolve as resolve_name
@@ -27,25 +29,12 @@ from .nodes import (
     Storyboard,
     Text,
 )
-from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
-from .regions import region_for
-from .settings import Settings, resolve
+from .profile import DEFAULT_MODEL, Catalog, catalog
+from .settings import for_clip, resolve, scope_region, spec
 from .source import Source, Span
+from .suggest import closest, unique_typo
 
-
-class Context(NamedTuple):
-    """What rules see: the entry file, its resolved settings and every declaration in scope."""
-
-    source: Source
-    storyboard: Storyboard
-    settings: Settings
-    declarations: dict[str, tuple[Declaration, Source]]
-    program: Program
-    catalog: Catalog
-    profile: Union[Profile, None]
-
-
-Rule = Callable[[Context], Iterable[Diagnostic]]
+__all__ = ["Context", "Rule", "check", "dialogues", "texts"]
 
 
 def check(program: Program, profiles: Union[Catalog, None] = None, region: Union[str, None] = None) -> list[Diagnostic]:
@@ -66,11 +55,21 @@ def check(program: Program, profiles: Union[Catalog, None] = None, region: Union
     diagnostics.extend(duplicates)
     profiles = profiles or catalog()
     profile = profiles.get(str(settings.get("model", DEFAULT_MODEL)))
-    context = Context(source, storyboard, settings, declarations, program, profiles, profile)
+    scopes: dict[int, Scope] = {}
+    for clip in storyboard.clips:
+        own, problems = for_clip(settings, clip, source)
+        diagnostics.extend(problems)
+        if own is not settings:
+            scopes[id(clip)] = Scope(own, profiles.get(str(own.get("model", DEFAULT_MODEL))))
+    context = Context(source, storyboard, settings, declarations, program, profiles, profile, scopes)
+    found: list[Diagnostic] = []
     for rule in RULES:
-        diagnostics.extend(rule(context))
-    diagnostics.extend(limits.region_rules(source, settings, profile, region or region_for(settings.get("region")),
-                                           profiles))
+        found.extend(rule(context))
+    for scope in context.distinct_scopes():
+        found.extend(limits.region_rules(source, scope.settings, scope.profile,
+                                         scope_region(scope.settings, settings, region), profiles))
+    # Clips that share a setting would each report its problem; once is enough.
+    diagnostics.extend(dict.fromkeys(found))
     return diagnostics
 
 
@@ -109,7 +108,7 @@ def _clip_texts(clip: Clip) -> Iterator[Text]:
             if line.text is not None:
                 yield line.text
             yield from (_line_text(inner) for inner in line.lines)
-        else:
+        elif not isinstance(line, Setting):
             yield _line_text(line)
 
 
@@ -146,17 +145,11 @@ def undeclared_names(context: Context) -> Iterator[Diagnostic]:
                 hint = ("no declared name starts it (after `@`, a name is read up to a space or punctuation "
                         "mark): declare the name with `cast`, `place` or `style`, or include the file that does")
             fixed = Span(ref.span.start, ref.span.start + 1 + replaced)
+            # Never applied by --fix: the closest name may well be another character.
             yield make(
                 "SB205", f"`@{ref.name}` is not declared", context.source, ref.span,
                 label="unknown name", help=hint, fix=Fix(fixed, f"@{close}") if close else None,
             )
-
-
-def _closest(word: str, choices: list[str]) -> Union[str, None]:
-    import difflib
-
-    found = difflib.get_close_matches(word, choices, n=1)
-    return found[0] if found else None
 
 
 def unused_declarations(context: Context) -> Iterator[Diagnostic]:
@@ -211,14 +204,63 @@ def framings(context: Context) -> Iterator[Diagnostic]:
     for clip in context.storyboard.clips:
         for shot in clip.shots:
             if shot.framing is not None and framing.canonical(shot.framing.value) is None:
-                close = _closest(shot.framing.value.lower(), framing.known())
+                typo = unique_typo(shot.framing.value, framing.known())
+                close = typo or closest(shot.framing.value.lower(), framing.known())
                 hint = f"the closest framing is `{close}`" if close else \
                     "write the framing in the shot's prose instead, or use one from docs/language.md"
+                # A slip of the keys in a fixed vocabulary is safe to correct; a merely similar word is not.
+                fix = Fix(shot.framing.span, close, MACHINE_APPLICABLE if typo else MAYBE_INCORRECT) if close else None
                 yield make(
                     "SB211", f"unknown framing `{shot.framing.value}`", context.source,
-                    shot.framing.span, label="not a framing", help=hint,
-                    fix=Fix(shot.framing.span, close) if close else None,
+                    shot.framing.span, label="not a framing", help=hint, fix=fix,
                 )
+
+
+_LABELED = re.compile(r"([A-Za-z][A-Za-z-]*)[ \t]*[:：]")
+_CUE_LABELS = ("camera", "sfx", "music", "ambience")
+
+
+def misspelled_labels(context: Context) -> Iterator[Diagnostic]:
+    """`camrea: pan left` is prose as written; say which label was meant."""
+    settings = tuple(key for key in spec() if key not in ("storyboard", "style"))
+    for clip in context.storyboard.clips:
+        prose_lines = sum(isinstance(line, Prose) for line in clip.lines)
+        alone = prose_lines == 1 and not clip.shots  # the fix would leave the clip nothing to show
+        for line in clip.lines:
+            if isinstance(line, Prose):
+                yield from _label(context, line, (*_CUE_LABELS, "soundtrack"), settings, alone)
+            elif isinstance(line, Shot):
+                for inner in line.lines:
+                    if isinstance(inner, Prose):
+                        yield from _label(context, inner, _CUE_LABELS, (), False)
+
+
+def _label(context: Context, line: Prose, labels: tuple[str, ...], settings: tuple[str, ...],
+           alone: bool) -> Iterator[Diagnostic]:
+    match = _LABELED.match(line.text.value)
+    if match is None:
+        return
+    word = match.group(1)
+    lowered = word.lower()
+    meant = lowered if lowered in labels else unique_typo(word, labels)
+    setting = meant is None and lowered not in settings
+    if setting:
+        meant = unique_typo(word, settings)
+    if meant is None:
+        return
+    start = line.text.span.start + match.start(1)
+    span = Span(start, start + len(word))
+    # A cue label only changes how the line is phrased; a soundtrack or a setting is checked against
+    # files and the model, so those fixes are offered, not applied.
+    safe = not setting and meant != "soundtrack" and not alone
+    what = "setting" if setting else "label"
+    case_only = meant == lowered
+    yield make(
+        "SB221", f"`{word}:` is not a {what}, so this line is prose", context.source, span,
+        label=f"read as prose, not as `{meant}:`",
+        help=f"write `{meant}:`" + (" (labels are lowercase)" if case_only else ""),
+        fix=Fix(span, meant, MACHINE_APPLICABLE if safe else MAYBE_INCORRECT),
+    )
 
 
 def empty_clips(context: Context) -> Iterator[Diagnostic]:
@@ -245,6 +287,6 @@ def included_extras(context: Context) -> Iterator[Diagnostic]:
 
 
 RULES: tuple[Rule, ...] = (
-    undeclared_names, unused_declarations, duplicate_clips, speakers, framings, empty_clips,
-    included_extras, *limits.RULES, *audio.RULES,
+    undeclared_names, unused_declarations, duplicate_clips, speakers, framings, misspelled_labels,
+    empty_clips, included_extras, *limits.RULES, *audio.RULES,
 )

@@ -8,12 +8,25 @@ from typing import Iterable, Mapping, NamedTuple, Sequence, Union
 from .codes import CODES
 from .source import Source, Span, visible
 
+MACHINE_APPLICABLE = "machine-applicable"
+MAYBE_INCORRECT = "maybe-incorrect"
+
 
 class Fix(NamedTuple):
-    """A suggested edit: replace `span` with `replacement`."""
+    """A suggested edit: replace `span` with `replacement`.
+
+    As with rustc's suggestions, each says how safe it is: a `machine-applicable` fix is certainly what
+    was meant and `story check --fix` applies it; a `maybe-incorrect` one (the closest declared name, the
+    closest model) may change what the storyboard means, so it is shown and offered, never applied.
+    """
 
     span: Span
     replacement: str
+    applicability: str = MAYBE_INCORRECT
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == MACHINE_APPLICABLE
 
 
 class Diagnostic(NamedTuple):
@@ -68,7 +81,7 @@ def _fix_record(fix: Union[Fix, None], source: Source) -> Union[dict[str, object
         return None
     start, end = source.position(fix.span.start), source.position(fix.span.end)
     return {"line": start.line, "column": start.column, "end_line": end.line, "end_column": end.column,
-            "replacement": fix.replacement}
+            "replacement": fix.replacement, "applicability": fix.applicability}
 
 
 def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:

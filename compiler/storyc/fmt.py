@@ -47,8 +47,7 @@ def format_text(result: ParseResult) -> str:
 
 def _item(item: object, out: list[_Line]) -> None:
     if isinstance(item, Setting):
-        separator = ": " if spec()[item.key].get("written") == "key: value" else " "
-        out.append(_Line(item.span.start, 0, f"{item.key}{separator}{item.value.value}"))
+        out.append(_Line(item.span.start, 0, _setting_text(item)))
     elif isinstance(item, Declaration):
         out.append(_Line(item.span.start, 0, f"{item.kind} {item.name}: {item.text.value}"))
     elif isinstance(item, Include):
@@ -60,6 +59,11 @@ def _item(item: object, out: list[_Line]) -> None:
         out.append(_Line(item.span.start, 0, header, blank_before=True))
         for line in item.lines:
             _body_line(line, 1, out)
+
+
+def _setting_text(setting: Setting) -> str:
+    separator = ": " if spec()[setting.key].get("written") == "key: value" else " "
+    return f"{setting.key}{separator}{setting.value.value}"
 
 
 def _body_line(line: object, depth: int, out: list[_Line]) -> None:
@@ -82,6 +86,8 @@ def _body_line(line: object, depth: int, out: list[_Line]) -> None:
         out.append(_Line(line.span.start, depth, f"{line.kind} {line.speaker}: {line.line.value}"))
     elif isinstance(line, Soundtrack):
         out.append(_Line(line.span.start, depth, f"soundtrack: {line.source.value}"))
+    elif isinstance(line, Setting):  # a clip's own setting
+        out.append(_Line(line.span.start, depth, _setting_text(line)))
 
 
 def _weave(lines: list[_Line], result: ParseResult) -> str:

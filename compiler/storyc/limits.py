@@ -7,32 +7,35 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator, Union
 
 from . import data
+from .context import Context, Scope
 from .diagnostics import Diagnostic, Fix, make
 from .nodes import Clip, Dialogue, TimeRange
 from .source import Span
+from .suggest import closest_model
 from .timeline import seconds, timed_shots, total_millis
 
 if TYPE_CHECKING:
-    from .check import Context
     from .profile import Catalog, Profile
     from .settings import Settings
     from .source import Source
 
 
 def model(context: Context) -> Iterator[Diagnostic]:
-    if context.profile is not None:
-        return
-    node = context.settings.nodes["model"]
-    value = str(context.settings.get("model"))
-    close = context.catalog.closest(value)
-    hint = f"the closest known model is `{close}`" if close else "`story models` lists the known models"
-    yield make("SB315", f"unknown model `{value}`", context.source, node.value.span,
-               label="no profile for this model", help=hint, fix=Fix(node.value.span, close) if close else None)
+    for scope in context.distinct_scopes():
+        if scope.profile is not None or "model" not in scope.settings.values:
+            continue
+        node = scope.settings.nodes["model"]
+        value = str(scope.settings.get("model"))
+        close = closest_model(value, context.catalog.ids())
+        hint = f"the closest known model is `{close}`" if close else "`story models` lists the known models"
+        # Only a suggestion: another model is another price, another look and other limits.
+        yield make("SB315", f"unknown model `{value}`", context.source, node.value.span,
+                   label="no profile for this model", help=hint, fix=Fix(node.value.span, close) if close else None)
 
 
 def clip_durations(context: Context) -> Iterator[Diagnostic]:
-    profile = context.profile
     for clip in context.storyboard.clips:
+        profile = context.scope(clip).profile
         yield from _shot_timing(context, clip)
         if clip.kind == "scene":
             continue
@@ -58,17 +61,20 @@ def clip_durations(context: Context) -> Iterator[Diagnostic]:
             yield make(
                 "SB301", f"clip `{clip.name}` is {seconds(total)}s but `{profile.id}` generates "
                 f"{profile.describe_durations()}", context.source, where,
-                label=f"{seconds(total)}s", help=_duration_help(clip, total, profile.longest),
+                label=f"{seconds(total)}s", help=_duration_help(clip, total, profile),
             )
 
 
-def _duration_help(clip: Clip, total: int, longest: int) -> str:
-    if total > longest * 1000:
+def _duration_help(clip: Clip, total: int, profile: Profile) -> str:
+    if not clip.shots:  # the clip's own duration is what to change
+        return f"change the clip's own duration to one `{profile.id}` generates ({profile.describe_durations()})"
+    if total > profile.longest * 1000:
         return f"split the clip, or write `scene {clip.name}` to have it split at shot boundaries"
     return "change the shot durations to a length the model generates"
 
 
 def _shot_timing(context: Context, clip: Clip) -> Iterator[Diagnostic]:
+    profile = context.scope(clip).profile
     cursor = 0
     for timed in timed_shots(clip.shots):
         timing = timed.shot.timing
@@ -88,9 +94,9 @@ def _shot_timing(context: Context, clip: Clip) -> Iterator[Diagnostic]:
         elif timed.end - timed.start < 1000:
             yield make("SB304", f"a shot of {seconds(timed.end - timed.start)}s is shorter than 1s",
                        context.source, timing.span, label="too short", help="make it at least `1s`")
-        elif context.profile is not None and clip.kind == "scene" and timed.end - timed.start > context.profile.longest * 1000:
+        elif profile is not None and clip.kind == "scene" and timed.end - timed.start > profile.longest * 1000:
             yield make("SB317", f"a {seconds(timed.end - timed.start)}s shot is longer than any clip "
-                       f"`{context.profile.id}` generates ({context.profile.longest}s)",
+                       f"`{profile.id}` generates ({profile.longest}s)",
                        context.source, timing.span, label="too long for one clip",
                        help="split it into several shots")
         cursor = timed.end
@@ -99,22 +105,19 @@ def _shot_timing(context: Context, clip: Clip) -> Iterator[Diagnostic]:
 def scene_splits(context: Context) -> Iterator[Diagnostic]:
     from .plan import split_scene
 
-    if context.profile is None:
-        return
     for clip in context.storyboard.clips:
-        if clip.kind == "scene" and clip.shots and not any(
-            t.end - t.start > context.profile.longest * 1000 for t in timed_shots(clip.shots)
+        profile = context.scope(clip).profile
+        if profile is not None and clip.kind == "scene" and clip.shots and not any(
+            t.end - t.start > profile.longest * 1000 for t in timed_shots(clip.shots)
         ):
-            yield from split_scene(clip, context.profile, context.program)[1]
+            yield from split_scene(clip, profile, context.program)[1]
 
 
 def multi_shot(context: Context) -> Iterator[Diagnostic]:
-    profile = context.profile
-    if profile is None:
-        return
     for clip in context.storyboard.clips:
+        settings, profile = context.scope(clip)
         shots = clip.shots
-        if len(shots) < 2:
+        if len(shots) < 2 or profile is None:
             continue
         if profile.multi_shot == "none":
             yield make(
@@ -122,8 +125,8 @@ def multi_shot(context: Context) -> Iterator[Diagnostic]:
                 context.source, shots[1].span, label="a second shot",
                 help="give each shot its own clip, or use a wan2.6 or wan2.7 model",
             )
-        elif profile.multi_shot == "shot_type" and context.settings.get("prompt-extend") is False:
-            node = context.settings.nodes["prompt-extend"]
+        elif profile.multi_shot == "shot_type" and settings.get("prompt-extend") is False:
+            node = settings.nodes["prompt-extend"]
             yield make(
                 "SB307", f"`prompt-extend off` is overridden for multi-shot clip `{clip.name}`",
                 context.source, node.value.span, label="sent as on",
@@ -132,10 +135,15 @@ def multi_shot(context: Context) -> Iterator[Diagnostic]:
 
 
 def picture(context: Context) -> Iterator[Diagnostic]:
-    profile = context.profile
+    for scope in context.distinct_scopes():
+        yield from _picture(context, scope)
+
+
+def _picture(context: Context, scope: Scope) -> Iterator[Diagnostic]:
+    settings, profile = scope
     if profile is None:
         return
-    settings, source = context.settings, context.source
+    source = context.source
     resolution = profile.resolution
     tier = settings.get("resolution")
     if tier is not None and tier not in resolution["tiers"]:
@@ -161,6 +169,7 @@ def picture(context: Context) -> Iterator[Diagnostic]:
         hint = f"write `size {equivalent}`" if equivalent else f"use a `size` from: {', '.join(profile.sizes())}"
         yield make("SB312", f"`{profile.id}` takes an exact `size`, not `ratio`", source,
                    settings.nodes["ratio"].span, label="not used by this model", help=hint,
+                   # Offered only: the model may be what is wrong, and other clips may need the ratio.
                    fix=Fix(settings.nodes["ratio"].span, f"size {equivalent}") if equivalent and size is None else None)
     if size is not None and size not in profile.sizes():
         yield make("SB310", f"`{profile.id}` does not generate {size}", source,
@@ -184,25 +193,27 @@ def _ratio_equivalent(sizes: dict[str, tuple[str, str]], size: str, resolution: 
 
 
 def seed(context: Context) -> Iterator[Diagnostic]:
-    value = context.settings.get("seed")
-    if context.profile is None or value is None:
-        return
-    bounds = context.profile.data["seed"]
-    if not bounds["min"] <= value <= bounds["max"]:
-        yield make("SB316", f"seed {value} is outside {bounds['min']}-{bounds['max']}", context.source,
-                   context.settings.nodes["seed"].value.span, label="out of range",
-                   help=f"use a seed from {bounds['min']} to {bounds['max']}")
+    for settings, profile in context.distinct_scopes():
+        value = settings.get("seed")
+        if profile is None or value is None:
+            continue
+        bounds = profile.data["seed"]
+        if not bounds["min"] <= value <= bounds["max"]:
+            yield make("SB316", f"seed {value} is outside {bounds['min']}-{bounds['max']}", context.source,
+                       settings.nodes["seed"].value.span, label="out of range",
+                       help=f"use a seed from {bounds['min']} to {bounds['max']}")
 
 
 def negative_prompt(context: Context) -> Iterator[Diagnostic]:
-    text = context.settings.get("negative")
-    if context.profile is None or text is None:
-        return
-    limit = context.profile.data["negative_prompt_max_chars"]
-    if len(text) > limit:
-        yield make("SB314", f"the negative prompt is {len(text)} characters; `{context.profile.id}` "
-                   f"reads {limit}", context.source, context.settings.nodes["negative"].value.span,
-                   label=f"{len(text) - limit} characters over", help="shorten it; the rest would be cut silently")
+    for settings, profile in context.distinct_scopes():
+        text = settings.get("negative")
+        if profile is None or text is None:
+            continue
+        limit = profile.data["negative_prompt_max_chars"]
+        if len(text) > limit:
+            yield make("SB314", f"the negative prompt is {len(text)} characters; `{profile.id}` "
+                       f"reads {limit}", context.source, settings.nodes["negative"].value.span,
+                       label=f"{len(text) - limit} characters over", help="shorten it; the rest would be cut silently")
 
 
 def _speech() -> dict[str, float]:

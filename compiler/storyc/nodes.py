@@ -130,7 +130,7 @@ class Shot:
     span: Span
 
 
-ClipLine = Union[Prose, Camera, Cue, Dialogue, Soundtrack, Shot]
+ClipLine = Union[Setting, Prose, Camera, Cue, Dialogue, Soundtrack, Shot]  # a clip's own settings first
 
 
 @node

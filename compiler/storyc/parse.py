@@ -359,7 +359,7 @@ def _control_characters(source: Source) -> list[Diagnostic]:
 
 def _unterminated_strings(source: Source, storyboard: Storyboard) -> list[Diagnostic]:
     """A setting's value that opens a `"` and never closes it (`storyboard "Oops`)."""
-    from .diagnostics import Fix
+    from .diagnostics import MACHINE_APPLICABLE, Fix
 
     found = []
     settings = [item for item in storyboard.items if type(item) is Setting]
@@ -374,6 +374,6 @@ def _unterminated_strings(source: Source, storyboard: Storyboard) -> list[Diagno
                 "SB101", "unterminated string", source, value.span,
                 label="this string opens with `\"` and never closes",
                 help=f"end it with `\"` on the same line: `{setting.key} {value.value}\"`",
-                fix=Fix(Span(end, end), '"'),
+                fix=Fix(Span(end, end), '"', MACHINE_APPLICABLE),
             ))
     return found

@@ -12,10 +12,10 @@ from typing import NamedTuple, Union
 
 from .diagnostics import Diagnostic, make
 from .load import Program
-from .nodes import Clip, ClipLine, Shot
+from .nodes import Clip, ClipLine, Setting, Shot
 from .profile import DEFAULT_MODEL, Catalog, Profile, catalog
 from .regions import DEFAULT_REGION, region_for
-from .settings import Settings, resolve
+from .settings import Settings, for_clip, resolve, scope_region
 from .timeline import Timed, seconds, timed_shots, total_millis
 
 
@@ -28,6 +28,12 @@ class ClipPlan(NamedTuple):
     shots: tuple[Timed, ...]
     millis: int
     lines: tuple[ClipLine, ...]  # the clip's own lines (not shots), shared by all parts of a scene
+    # Set when the clip overrides the file's settings (`model wan2.6-t2v` under the clip line):
+    # read them through Plan.settings_for / profile_for / model_for / region_for.
+    settings: Union[Settings, None] = None
+    profile: Union[Profile, None] = None
+    model: Union[str, None] = None
+    region: Union[str, None] = None
 
 
 class Plan(NamedTuple):
@@ -38,6 +44,20 @@ class Plan(NamedTuple):
     clips: tuple[ClipPlan, ...]
     diagnostics: tuple[Diagnostic, ...]
     region: str = DEFAULT_REGION  # resolved once (regions.region_for); prices, host and model id follow it
+
+    def settings_for(self, clip_plan: ClipPlan) -> Settings:
+        """The settings a clip is generated with: the file's, overridden by the clip's own."""
+        return clip_plan.settings or self.settings
+
+    def profile_for(self, clip_plan: ClipPlan) -> Profile:
+        return clip_plan.profile or self.profile
+
+    def model_for(self, clip_plan: ClipPlan) -> str:
+        """The model id sent for this clip, in its region."""
+        return clip_plan.model or self.model
+
+    def region_for(self, clip_plan: ClipPlan) -> str:
+        return clip_plan.region or self.region
 
 
 def plan(program: Program, profiles: Union[Catalog, None] = None, region: Union[str, None] = None) -> Union[Plan, None]:
@@ -54,20 +74,30 @@ def plan(program: Program, profiles: Union[Catalog, None] = None, region: Union[
     profile = (profiles or catalog()).get(model_id)
     if profile is None:
         return None
-    region = region or region_for(settings.get("region"))
-    model = profile.id_in(region)
+    file_region = region or region_for(settings.get("region"))
+    model = profile.id_in(file_region)
     clips: list[ClipPlan] = []
     diagnostics: list[Diagnostic] = []
     for clip in storyboard.clips:
+        own, _ = for_clip(settings, clip, program.entry.source)
+        scope = ClipPlan("", clip, None, (), 0, ())  # carries the clip's own scope, if any
+        if own is not settings:
+            found = (profiles or catalog()).get(str(own.get("model", DEFAULT_MODEL)))
+            if found is None:
+                return None
+            clip_region = scope_region(own, settings, region)
+            scope = scope._replace(settings=own, profile=found, model=found.id_in(clip_region), region=clip_region)
+        clip_profile = scope.profile or profile
         if clip.kind == "scene":
-            parts, problems = split_scene(clip, profile, program)
-            clips.extend(parts)
+            parts, problems = split_scene(clip, clip_profile, program)
+            clips.extend(part._replace(settings=scope.settings, profile=scope.profile, model=scope.model,
+                                       region=scope.region) for part in parts)
             diagnostics.extend(problems)
         else:
-            millis = total_millis(clip) or profile.duration["default"] * 1000
+            millis = total_millis(clip) or clip_profile.duration["default"] * 1000
             shots = tuple(timed_shots(clip.shots))
-            clips.append(ClipPlan(clip.name, clip, None, shots, millis, _own_lines(clip)))
-    return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics), region)
+            clips.append(scope._replace(name=clip.name, shots=shots, millis=millis, lines=_own_lines(clip)))
+    return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics), file_region)
 
 
 def split_scene(clip: Clip, profile: Profile, program: Program) -> tuple[list[ClipPlan], list[Diagnostic]]:
@@ -113,4 +143,4 @@ def _part(clip: Clip, number: int, shots: list[Shot], own: tuple[ClipLine, ...])
 
 
 def _own_lines(clip: Clip) -> tuple[ClipLine, ...]:
-    return tuple(line for line in clip.lines if not isinstance(line, Shot))
+    return tuple(line for line in clip.lines if not isinstance(line, (Shot, Setting)))

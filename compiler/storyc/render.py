@@ -60,14 +60,16 @@ def compile_plan(plan: Plan) -> Compiled:
     source = plan.program.entry.source
     clips: list[CompiledClip] = []
     diagnostics: list[Diagnostic] = list(plan.diagnostics)
+    declared = declarations(plan)
     for clip_plan in plan.clips:
-        limit = plan.profile.data["prompt_max_chars"]
+        profile = plan.profile_for(clip_plan)
+        limit = profile.data["prompt_max_chars"]
         try:
-            prompt = render_prompt(plan, clip_plan, environment)
+            prompt = render_prompt(plan, clip_plan, environment, declared)
             if len(prompt) > limit:
                 diagnostics.append(make(
                     "SB313", f"the prompt for `{clip_plan.name}` is {len(prompt)} characters; "
-                    f"`{plan.profile.id}` reads {limit}", source, clip_plan.clip.name_span,
+                    f"`{profile.id}` reads {limit}", source, clip_plan.clip.name_span,
                     label=f"{len(prompt) - limit} characters over",
                     help="shorten the prose, or split the clip; the service would cut the end off silently",
                 ))
@@ -88,32 +90,44 @@ class TemplateProblem(Exception):
 
 
 def _project_templates(plan: Plan) -> Union[str, None]:
+    """The project's `templates/` folder; whether each file in it may be read is the sandbox's to say."""
     folder = os.path.join(find_root(plan.program.entry.source.path), "templates")
     return folder if os.path.isdir(folder) else None
 
 
 def _environment(project: Union[str, None]) -> Any:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    loaders: list[Any] = [jinja2.FileSystemLoader(TEMPLATES)]
-    if project:
-        loaders.insert(0, jinja2.FileSystemLoader(project))
-    kind = SandboxedEnvironment if project else jinja2.Environment
-    environment = kind(
-        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined, autoescape=False,
+    def to_json(value: Any) -> str:  # `tojson` escapes HTML; bodies need plain JSON with CJK as written
+        return json.dumps(value, ensure_ascii=False)
+
+    if project:  # a project's own templates: sandboxed, confined to the project, under limits
+        from . import sandbox
+
+        environment: Any = sandbox.environment(project, os.path.dirname(project), TEMPLATES)
+        environment.filters["json"] = sandbox.bounded(to_json)
+        return environment
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined, autoescape=False,
         keep_trailing_newline=True, extensions=["jinja2.ext.do"],
     )
-    # `tojson` escapes HTML; request bodies need plain JSON with CJK kept as written.
-    environment.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
+    environment.filters["json"] = to_json
     return environment
 
 
 def _render(environment: Any, name: str, **context: Any) -> str:
     import jinja2
 
+    from . import sandbox
+
     try:
+        if isinstance(environment, sandbox.ProjectEnvironment):
+            return sandbox.render(environment, name, context)
         return str(environment.get_template(name).render(**context))
+    except sandbox.LimitExceeded as error:
+        raise TemplateProblem(str(error), "keep the template within the limits in docs/security.md") from None
+    except sandbox.Refused as error:
+        raise TemplateProblem(str(error), "keep templates inside the project, as regular files") from None
     except jinja2.TemplateNotFound:
         raise TemplateProblem(f"template `{name}` not found", "check the templates folder") from None
     except jinja2.exceptions.SecurityError as error:
@@ -121,6 +135,20 @@ def _render(environment: Any, name: str, **context: Any) -> str:
                               "project templates may only use the context they are given") from None
     except jinja2.TemplateError as error:
         raise TemplateProblem(f"template `{name}` failed: {error}", "fix the template") from None
+    except Exception as error:  # noqa: BLE001 - a project template's own bug is a diagnostic, not a crash
+        if not isinstance(environment, sandbox.ProjectEnvironment):
+            raise
+        raise TemplateProblem(f"template `{name}` failed: {type(error).__name__}: {error}", "fix the template") from None
+
+
+def declarations(plan: Plan) -> dict[str, Declaration]:
+    """Every declaration in scope by name; built once per plan and shared by every clip's expander."""
+    declared: dict[str, Declaration] = {}
+    for result in (*plan.program.includes, plan.program.entry):
+        if result.storyboard is not None:
+            for declaration in result.storyboard.declarations:
+                declared.setdefault(declaration.name, declaration)
+    return declared
 
 
 class _Expander:
@@ -128,17 +156,16 @@ class _Expander:
 
     How a cast member is introduced and then referred to is the language's choice
     (`first_mention` / `later_mention` in data/languages.json); places and styles are always
-    written out in full.
+    written out in full. A description that is itself a clause ("a fox, in a trench coat") is closed
+    with the language's comma when the sentence goes on after it, so that it does not run into the
+    verb; a full stop it ends with is dropped inside a sentence.
     """
 
-    def __init__(self, plan: Plan, words: Union[dict[str, Any], None] = None) -> None:
+    def __init__(self, plan: Plan, words: Union[dict[str, Any], None] = None,
+                 declared: Union[dict[str, Declaration], None] = None) -> None:
         self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
         self.mentioned: set[str] = set()
-        self.declared: dict[str, Declaration] = {}
-        for result in (*plan.program.includes, plan.program.entry):
-            if result.storyboard is not None:
-                for declaration in result.storyboard.declarations:
-                    self.declared.setdefault(declaration.name, declaration)
+        self.declared = declarations(plan) if declared is None else declared
 
     def text(self, text: Text, depth: int = 0) -> str:
         if not text.refs or depth > 3:
@@ -147,24 +174,46 @@ class _Expander:
         cursor = text.span.start
         for ref in text.refs:
             name = resolve_name(ref.name, self.declared) or ref.name  # `@獵豹追著羚羊`: `獵豹`, then prose
+            end = ref.span.start + 1 + len(name)
             out.append(text.value[cursor - text.span.start : ref.span.start - text.span.start])
-            out.append(self.mention(name, depth))
-            cursor = ref.span.start + 1 + len(name)
+            rest = text.value[end - text.span.start :]
+            out.append(self.mention(name, depth, rest))
+            cursor = end
+            following = rest.lstrip(" \t")
+            if self.words.get("joiner") == "" and following != rest and not following[:1].isascii():
+                cursor += len(rest) - len(following)  # Chinese: `@fox 走進` was spaced only to end the name
         out.append(text.value[cursor - text.span.start :])
         return "".join(out)
 
-    def mention(self, name: str, depth: int = 0) -> str:
+    def mention(self, name: str, depth: int = 0, rest: str = "") -> str:
         declaration = self.declared.get(name)
         if declaration is None:
             return name
         description = self.text(declaration.text, depth + 1)
         if declaration.kind != "cast":
-            return description
+            return self._in_sentence(description, rest)
         form = "later_mention" if name in self.mentioned else "first_mention"
         self.mentioned.add(name)
-        return str(self.words[form].format(name=_display_name(name), description=description))
+        mention = str(self.words[form].format(name=_display_name(name), description=description))
+        return self._in_sentence(mention, rest)
 
-    speaker = mention
+    def _in_sentence(self, phrase: str, rest: str) -> str:
+        """The phrase as it reads with `rest` (the text after the reference) following it."""
+        following = rest.lstrip()
+        if not following:
+            return phrase
+        closing = self.words.get("sentence_ends", "")
+        if phrase and phrase[-1] in closing and phrase[-1] not in "\"'”’」』":
+            phrase = phrase[:-1].rstrip()
+        comma = self.words.get("clause_comma", "")
+        clause_marks = self.words.get("clause_marks", "")
+        enclosed = phrase[-1:] in ")）]」』\"'”’"  # "Mei (a girl, twelve)" already reads as one phrase
+        if comma and not enclosed and following[0].isalnum() and any(mark in phrase for mark in clause_marks):
+            phrase += comma
+        return phrase
+
+    def speaker(self, name: str) -> str:
+        return self.mention(name)
 
 
 def _display_name(name: str) -> str:
@@ -172,29 +221,59 @@ def _display_name(name: str) -> str:
     return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
-def prompt_context(plan: Plan, clip_plan: ClipPlan) -> dict[str, Any]:
-    """Everything a prompt template may use, as plain strings, numbers and lists."""
-    language = str(plan.settings.get("language", DEFAULT_LANGUAGE))
+def sentence(text: str, words: dict[str, Any]) -> str:
+    """A line as a finished sentence in its language: `a fox runs` -> `a fox runs.`, `狐狸跑` -> `狐狸跑。`.
+
+    A line that already ends a sentence (or a quotation) is kept as written; one left on a comma or a
+    colon has it replaced by the full stop.
+    """
+    text = text.rstrip()
+    if words.get("capitalise") and text[:1].islower():
+        text = text[0].upper() + text[1:]
+    if not text or text[-1] in words["sentence_ends"]:
+        return text
+    if text[-1] in words["clause_marks"] or text[-1] in ":：":
+        text = text[:-1].rstrip()
+    return text + words["full_stop"] if text else text
+
+
+def _inner(text: str, words: dict[str, Any]) -> str:
+    """Text set inside a phrase that closes itself (`Camera: {text}.`): without its own full stop."""
+    text = text.rstrip()
+    while text and text[-1] in words["full_stop"] + "。.":
+        text = text[:-1].rstrip()
+    return text
+
+
+def prompt_context(plan: Plan, clip_plan: ClipPlan,
+                   declared: Union[dict[str, Declaration], None] = None) -> dict[str, Any]:
+    """Everything a prompt template may use, as plain strings, numbers and lists.
+
+    Prose lines come back as finished sentences, so that lines and shots never run into each other;
+    `joiner` is what separates sentences in the language (a space in English, nothing in Chinese).
+    """
+    settings = plan.settings_for(clip_plan)
+    language = str(settings.get("language", DEFAULT_LANGUAGE))
     words = languages()[language]
-    expand = _Expander(plan, words)
+    expand = _Expander(plan, words, declared)
 
     def phrase(line: Any) -> str:
         if isinstance(line, Prose):
-            return expand.text(line.text)
+            return sentence(expand.text(line.text), words)
         if isinstance(line, Camera):
-            return str(words["camera"].format(text=expand.text(line.text)))
+            return str(words["camera"].format(text=_inner(expand.text(line.text), words)))
         if isinstance(line, Cue):
-            return str(words["cues"][line.kind].format(text=expand.text(line.text)))
+            return str(words["cues"][line.kind].format(text=_inner(expand.text(line.text), words)))
         assert isinstance(line, Dialogue)
         return str(words[line.kind].format(speaker=expand.speaker(line.speaker), line=expand.text(line.line)))
 
-    clip_lines = [line for line in clip_plan.lines if not isinstance(line, Soundtrack)]
+    clip_lines = [line for line in clip_plan.lines if isinstance(line, (Prose, Camera, Cue, Dialogue))]
     opening = [phrase(line) for line in clip_lines if isinstance(line, (Prose, Camera))]
     closing = [phrase(line) for line in clip_lines if isinstance(line, (Cue, Dialogue))]
     shots = []
     for number, timed in enumerate(clip_plan.shots, start=1):
         shot = timed.shot
-        lines = [expand.text(shot.text)] if shot.text is not None else []
+        lines = [sentence(expand.text(shot.text), words)] if shot.text is not None else []
         lines += [phrase(line) for line in shot.lines]
         key = framing.canonical(shot.framing.value) if shot.framing is not None else None
         shots.append({
@@ -205,9 +284,10 @@ def prompt_context(plan: Plan, clip_plan: ClipPlan) -> dict[str, Any]:
     return {"clip": {
         "name": clip_plan.name,
         "language": language,
-        "instruction": _instruction(plan, len(shots), words),
-        "style": str(words["style"].format(text=expand.text(plan.settings.nodes["style"].value)))
-        if "style" in plan.settings.values else "",
+        "joiner": words["joiner"],
+        "instruction": _instruction(plan, clip_plan, len(shots), words),
+        "style": str(words["style"].format(text=_inner(expand.text(settings.nodes["style"].value), words)))
+        if "style" in settings.values else "",
         "lines": opening,
         "shots": shots,
         "closing": closing,
@@ -215,23 +295,24 @@ def prompt_context(plan: Plan, clip_plan: ClipPlan) -> dict[str, Any]:
     }}
 
 
-def _instruction(plan: Plan, shot_count: int, words: dict[str, Any]) -> str:
+def _instruction(plan: Plan, clip_plan: ClipPlan, shot_count: int, words: dict[str, Any]) -> str:
     """wan2.7 reads the shot structure from the prompt; state it when the file asks."""
-    mode = plan.settings.get("shot-mode", "auto")
-    if plan.profile.multi_shot != "prompt" or mode == "auto":
+    mode = plan.settings_for(clip_plan).get("shot-mode", "auto")
+    if plan.profile_for(clip_plan).multi_shot != "prompt" or mode == "auto":
         return ""
     return str(words["single_shot"] if mode == "single" else words["multi_shot"])
 
 
-def render_prompt(plan: Plan, clip_plan: ClipPlan, environment: Any = None) -> str:
-    context = prompt_context(plan, clip_plan)
+def render_prompt(plan: Plan, clip_plan: ClipPlan, environment: Any = None,
+                  declared: Union[dict[str, Declaration], None] = None) -> str:
+    context = prompt_context(plan, clip_plan, declared)
     name = f"prompt-{context['clip']['language']}.j2"
     return _render(environment or _environment(None), name, **context).strip()
 
 
 def request_values(plan: Plan, clip_plan: ClipPlan, prompt: str) -> dict[str, Any]:
     """The values a body template fills in, decided from the settings and the profile alone."""
-    profile, settings = plan.profile, plan.settings
+    profile, settings = plan.profile_for(clip_plan), plan.settings_for(clip_plan)
     resolution = profile.resolution
     tier = settings.get("resolution", resolution["default_tier"])
     ratio = settings.get("ratio", resolution["default_ratio"])
@@ -241,7 +322,7 @@ def request_values(plan: Plan, clip_plan: ClipPlan, prompt: str) -> dict[str, An
     prompt_extend = settings.get("prompt-extend", profile.data["defaults"]["prompt_extend"])
     fixed = "fixed" in profile.duration
     return {
-        "model": plan.model,
+        "model": plan.model_for(clip_plan),
         "prompt": prompt,
         "negative_prompt": settings.get("negative") or None,
         "audio_url": _audio_url(plan, clip_plan),
@@ -270,12 +351,13 @@ def _audio_url(plan: Plan, clip_plan: ClipPlan) -> Union[str, None]:
 
 def render_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any = None) -> dict[str, Any]:
     values = request_values(plan, clip_plan, prompt)
-    text = _render(environment or _environment(None), f"body-{plan.profile.protocol}.json.j2", request=values)
+    profile = plan.profile_for(clip_plan)
+    text = _render(environment or _environment(None), f"body-{profile.protocol}.json.j2", request=values)
     try:
         body: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as error:
         raise TemplateProblem(f"the request body is not valid JSON: {error}", "fix the body template") from None
-    problems = body_problems(body, plan.profile)
+    problems = body_problems(body, profile)
     if problems:
         raise TemplateProblem(f"the request body breaks the API contract: {problems[0]}", "fix the body template")
     return body
@@ -319,10 +401,10 @@ def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
     A cheap upper bound (every text with references expanded, plus a generous allowance per line
     for labels and cue phrases) settles most clips without importing Jinja2 at all.
     """
-    limit = plan.profile.data["prompt_max_chars"]
     expand = _Expander(plan)
     custom = _project_templates(plan) is not None  # a project's own templates may fail: render all
-    risky = [clip_plan for clip_plan in plan.clips if custom or _upper_bound(plan, clip_plan, expand) > limit]
+    risky = [clip_plan for clip_plan in plan.clips if custom or _upper_bound(plan, clip_plan, expand)
+             > plan.profile_for(clip_plan).data["prompt_max_chars"]]
     if not risky:
         return []
     compiled = compile_plan(plan._replace(clips=tuple(risky), diagnostics=()))
@@ -334,8 +416,9 @@ _ALLOWANCE = 64  # characters per line for shot labels, framings and cue phrases
 
 def _upper_bound(plan: Plan, clip_plan: ClipPlan, expand: _Expander) -> int:
     total = 4 * _ALLOWANCE
-    if "style" in plan.settings.nodes:
-        total += len(expand.text(plan.settings.nodes["style"].value))
+    settings = plan.settings_for(clip_plan)
+    if "style" in settings.nodes:
+        total += len(expand.text(settings.nodes["style"].value))
     lines = [*clip_plan.lines, *(t.shot for t in clip_plan.shots)]
     for timed in clip_plan.shots:
         lines.extend(timed.shot.lines)
@@ -345,7 +428,8 @@ def _upper_bound(plan: Plan, clip_plan: ClipPlan, expand: _Expander) -> int:
         total += _ALLOWANCE
         for text in (getattr(line, "text", None), getattr(line, "line", None)):
             if isinstance(text, Text):
-                total += len(expand.text(text))
+                # each reference may also gain a name, brackets and a comma when it is written out
+                total += len(expand.text(text)) + sum(len(ref.name) + 4 for ref in text.refs)
         if isinstance(line, Dialogue):
             total += len(expand.speaker(line.speaker))
     return total

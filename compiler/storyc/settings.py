@@ -1,4 +1,5 @@
-"""Typed storyboard settings. The entry point is `resolve(storyboard, source)`.
+"""Typed storyboard settings. The entry points are `resolve(storyboard, source)` for the file's and
+`for_clip(settings, clip, source)` for a clip that overrides some of them.
 
 What each setting accepts is data (`data/settings.json`); this module only interprets that table.
 """
@@ -10,7 +11,7 @@ from typing import Any, NamedTuple, Union
 
 from . import data
 from .diagnostics import Diagnostic, make
-from .nodes import Setting, Storyboard
+from .nodes import Clip, Setting, Shot, Storyboard
 from .source import Source
 
 SettingValue = Union[str, int, bool]
@@ -35,11 +36,58 @@ _SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, 
 
 
 def resolve(storyboard: Storyboard, source: Source) -> tuple[Settings, list[Diagnostic]]:
-    values: dict[str, SettingValue] = {}
-    nodes: dict[str, Setting] = {}
+    return _merge(Settings({}, {}), storyboard.settings, source)
+
+
+def own_settings(clip: Clip) -> tuple[Setting, ...]:
+    """The setting lines written under a clip."""
+    return tuple(line for line in clip.lines if isinstance(line, Setting))
+
+
+_PICTURE_REPLACES = {"size": {"resolution", "ratio"}}
+
+
+def for_clip(base: Settings, clip: Clip, source: Source) -> tuple[Settings, list[Diagnostic]]:
+    """The file's settings with the clip's own on top (SB209, SB213 and SB220 for its lines)."""
+    own = own_settings(clip)
+    if not own:
+        return base, []
+    written = {setting.key for setting in own}
+    # The picture is given one way or the other: a clip's `size` replaces the file's `resolution`
+    # and `ratio`, and a clip's `resolution` or `ratio` replaces the file's `size`.
+    replaced = _PICTURE_REPLACES.get("size" if "size" in written else "", set()) | (
+        {"size"} if written & {"resolution", "ratio"} else set())
+    if replaced:
+        base = Settings({k: v for k, v in base.values.items() if k not in replaced},
+                        {k: v for k, v in base.nodes.items() if k not in replaced})
+    settings, diagnostics = _merge(base, own, source)
+    first_shot = next((line.span.start for line in clip.lines if isinstance(line, Shot)), None)
+    for setting in own:
+        if first_shot is not None and setting.span.start > first_shot:
+            diagnostics.append(make(
+                "SB220", f"`{setting.key}` comes after the first shot of {clip.kind} `{clip.name}`",
+                source, setting.span, label="setting after a shot",
+                help="move it up, under the clip line and before the first `shot`",
+            ))
+    return settings, diagnostics
+
+
+def scope_region(own: Settings, file: Settings, region: Union[str, None]) -> str:
+    """The region a clip's requests go to: its own `region` line, else the one resolved for the file."""
+    from .regions import region_for
+
+    if "region" in own.values and own.nodes["region"] is not file.nodes.get("region"):
+        return region_for(str(own.get("region")))
+    return region or region_for(file.get("region"))
+
+
+def _merge(base: Settings, lines: tuple[Setting, ...], source: Source) -> tuple[Settings, list[Diagnostic]]:
+    values: dict[str, SettingValue] = dict(base.values)
+    nodes: dict[str, Setting] = dict(base.nodes)
     diagnostics: list[Diagnostic] = []
-    for setting in storyboard.settings:
-        if setting.key in nodes:
+    written: set[str] = set()
+    for setting in lines:
+        if setting.key in written:
             first = source.position(nodes[setting.key].span.start)
             diagnostics.append(make(
                 "SB209", f"`{setting.key}` is set twice", source, setting.span,
@@ -47,8 +95,10 @@ def resolve(storyboard: Storyboard, source: Source) -> tuple[Settings, list[Diag
             ))
             continue
         value, problem = _convert(setting)
+        written.add(setting.key)
         nodes[setting.key] = setting
         if problem:
+            values.pop(setting.key, None)
             diagnostics.append(make("SB213", problem[0], source, setting.value.span,
                                     label="invalid value", help=problem[1]))
         else:

@@ -31,8 +31,9 @@ def define(check: argparse.ArgumentParser) -> None:
                        "Actions annotations")
     check.add_argument("--deny-warnings", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--fix", action="store_true",
-                       help="apply the suggested fixes (closest name, framing or model; a missing `s`) "
-                       "to the files, then report what is left")
+                       help="apply the fixes that are certainly right (a missing `s`, a misspelt framing "
+                       "or label) to the files, then report what is left; suggestions such as the "
+                       "closest name or model are shown, never applied")
     check.add_argument("--stdin-filename", default="<stdin>", metavar="NAME",
                        help="the path to report (and resolve includes from) when reading `-`")
     profiles_option(check)
@@ -60,10 +61,21 @@ def run(options: argparse.Namespace) -> int:
         program = load(options.stdin_filename, read_stdin()) if path == "-" else load(path)
         found = diagnose(program, profiles)
         for _ in range(5 if options.fix and path != "-" else 0):  # a fix may uncover the next problem
-            if not _fix_files(found, program.sources):
+            safe = [d for d in found if d.fix is not None and d.fix.safe]
+            # Syntax fixes go first and alone: they make more of the file readable, and what the checker
+            # then finds was there all along.
+            syntax = [d for d in safe if d.code.startswith("SB1")]
+            fixed = _fix_files(syntax or safe, found, program.sources)
+            if not fixed:
                 break
-            program = load(path)
-            found = diagnose(program, profiles)
+            after = load(path)
+            now = diagnose(after, profiles)
+            if not syntax and _errors(now) > _errors(found):  # a safety net: never more errors than before
+                for fixed_path, text in fixed.items():
+                    write_atomically(fixed_path, text)
+                print(f"{path}: fixes undone, they would have added errors", file=sys.stderr)
+                break
+            program, found = after, now
         diagnostics.extend(found)
         sources.update(program.sources)
     sys.stdout.write(render(diagnostics, sources, options.format))
@@ -76,19 +88,26 @@ def run(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _fix_files(diagnostics: list[Diagnostic], sources: dict[str, Source]) -> bool:
-    """Apply the diagnostics' fixes to their files; files that did not decode cleanly are left alone."""
+def _errors(diagnostics: list[Diagnostic]) -> int:
+    return sum(1 for d in diagnostics if d.level == "error")
+
+
+def _fix_files(chosen: list[Diagnostic], diagnostics: list[Diagnostic], sources: dict[str, Source]) -> dict[str, str]:
+    """Apply the chosen diagnostics' fixes to their files; return each changed file's previous text.
+
+    Files that did not decode cleanly are left alone.
+    """
     from ..diagnostics import apply_fixes
 
-    changed = False
+    changed: dict[str, str] = {}
     for path, source in sources.items():
         if any(d.code == "SB100" and d.path == path for d in diagnostics):
             continue
-        text, count = apply_fixes(source.text, [d.fix for d in diagnostics if d.path == path and d.fix])
+        text, count = apply_fixes(source.text, [d.fix for d in chosen if d.path == path and d.fix and d.fix.safe])
         if count:
             write_atomically(path, text)
             print(f"{path}: applied {plural(count, 'fix', 'es')}", file=sys.stderr)
-            changed = True
+            changed[path] = source.text
     return changed
 
 

@@ -1,0 +1,14 @@
+# Lines written without final punctuation, and a place whose description is a clause.
+model wan2.7-t2v
+language en
+cast fox: a red fox in a trench coat
+place square: an empty town square, wet cobblestones, one lit window
+clip dawn 10s
+  A quiet morning
+  shot 3s wide
+    @square at dawn
+  shot 7s medium
+    @fox crosses @square slowly,
+    camera: slow push in.
+    He stops and looks up
+    sfx: a distant bell
