@@ -27,6 +27,7 @@ class LockedClip(NamedTuple):
     seconds_billed: float
     cost: Union[float, None]  # None when the price is unknown
     currency: str
+    emulated: bool = False  # made by the built-in emulator (offline), not paid for; a real run redoes it
 
 
 class LockFile(NamedTuple):

@@ -1,0 +1,503 @@
+"""`story render`, `story status`, `story cancel`: send compiled requests, watch them, stop them.
+
+Without DASHSCOPE_API_KEY (or with --offline) everything runs against the built-in emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Command,
+    Failed,
+    UsageError,
+    catalog,
+    plural,
+    profiles_option,
+    storyboard_files,
+)
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+    from ..render import Compiled
+    from ..submit.jobs import Job, Prepared
+
+EXIT_INTERRUPTED = 130
+
+
+def _common(parser: argparse.ArgumentParser, network: bool = True) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files or folders")
+    parser.add_argument("--region", metavar="REGION",
+                        help="the service region when the storyboard sets none (else $DASHSCOPE_REGION, else singapore)")
+    parser.add_argument("--offline", action="store_true",
+                        help="use the built-in emulator (the default when DASHSCOPE_API_KEY is not set)")
+    if network:
+        parser.add_argument("--base-url", metavar="URL",
+                            help="the service root, e.g. http://127.0.0.1:8000 (also $DASHSCOPE_BASE_URL)")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    profiles_option(parser)
+
+
+def define_render(render: argparse.ArgumentParser) -> None:
+    _common(render)
+    render.add_argument("-o", "--output", metavar="DIR",
+                        help="where the videos go (default: renders/<storyboard> beside the storyboard; with "
+                        "several storyboards, DIR/<storyboard>)")
+    render.add_argument("--yes", action="store_true", help="spend without asking")
+    render.add_argument("--budget", type=float, metavar="AMOUNT",
+                        help="refuse to submit when what is not yet paid for costs more (or its price is unknown)")
+    render.add_argument("--concurrency", type=int, metavar="N",
+                        help="concurrent tasks per model (default: the model's limit; for raised quotas)")
+    render.add_argument("--resubmit-expired", action="store_true",
+                        help="submit again clips whose task or video URL expired (older than 24 h); priced in the plan")
+    render.set_defaults(run=run_render)
+
+
+def define_status(status: argparse.ArgumentParser) -> None:
+    _common(status, network=False)
+    status.set_defaults(run=run_status)
+
+
+def define_cancel(cancel: argparse.ArgumentParser) -> None:
+    _common(cancel)
+    cancel.set_defaults(run=run_cancel)
+
+
+COMMANDS = {
+    "render": Command(
+        "send the requests, wait, download the videos",
+        "Check, show the plan and its price (only what is not yet paid for), then submit each clip's request "
+        "to Wan text-to-video at the account's rate limits, poll, and download one MP4 per clip. A journal in "
+        ".story/ makes a run resumable and never pays twice; <storyboard>.lock records what was made and what "
+        "it cost. Without DASHSCOPE_API_KEY, renders against the built-in emulator.",
+        define_render,
+    ),
+    "status": Command(
+        "show what the journal knows of each clip",
+        "For each clip: cached, in flight (with its task id and status), failed, expired or to submit.",
+        define_status,
+    ),
+    "cancel": Command(
+        "cancel the storyboard's tasks still waiting in the queue",
+        "Cancel every PENDING task of the storyboards (the service cancels only tasks that have not started).",
+        define_cancel,
+    ),
+}
+
+
+# -- shared steps ----------------------------------------------------------------------------------
+def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Compiled, str]]:
+    """Check and compile each storyboard, resolving its region; print diagnostics; Failed on errors."""
+    from ..diagnostics import Diagnostic, has_errors, render
+    from ..load import load
+    from ..pipeline import checked_plan
+    from ..regions import RegionError, resolve_region
+    from ..render import compile_plan
+
+    profiles = catalog(options)
+    results = []
+    diagnostics: list[Diagnostic] = []
+    sources = {}
+    for path in storyboard_files(options.paths):
+        if path == "-":
+            raise UsageError(f"{options.command} reads files, not standard input")
+        program = load(path)
+        sources.update(program.sources)
+        found, planned = checked_plan(program, profiles)
+        if planned is not None:
+            compiled = compile_plan(planned)
+            found.extend(compiled.diagnostics)
+            try:
+                region = resolve_region(compiled.region, getattr(options, "region", None), os.environ)
+            except RegionError as error:
+                raise UsageError(str(error)) from None
+            results.append((path, planned, compiled, region))
+        diagnostics.extend(found)
+    if diagnostics:
+        sys.stderr.write(render(diagnostics, sources, "full"))
+    if has_errors(diagnostics):
+        raise Failed()
+    return results
+
+
+def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | None]:
+    """(offline, key, base URL). No key means offline, with a one-line notice."""
+    key = os.environ.get("DASHSCOPE_API_KEY", "").strip() or None
+    offline = bool(options.offline) or key is None
+    if key is None and not options.offline:
+        print(f"story {options.command}: DASHSCOPE_API_KEY is not set: using the built-in emulator (offline); "
+              "nothing is paid", file=sys.stderr)
+    base = getattr(options, "base_url", None) or os.environ.get("DASHSCOPE_BASE_URL") or None
+    if base:
+        from ..regions import RegionError, normalise_base_url
+
+        try:
+            normalise_base_url(base)
+        except RegionError as error:
+            raise UsageError(str(error)) from None
+    return offline, (None if offline else key), base
+
+
+def _prepare(options: argparse.Namespace, offline: bool, create: bool = True) -> Prepared:
+    from ..submit.jobs import prepare
+    from ..submit.upload import SoundtrackMissing
+
+    compiled = compile_storyboards(options)
+    try:
+        return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline)
+    except SoundtrackMissing as error:
+        raise UsageError(str(error)) from None
+
+
+def _money(amount: float | None, currency: str) -> str:
+    return "unknown" if amount is None else f"{amount:.2f} {currency}"
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith(".." + os.sep + "..") else relative
+
+
+# -- story render ------------------------------------------------------------------------------------
+def run_render(options: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..pricing import total
+    from ..submit.jobs import clip_state
+
+    if options.concurrency is not None and options.concurrency < 1:
+        raise UsageError("--concurrency is at least 1")
+    offline, key, base = _connection(options)
+    try:
+        prepared = _prepare(options, offline)
+    except Failed:
+        return EXIT_PROBLEMS
+    resubmit = options.resubmit_expired or offline  # offline costs nothing: expired emulator tasks are redone
+    states = {job.hash: clip_state(job.row(), resubmit) for job in prepared.jobs}
+    to_pay = [job for job in prepared.jobs if states[job.hash] == "to submit"]
+    out = sys.stderr if options.json else sys.stdout
+    out.write(_plan_text(prepared, states, offline))
+    cost = total(job.price for job in to_pay)
+    currency = to_pay[0].currency if to_pay else (prepared.jobs[0].currency if prepared.jobs else "")
+    if options.budget is not None and to_pay:
+        if cost is None:
+            print(f"story render: the price of some clips is unknown for their region; --budget "
+                  f"{options.budget:g} refuses them", file=sys.stderr)
+            return EXIT_PROBLEMS
+        if cost > options.budget:
+            print(f"story render: over budget: {cost:.2f} > {options.budget:.2f} {currency}", file=sys.stderr)
+            return EXIT_PROBLEMS
+    if to_pay and not offline and not options.yes:
+        if not sys.stdin.isatty():
+            print(f"story render: this run would spend {_money(cost, currency)}; pass --yes to spend without "
+                  "asking", file=sys.stderr)
+            return EXIT_PROBLEMS
+        answer = input(f"submit {plural(len(to_pay), 'clip')} for {_money(cost, currency)}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("story render: nothing submitted", file=sys.stderr)
+            return EXIT_PROBLEMS
+    display = _display(options)
+    try:
+        outcome = asyncio.run(_render(prepared, options, offline, key, base, display, resubmit))
+    except KeyboardInterrupt:
+        display.stop()
+        _write_locks(prepared)
+        running = sum(1 for job in prepared.jobs if (job.row() or _NoRow).state in ("submitted", "creating"))
+        print(f"\nstory render: interrupted; the journal is kept. {plural(running, 'submitted task')} keep running "
+              "on the service; run the same command again to collect them (nothing is paid twice)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        display.stop()
+    _write_locks(prepared)
+    return _report(prepared, options, outcome, offline)
+
+
+class _NoRow:
+    state = "new"
+
+
+async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool, key: str | None,
+                  base: str | None, display: Any, resubmit: bool) -> dict[str, Any]:
+    from ..submit.client import SubmitError
+    from ..submit.run import Fatal, Options, Runner
+    from ..submit.session import open_session
+
+    regions = {job.region for job in prepared.jobs}
+    async with open_session(regions, key, base, offline) as session:
+        runner = Runner(session.clients, session.scheduler,
+                        Options(concurrency=options.concurrency, resubmit_expired=resubmit, expected=session.expected),
+                        on_change=display.update)
+        error = None
+        try:
+            await runner.run(prepared.jobs)
+        except Fatal as fatal:
+            error = str(fatal.error)
+            if fatal.error.code.lower().startswith("invalid_api") or fatal.error.code == "InvalidApiKey":
+                error += f"; keys are region-locked: is this a key for `{', '.join(sorted(regions))}`?"
+        except SubmitError as failure:
+            error = str(failure)
+        counters = [client.counters for client in session.clients.values()]
+        return {"error": error, "counters": {
+            name: sum(getattr(c, name) for c in counters)
+            for name in ("creates", "queries", "lists", "throttled", "retries", "downloads", "uploads")}}
+
+
+def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str:
+    lines = []
+    for path, targets in prepared.storyboards:
+        jobs = {id(target): job for job in prepared.jobs for target in job.targets}
+        first = jobs[id(targets[0])] if targets else None
+        region = first.region if first else "-"
+        lines.append(f"{path}: region {region}{' (emulated)' if offline else ''}")
+        rows = [("clip", "state", "seconds", "price")]
+        for target in targets:
+            job = jobs[id(target)]
+            state = states[job.hash]
+            price = "-" if state != "to submit" else _money(job.price.amount, job.currency)
+            rows.append((target.name, state, f"{job.seconds:g}s", price))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                  for row in rows]
+    seen = set()
+    pay = []
+    for job in prepared.jobs:
+        if states[job.hash] == "to submit" and job.hash not in seen:
+            seen.add(job.hash)
+            pay.append(job)
+    from ..pricing import total
+
+    amount = total(job.price for job in pay)
+    currency = pay[0].currency if pay else ""
+    cached = sum(1 for job in prepared.jobs if states[job.hash] == "cached")
+    flying = sum(1 for job in prepared.jobs if states[job.hash] == "in flight")
+    summary = f"to submit: {plural(len(pay), 'request')}"
+    if pay:
+        summary += f", {sum(job.seconds for job in pay):g}s, {_money(amount, currency)}"
+        if offline:
+            summary += " (emulated: nothing is paid)"
+    summary += f"; cached: {cached}; in flight: {flying}"
+    expired = sum(1 for job in prepared.jobs if states[job.hash] == "expired")
+    if expired:
+        summary += f"; expired: {expired} (pass --resubmit-expired to pay for them again)"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+def _write_locks(prepared: Prepared) -> None:
+    from ..submit.jobs import storyboard_lock
+    from ..submit.lock import lock_path, lock_text, write_lock
+
+    for path, targets in prepared.storyboards:
+        lock = storyboard_lock(path, targets, prepared.jobs)
+        destination = lock_path(path)
+        try:
+            with open(destination, encoding="utf-8") as handle:
+                if handle.read() == lock_text(lock):
+                    continue
+        except OSError:
+            pass
+        if lock.clips or os.path.exists(destination):
+            write_lock(destination, lock)
+
+
+def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, Any], offline: bool) -> int:
+    import json
+
+    from ..pricing import total
+
+    clips = []
+    problems = 0
+    billed = 0.0
+    costs = []
+    currency = prepared.jobs[0].currency if prepared.jobs else ""
+    for path, targets in prepared.storyboards:
+        for target in targets:
+            job = next(job for job in prepared.jobs if any(t is target for t in job.targets))
+            state = job.outcome or "not done"
+            if state in ("failed", "expired", "not done", "canceled"):
+                problems += 1
+            clips.append({
+                "storyboard": path, "clip": target.name, "outcome": state, "where": target.where,
+                "video": _shown(target.path) if state in ("cached", "rendered") else None,
+                "task_id": job.task_id, "seconds_billed": job.billed, "cost": job.cost, "currency": job.currency,
+                "detail": job.detail if state not in ("cached", "rendered") else "",
+            })
+    for job in prepared.jobs:
+        if job.outcome == "rendered":
+            billed += job.billed or 0.0
+            from ..pricing import Price
+
+            costs.append(Price(job.cost, job.currency, job.region, "", job.billed or 0.0))
+    spent = total(costs)
+    if options.json:
+        document = {"clips": clips, "seconds_billed": billed, "cost": spent, "currency": currency,
+                    "emulated": offline, "error": outcome["error"], "requests": outcome["counters"]}
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for clip in clips:
+            if clip["outcome"] in ("cached", "rendered"):
+                print(f"{clip['clip']}: {clip['outcome']} -> {clip['video']}")
+            elif clip["outcome"] == "failed":
+                print(f"{clip['where']}: clip `{clip['clip']}` failed: {clip['detail']}", file=sys.stderr)
+            elif clip["outcome"] == "expired":
+                print(f"{clip['where']}: clip `{clip['clip']}`: {clip['detail']}; run with --resubmit-expired to "
+                      "submit it again (it is priced in the plan)", file=sys.stderr)
+            else:
+                print(f"{clip['where']}: clip `{clip['clip']}` is not done: {clip['detail'] or clip['outcome']}",
+                      file=sys.stderr)
+        note = " (emulated: nothing was paid)" if offline else ""
+        print(f"billed: {billed:g}s, {_money(spent, currency)}{note}")
+    if outcome["error"]:
+        print(f"story render: {outcome['error']}; the journal is kept, run again to continue", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+# -- progress ----------------------------------------------------------------------------------------
+class _Plain:
+    """One line per change of a clip's phase, for logs and pipes."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.last: dict[int, str] = {}
+
+    def update(self, job: Job) -> None:
+        if self.last.get(id(job)) == job.phase:
+            return
+        self.last[id(job)] = job.phase
+        detail = f" ({job.detail})" if job.detail else ""
+        self.stream.write(f"{job.name}: {job.phase}{detail}\n")
+        self.stream.flush()
+
+    def stop(self) -> None:
+        pass
+
+
+class _Live:
+    """A live table, one row per clip: phase, task, elapsed against expected time."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.jobs: dict[int, Job] = {}
+        self.live = Live(console=Console(stderr=True), refresh_per_second=4, get_renderable=self._table)
+        self.live.start()
+
+    def _table(self) -> Any:
+        import time
+
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        for column in ("clip", "state", "time", "task"):
+            table.add_column(column)
+        for job in self.jobs.values():
+            elapsed = ""
+            if job.submitted_at and job.phase in ("submitted", "pending", "running"):
+                elapsed = f"{time.time() - job.submitted_at:.0f}s"
+                if job.expected:
+                    elapsed += f" / ~{job.expected:.0f}s"
+            table.add_row(job.name, job.phase, elapsed, job.task_id or "")
+        return table
+
+    def update(self, job: Job) -> None:
+        self.jobs[id(job)] = job
+
+    def stop(self) -> None:
+        if self.live.is_started:
+            self.live.stop()
+
+
+def _display(options: argparse.Namespace) -> Any:
+    if sys.stderr.isatty() and not options.json:
+        return _Live()
+    return _Plain(sys.stderr)
+
+
+# -- story status ------------------------------------------------------------------------------------
+def run_status(options: argparse.Namespace) -> int:
+    import json
+
+    from ..submit.jobs import clip_state
+
+    offline = bool(options.offline) or not os.environ.get("DASHSCOPE_API_KEY", "").strip()
+    try:
+        prepared = _prepare(options, offline, create=False)
+    except Failed:
+        return EXIT_PROBLEMS
+    rows: list[dict[str, Any]] = []
+    for path, targets in prepared.storyboards:
+        for target in targets:
+            job = next(job for job in prepared.jobs if any(t is target for t in job.targets))
+            row = job.row()
+            state = clip_state(row)
+            if row is not None and row.state == "failed":
+                state = "failed"
+            rows.append({"storyboard": path, "clip": target.name, "state": state,
+                         "task_id": row.task_id if row else None, "status": row.status if row else None,
+                         "video": _shown(row.video) if row and row.video and state == "cached" else None,
+                         "detail": f"{row.code}: {row.message}" if row and row.code else ""})
+    if options.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    for shown in rows:
+        extra = " ".join(str(part) for part in (shown["task_id"], shown["status"], shown["video"], shown["detail"])
+                         if part)
+        print(f"{shown['storyboard']}: {shown['clip']}: {shown['state']}" + (f" ({extra})" if extra else ""))
+    if offline:
+        print("(the journal of offline runs, against the built-in emulator)")
+    return EXIT_OK
+
+
+# -- story cancel ------------------------------------------------------------------------------------
+def run_cancel(options: argparse.Namespace) -> int:
+    import asyncio
+
+    offline, key, base = _connection(options)
+    if offline:
+        print("story cancel: offline runs use an emulator that lives only as long as `story render`; "
+              "there is nothing to cancel", file=sys.stderr)
+        return EXIT_OK
+    try:
+        prepared = _prepare(options, offline, create=False)
+    except Failed:
+        return EXIT_PROBLEMS
+    return asyncio.run(_cancel(prepared, key, base))
+
+
+async def _cancel(prepared: Prepared, key: str | None, base: str | None) -> int:
+    from ..submit.client import ApiError, SubmitError
+    from ..submit.session import open_session
+
+    waiting = [job for job in prepared.jobs if (row := job.row()) is not None and row.state == "submitted"]
+    if not waiting:
+        print("story cancel: no task of these storyboards is in flight")
+        return EXIT_OK
+    canceled = 0
+    async with open_session({job.region for job in waiting}, key, base, False) as session:
+        for job in waiting:
+            row = job.row()
+            assert row is not None and row.task_id is not None
+            client = session.clients[job.region]
+            try:
+                await client.cancel(row.task_id)
+            except ApiError as error:
+                if error.code == "UnsupportedOperation":
+                    print(f"{job.name}: task {row.task_id} has started; it cannot be canceled")
+                    continue
+                print(f"story cancel: {job.name}: {error}", file=sys.stderr)
+                return EXIT_PROBLEMS
+            except SubmitError as error:
+                print(f"story cancel: {job.name}: {error}", file=sys.stderr)
+                return EXIT_PROBLEMS
+            job.journal.canceled(job.hash, row.task_id)
+            canceled += 1
+            print(f"{job.name}: canceled task {row.task_id}")
+    print(f"canceled {plural(canceled, 'task')}")
+    return EXIT_OK

@@ -1,0 +1,223 @@
+"""From compiled storyboards to jobs: one per distinct request, with its clips, price and journal state.
+
+`prepare` is shared by `story render`, `story plan` (cached / in flight / to submit), `story status`
+and `story cancel`, so all of them agree on what a clip's request is and where its video goes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..pricing import Price, clip_price, tier_of
+from .journal import Journal, Row, journal_folder, request_hash
+from .lock import LockedClip, LockFile, lock_path, read_lock
+from .upload import file_hashes, local_files
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+    from ..render import Compiled
+
+
+class Target(NamedTuple):
+    """One clip of one storyboard and the file its video goes to."""
+
+    storyboard: str  # as given on the command line
+    name: str
+    path: str  # absolute path of the video
+    where: str  # `file:line:col` of the clip's name
+
+
+class Job:
+    """One distinct request (several clips may compile to the same one) and what the run knows of it."""
+
+    def __init__(self, hash: str, model: str, region: str, body: dict[str, Any], files: dict[str, str],
+                 hashes: dict[str, str], journal: Journal, price: Price, rate_limits: dict[str, int],
+                 currency: str, seconds: float) -> None:
+        self.hash = hash
+        self.model = model
+        self.region = region
+        self.body = body
+        self.files = files  # file:// URL -> absolute path
+        self.hashes = hashes  # file:// URL -> sha256
+        self.journal = journal
+        self.price = price
+        self.rate_limits = rate_limits
+        self.currency = currency
+        self.seconds = seconds
+        self.targets: list[Target] = []
+        # what this run sees, for progress and the summary
+        self.phase = "queued"
+        self.outcome = ""  # cached | rendered | failed | expired | canceled | interrupted
+        self.detail = ""
+        self.task_id: str | None = None
+        self.submitted_at: float | None = None
+        self.expected: float | None = None
+        self.polls = 0
+        self.attempts = 0
+        self.billed: float | None = None
+        self.cost: float | None = None
+        self.holds_slot = False  # one of the model's concurrent-task slots is this job's
+
+    @property
+    def name(self) -> str:
+        return ", ".join(target.name for target in self.targets)
+
+    @property
+    def seed(self) -> int | None:
+        seed = (self.body.get("parameters") or {}).get("seed")
+        return seed if isinstance(seed, int) else None
+
+    def row(self) -> Row | None:
+        return self.journal.get(self.hash)
+
+
+class Prepared(NamedTuple):
+    jobs: list[Job]
+    storyboards: list[tuple[str, list[Target]]]  # each storyboard with its clips in order
+
+
+def output_folder(storyboard: str, output: str | None, several: bool) -> str:
+    """`<storyboard folder>/renders/<stem>` by default; `-o DIR` (DIR/<stem> with several storyboards)."""
+    stem = os.path.splitext(os.path.basename(storyboard))[0]
+    if output:
+        return os.path.abspath(os.path.join(output, stem) if several else output)
+    return os.path.join(os.path.dirname(os.path.abspath(storyboard)), "renders", stem)
+
+
+def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None = None,
+            journals: dict[str, Journal] | None = None, create_journal: bool = True,
+            offline: bool = False) -> Prepared:
+    """Jobs for every clip of the compiled storyboards ((path, plan, compiled, region) each)."""
+    from ..render import request_values
+
+    journals = {} if journals is None else journals
+    jobs: dict[tuple[str, str], Job] = {}
+    storyboards: list[tuple[str, list[Target]]] = []
+    several = len(compiled) > 1
+    for path, plan, result, region in compiled:
+        folder = journal_folder(path)
+        if folder not in journals:
+            journals[folder] = Journal(folder, create=create_journal, offline=offline)
+        journal = journals[folder]
+        out = output_folder(path, output, several)
+        plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
+        source = plan.program.entry.source
+        targets: list[Target] = []
+        for clip in result.clips:
+            clip_plan = plans[clip.name]
+            files = local_files(clip.body, path)
+            hashes = file_hashes(files)
+            model = str(clip.body.get("model", plan.model))
+            hash = request_hash(model, region, clip.body, hashes)
+            key = (folder, hash)
+            if key not in jobs:
+                values = request_values(plan, clip_plan, clip.prompt)
+                seconds = clip_plan.millis / 1000
+                price = clip_price(plan.profile, region, tier_of(plan.profile, values), seconds)
+                jobs[key] = Job(hash, model, region, clip.body, files, hashes, journal, price,
+                                dict(plan.profile.data["rate_limits"]), price.currency, seconds)
+                journal.remember(hash, model, region, clip.body)
+            position = source.position(clip_plan.clip.name_span.start)
+            target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"),
+                            f"{path}:{position.line}:{position.column}")
+            jobs[key].targets.append(target)
+            targets.append(target)
+        journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
+        storyboards.append((path, targets))
+        _adopt_from_lock(path, journal, [job for (f, _), job in jobs.items() if f == folder])
+    return Prepared(list(jobs.values()), storyboards)
+
+
+def jobs_hash(jobs: dict[tuple[str, str], Job], folder: str, target: Target) -> str:
+    for (where, hash), job in jobs.items():
+        if where == folder and target in job.targets:
+            return hash
+    raise KeyError(target.name)
+
+
+def _adopt_from_lock(storyboard: str, journal: Journal, jobs: list[Job]) -> None:
+    """A video the lock file names, present with its sha256, for a request the journal has not seen done.
+
+    A teammate who has the lock file and the videos (but no journal) pays nothing again.
+    """
+    from .journal import file_sha256
+
+    try:
+        lock = read_lock(lock_path(storyboard))
+    except Exception:  # noqa: BLE001 - a broken lock file is rewritten at the end of the run
+        return
+    if lock is None:
+        return
+    folder = os.path.dirname(os.path.abspath(lock_path(storyboard)))
+    for job in jobs:
+        row = job.row()
+        if row is None or row.state != "new":
+            continue
+        for target in job.targets:
+            locked: LockedClip | None = lock.clips.get(target.name)
+            if locked is None or locked.request != job.hash or locked.emulated != job.journal.offline:
+                continue
+            video = os.path.normpath(os.path.join(folder, locked.video))
+            try:
+                if file_sha256(video) != locked.sha256:
+                    continue
+            except OSError:
+                continue
+            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, os.path.getsize(video),
+                                   {"duration": locked.seconds_billed})
+            break
+
+
+def clip_state(row: Row | None, resubmit_expired: bool = False) -> str:
+    """How `story plan` and `story status` name a request's state: cached, in flight, expired, to submit."""
+    if row is None:
+        return "to submit"
+    if row.state in ("downloaded", "succeeded"):
+        return "cached"
+    if row.state in ("creating", "submitted"):
+        return "in flight"
+    if row.state == "expired":
+        return "to submit" if resubmit_expired else "expired"
+    return "to submit"
+
+
+def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> LockFile:
+    """The lock file of one storyboard: its clips whose videos are downloaded, and what they cost.
+
+    Clips not (yet) rendered keep the entry the previous lock file had for the same request, if any.
+    """
+    from .journal import file_sha256
+
+    path = lock_path(storyboard)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        previous = read_lock(path)
+    except Exception:  # noqa: BLE001 - a broken lock file is replaced
+        previous = None
+    by_target = {id(target): job for job in jobs for target in job.targets}
+    clips: dict[str, LockedClip] = {}
+    for target in targets:
+        job = by_target.get(id(target))
+        if job is None:
+            continue
+        row = job.row()
+        if row is None or row.state != "downloaded" or not row.task_id or not row.sha256:
+            old = previous.clips.get(target.name) if previous else None
+            if old is not None and old.request == job.hash:
+                clips[target.name] = old
+            continue
+        video = target.path if os.path.exists(target.path) else (row.video or target.path)
+        try:
+            sha = file_sha256(video)
+        except OSError:
+            continue
+        from .run import billed_seconds, cost_of
+
+        seconds = billed_seconds(row.usage or {})
+        clips[target.name] = LockedClip(
+            request=job.hash, model=job.model, region=job.region, seed=job.seed, task_id=row.task_id,
+            video=os.path.relpath(video, folder).replace(os.sep, "/"), sha256=sha, seconds_billed=seconds,
+            cost=cost_of(job, seconds), currency=job.currency, emulated=job.journal.offline,
+        )
+    return LockFile(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips)

@@ -1,0 +1,302 @@
+"""The journal: what was asked of the service and what came back, in SQLite under `.story/`.
+
+One row per distinct request, keyed by `request_hash` (model, region and body as compiled, a local
+soundtrack counted by its content hash, not its upload URL). The intent to create a task is written
+before the call, and every state change after it, so a process killed at any instant resumes on the
+next run without paying twice:
+
+    new -> creating -> submitted -> succeeded -> downloaded
+                 \\-> failed (not billed; submitted again on the next run)
+    submitted/succeeded -> expired (task or URL older than 24 h; only --resubmit-expired submits again)
+
+`creating` means a create call may have reached the service: the run loop resolves it through the
+list-tasks endpoint (§11) before it ever sends the request again. Every task id ever seen is kept in
+`tasks`, so a task is never adopted twice. Uploads are remembered per (file sha256, model) with their
+expiry. The journal never holds the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from typing import Any, Callable, NamedTuple
+
+JOURNAL_FOLDER = ".story"
+JOURNAL_NAME = "journal.sqlite"
+OFFLINE_NAME = "offline.sqlite"  # runs against the built-in emulator: never mistaken for paid videos
+STATES = ("new", "creating", "submitted", "succeeded", "downloaded", "failed", "expired")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    hash TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    region TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    task_id TEXT,
+    attempt_at REAL,
+    submitted_at REAL,
+    status TEXT,
+    usage TEXT,
+    video_url TEXT,
+    video TEXT,
+    sha256 TEXT,
+    size INTEGER,
+    code TEXT,
+    message TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    sha256 TEXT NOT NULL,
+    model TEXT NOT NULL,
+    url TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (sha256, model)
+);
+CREATE TABLE IF NOT EXISTS timings (
+    model TEXT PRIMARY KEY,
+    seconds REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clips (
+    storyboard TEXT NOT NULL,
+    clip TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (storyboard, clip)
+);
+"""
+
+
+class Row(NamedTuple):
+    hash: str
+    model: str
+    region: str
+    body: dict[str, Any]
+    state: str
+    task_id: str | None
+    attempt_at: float | None
+    submitted_at: float | None
+    status: str | None
+    usage: dict[str, Any] | None
+    video_url: str | None
+    video: str | None
+    sha256: str | None
+    size: int | None
+    code: str | None
+    message: str | None
+    failures: int
+    updated_at: float
+
+
+def request_hash(model: str, region: str, body: dict[str, Any], file_hashes: dict[str, str] | None = None) -> str:
+    """`sha256:<hex>` of the request as compiled; a local file's URL is replaced by its content hash."""
+    def stable(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: stable(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [stable(item) for item in value]
+        if isinstance(value, str) and file_hashes and value in file_hashes:
+            return f"sha256:{file_hashes[value]}"
+        return value
+
+    text = json.dumps({"model": model, "region": region, "body": stable(body)}, ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def journal_folder(storyboard_path: str) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(storyboard_path)), JOURNAL_FOLDER)
+
+
+def ensure_folder(folder: str) -> None:
+    """`.story/` with a `.gitignore` of `*`: the journal is local state, never committed."""
+    os.makedirs(folder, exist_ok=True)
+    ignore = os.path.join(folder, ".gitignore")
+    if not os.path.exists(ignore):
+        with open(ignore, "w", encoding="utf-8") as handle:
+            handle.write("*\n")
+
+
+class Journal:
+    """One SQLite file; every method commits before it returns."""
+
+    def __init__(self, folder: str, wall: Callable[[], float] = time.time, create: bool = True,
+                 offline: bool = False) -> None:
+        if create:
+            ensure_folder(folder)
+        self.folder = folder
+        self.path = os.path.join(folder, OFFLINE_NAME if offline else JOURNAL_NAME)
+        self.offline = offline
+        self.wall = wall
+        # not creating, and nothing there yet: an empty journal in memory
+        where = self.path if create or os.path.exists(self.path) else ":memory:"
+        self.db = sqlite3.connect(where, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def get(self, hash: str) -> Row | None:
+        cursor = self.db.execute("SELECT * FROM requests WHERE hash = ?", (hash,))
+        found = cursor.fetchone()
+        return _row(found) if found else None
+
+    def rows(self, state: str | None = None) -> list[Row]:
+        if state is None:
+            cursor = self.db.execute("SELECT * FROM requests ORDER BY hash")
+        else:
+            cursor = self.db.execute("SELECT * FROM requests WHERE state = ? ORDER BY hash", (state,))
+        return [_row(found) for found in cursor.fetchall()]
+
+    def known_task_ids(self) -> set[str]:
+        return {str(found[0]) for found in self.db.execute("SELECT task_id FROM tasks")}
+
+    def tasks_of(self, hash: str) -> list[tuple[str, str]]:
+        cursor = self.db.execute("SELECT task_id, status FROM tasks WHERE hash = ? ORDER BY created_at", (hash,))
+        return [(str(a), str(b)) for a, b in cursor.fetchall()]
+
+    def clips(self, storyboard: str) -> dict[str, str]:
+        cursor = self.db.execute("SELECT clip, hash FROM clips WHERE storyboard = ?", (storyboard,))
+        return {str(a): str(b) for a, b in cursor.fetchall()}
+
+    # -- writing ---------------------------------------------------------------------------------
+    def remember(self, hash: str, model: str, region: str, body: dict[str, Any]) -> Row:
+        """The row for a request, created as `new` if the journal has not seen it."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO requests (hash, model, region, body, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (hash, model, region, json.dumps(body, ensure_ascii=False, sort_keys=True), "new", self.wall()))
+        found = self.get(hash)
+        assert found is not None
+        return found
+
+    def name_clips(self, storyboard: str, clips: dict[str, str]) -> None:
+        """The storyboard's clips as last rendered (for `story status` and `story cancel`)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM clips WHERE storyboard = ?", (storyboard,))
+            self.db.executemany("INSERT INTO clips (storyboard, clip, hash) VALUES (?, ?, ?)",
+                                [(storyboard, clip, hash) for clip, hash in sorted(clips.items())])
+
+    def _set(self, hash: str, **fields: Any) -> None:
+        fields["updated_at"] = self.wall()
+        for name in ("usage",):
+            if name in fields and fields[name] is not None:
+                fields[name] = json.dumps(fields[name], sort_keys=True)
+        names = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(f"UPDATE requests SET {names} WHERE hash = ?", (*fields.values(), hash))
+
+    def intend(self, hash: str) -> None:
+        """Before a create call: the task may exist from now on. Keeps the first attempt's time."""
+        row = self.get(hash)
+        attempt = row.attempt_at if row is not None and row.state == "creating" and row.attempt_at else self.wall()
+        self._set(hash, state="creating", attempt_at=attempt, task_id=None, status=None, code=None, message=None)
+
+    def submitted(self, hash: str, task_id: str, status: str = "PENDING", at: float | None = None) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT OR REPLACE INTO tasks (task_id, hash, created_at, status) VALUES (?, ?, ?, ?)",
+                            (task_id, hash, at or self.wall(), status))
+            self._set(hash, state="submitted", task_id=task_id, status=status, attempt_at=None,
+                      submitted_at=at or self.wall(), video_url=None, code=None, message=None)
+
+    def not_created(self, hash: str) -> None:
+        """A create that certainly made no task (the service said no, or nothing matched in the listing)."""
+        self._set(hash, state="new", attempt_at=None)
+
+    def status(self, hash: str, task_id: str, status: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("UPDATE tasks SET status = ? WHERE task_id = ?", (status, task_id))
+            self._set(hash, status=status)
+
+    def succeeded(self, hash: str, task_id: str, video_url: str, usage: dict[str, Any] | None) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("UPDATE tasks SET status = 'SUCCEEDED' WHERE task_id = ?", (task_id,))
+            self._set(hash, state="succeeded", status="SUCCEEDED", video_url=video_url, usage=usage)
+
+    def failed(self, hash: str, task_id: str | None, code: str, message: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            if task_id:
+                self.db.execute("UPDATE tasks SET status = 'FAILED' WHERE task_id = ?", (task_id,))
+            row = self.get(hash)
+            self._set(hash, state="failed", status="FAILED", code=code, message=message, attempt_at=None,
+                      failures=(row.failures if row else 0) + 1)
+
+    def expired(self, hash: str, message: str) -> None:
+        self._set(hash, state="expired", code="Expired", message=message)
+
+    def canceled(self, hash: str, task_id: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("UPDATE tasks SET status = 'CANCELED' WHERE task_id = ?", (task_id,))
+            self._set(hash, state="new", status="CANCELED", task_id=None)
+
+    def downloaded(self, hash: str, video: str, sha256: str, size: int) -> None:
+        self._set(hash, state="downloaded", video=video, sha256=sha256, size=size)
+
+    def adopt_download(self, hash: str, task_id: str, video: str, sha256: str, size: int,
+                       usage: dict[str, Any] | None) -> None:
+        """A video named by the lock file, present and intact, for a request this journal never saw."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT OR IGNORE INTO tasks (task_id, hash, created_at, status) VALUES (?, ?, ?, ?)",
+                            (task_id, hash, self.wall(), "SUCCEEDED"))
+            self._set(hash, state="downloaded", task_id=task_id, status="SUCCEEDED", video=video, sha256=sha256,
+                      size=size, usage=usage)
+
+    def forget_download(self, hash: str) -> None:
+        """The video file is gone or changed: fetch it again from its URL."""
+        self._set(hash, state="succeeded", video=None, sha256=None, size=None)
+
+    # -- timings ---------------------------------------------------------------------------------
+    def timing(self, model: str) -> float | None:
+        """How long the model's tasks took last time (seconds), to time the first polls."""
+        found = self.db.execute("SELECT seconds FROM timings WHERE model = ?", (model,)).fetchone()
+        return float(found[0]) if found else None
+
+    def remember_timing(self, model: str, seconds: float) -> None:
+        self.db.execute("INSERT OR REPLACE INTO timings (model, seconds) VALUES (?, ?)", (model, seconds))
+
+    # -- uploads ---------------------------------------------------------------------------------
+    def upload(self, sha256: str, model: str) -> str | None:
+        cursor = self.db.execute("SELECT url, expires_at FROM uploads WHERE sha256 = ? AND model = ?", (sha256, model))
+        found = cursor.fetchone()
+        if found is None or float(found[1]) <= self.wall():
+            return None
+        return str(found[0])
+
+    def uploaded(self, sha256: str, model: str, url: str, expires_at: float) -> None:
+        self.db.execute("INSERT OR REPLACE INTO uploads (sha256, model, url, expires_at) VALUES (?, ?, ?, ?)",
+                        (sha256, model, url, expires_at))
+
+    def drop_upload(self, sha256: str, model: str) -> None:
+        self.db.execute("DELETE FROM uploads WHERE sha256 = ? AND model = ?", (sha256, model))
+
+
+def _row(found: tuple[Any, ...]) -> Row:
+    values = list(found)
+    values[3] = json.loads(values[3])
+    values[9] = json.loads(values[9]) if values[9] else None
+    return Row(*values)
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

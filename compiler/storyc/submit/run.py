@@ -1,0 +1,463 @@
+"""The render loop: every job driven from its journal state to a downloaded, checked video.
+
+    new/failed -> (upload) -> intent -> create -> submitted -> polls -> succeeded -> download -> downloaded
+
+Each step writes the journal before and after, so a run killed anywhere resumes: `creating` rows are
+matched against the service's task list (§11) before anything is sent again; `submitted` tasks are
+polled, never created again; `succeeded` ones are only downloaded. A FAILED task costs nothing and is
+tried again (a few times in one run when the failure is the service's own); a task the service has
+forgotten (older than 24 h) is resubmitted only with `resubmit_expired`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from typing import Any, Callable, NamedTuple
+
+from .client import (
+    AccessDenied,
+    ApiError,
+    AuthError,
+    Client,
+    InvalidRequest,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ResponseLost,
+    ServerError,
+    SubmitError,
+    UrlExpired,
+    parse_service_time,
+    remove_partial_files,
+)
+from .jobs import Job
+from .journal import Row, file_sha256
+from .scheduler import Scheduler
+from .upload import ensure_uploaded, with_urls
+
+TRANSIENT_FAILURES = ("InternalError", "SystemError", "ModelServiceFailed", "RequestTimeOut", "ModelServingError",
+                      "ModelUnavailable")
+TASK_RETRIES = 3  # FAILED tasks with a transient code, per request and run
+LISTING_SKEW = 300.0  # the service's clock against ours, when looking for a possibly created task
+LISTING_SETTLE = 2.0  # how long a created task may take to appear in the listing
+DAY = 24 * 3600
+
+
+class Options(NamedTuple):
+    concurrency: int | None = None
+    resubmit_expired: bool = False
+    downloads: int = 4
+    expected: float | None = None  # seed for the first poll (the emulator's timings offline)
+
+
+class Fatal(Exception):
+    """An error that stops the whole run (key, account, access): no other request can succeed."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class Runner:
+    def __init__(self, clients: dict[str, Client], scheduler: Scheduler, options: Options | None = None,
+                 on_change: Callable[[Job], None] = lambda job: None, wall: Callable[[], float] = time.time) -> None:
+        self.clients = clients  # one per region
+        self.scheduler = scheduler
+        self.options = options or Options()
+        self.on_change = on_change
+        self.wall = wall
+        self.downloads = asyncio.Semaphore(self.options.downloads)
+        self.upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.listing_lock = asyncio.Lock()
+        self.claimed: set[str] = set()  # task ids adopted by some job in this run
+        self.settled: set[str] = set()  # listed task ids that are finished and match nothing
+        self.stopping = False
+        self.started = wall()
+
+    # -- entry -------------------------------------------------------------------------------------
+    async def run(self, jobs: list[Job]) -> None:
+        folders = {os.path.dirname(target.path) for job in jobs for target in job.targets}
+        for folder in folders:
+            remove_partial_files(folder)
+        for job in jobs:
+            limits = job.rate_limits
+            concurrent = self.options.concurrency or int(limits["concurrent_tasks"])
+            model = self.scheduler.model(f"{job.region}/{job.model}", int(limits["submit_per_second"]), concurrent,
+                                         self.options.expected or job.journal.timing(job.model) or 0.0)
+            row = job.row()
+            if row is not None and row.state in ("creating", "submitted"):
+                model.slots.occupy()  # a task of ours may be running: it holds a slot already
+                job.holds_slot = True
+        for job in jobs:
+            clock = self.scheduler.model(f"{job.region}/{job.model}").polls
+            if not clock.known and job.journal.timing(job.model):
+                clock.learn(job.journal.timing(job.model) or 0.0)
+        # resumed tasks first, then the rest in clip order
+        order = sorted(jobs, key=lambda job: 0 if job.holds_slot else 1)
+        drivers = [asyncio.create_task(self.drive(job)) for job in order]
+        try:
+            done, pending = await asyncio.wait(drivers, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            for task in drivers:
+                task.cancel()
+            await asyncio.gather(*drivers, return_exceptions=True)
+
+    def _client(self, job: Job) -> Client:
+        return self.clients[job.region]
+
+    def _set(self, job: Job, phase: str, detail: str = "") -> None:
+        job.phase = phase
+        job.detail = detail
+        self.on_change(job)
+
+    # -- one job -----------------------------------------------------------------------------------
+    async def drive(self, job: Job) -> None:
+        limits = self.scheduler.model(f"{job.region}/{job.model}")
+        try:
+            while True:
+                row = job.row()
+                assert row is not None
+                job.task_id = row.task_id
+                if row.state == "downloaded":
+                    if self._place(job, row):
+                        if not job.outcome:
+                            job.outcome = "cached"
+                            self._set(job, "done", "cached")
+                        else:
+                            self._set(job, "done")
+                        return
+                    job.journal.forget_download(job.hash)
+                elif row.state == "expired":
+                    if not self.options.resubmit_expired:
+                        job.outcome = "expired"
+                        self._set(job, "expired", row.message or "expired")
+                        return
+                    job.journal.not_created(job.hash)
+                elif row.state == "failed" and job.attempts > 0:
+                    transient = (row.code or "").split(".")[0] in TRANSIENT_FAILURES
+                    if not transient or job.attempts >= TASK_RETRIES:
+                        job.outcome = "failed"
+                        self._set(job, "failed", f"{row.code}: {row.message}")
+                        return
+                    job.journal.not_created(job.hash)
+                elif row.state in ("new", "failed"):
+                    if self.stopping:
+                        return
+                    await self._submit(job, limits)
+                elif row.state == "creating":
+                    await self._reconcile(job, row, limits)
+                elif row.state == "submitted":
+                    await self._poll(job, row, limits)
+                elif row.state == "succeeded":
+                    await self._download(job, row)
+        finally:
+            if job.holds_slot:
+                job.holds_slot = False
+                # a task may still run; the slot is given back so this run's other jobs can end
+                limits.slots.used = max(0, limits.slots.used - 1)
+
+    async def _release(self, job: Job, limits: Any) -> None:
+        if job.holds_slot:
+            job.holds_slot = False
+            await limits.slots.release()
+
+    # -- submitting --------------------------------------------------------------------------------
+    async def _submit(self, job: Job, limits: Any) -> None:
+        urls = {}
+        for url, path in job.files.items():
+            key = (job.hashes[url], job.model)
+            lock = self.upload_locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                self._set(job, "uploading", os.path.basename(path))
+                urls[url] = await self._call(job, ensure_uploaded(self._client(job), job.journal, path, key[0], job.model))
+        body = with_urls(job.body, urls)
+        if not job.holds_slot:
+            self._set(job, "queued")
+            await limits.slots.acquire()
+            job.holds_slot = True
+        await limits.submissions.wait()
+        job.attempts += 1
+        job.journal.intend(job.hash)  # from here on a task may exist
+        self._set(job, "submitting")
+        try:
+            created = await self._client(job).create(body)
+        except ResponseLost:
+            self._set(job, "checking", "the create answer was lost; looking for the task")
+            return  # the row stays `creating`: _reconcile finds out
+        except InvalidRequest as error:
+            job.journal.failed(job.hash, None, error.code, error.message)
+            if error.code.startswith("InvalidURL") and job.files:
+                for sha in job.hashes.values():
+                    job.journal.drop_upload(sha, job.model)
+            job.attempts = TASK_RETRIES
+            await self._release(job, limits)
+            return
+        except (AuthError, AccessDenied, NotFound) as error:
+            job.journal.not_created(job.hash)
+            raise Fatal(error) from None
+        except SubmitError as error:  # retries exhausted on 429/5xx or an unreachable service
+            job.journal.not_created(job.hash)
+            await self._release(job, limits)
+            job.outcome = "failed"
+            self._set(job, "failed", str(error))
+            raise
+        job.journal.submitted(job.hash, created.task_id, at=self.wall())
+        job.task_id = created.task_id
+        job.submitted_at = self.wall()
+        self._set(job, "submitted", created.task_id)
+
+    async def _call(self, job: Job, call: Any) -> Any:
+        try:
+            return await call
+        except (AuthError, AccessDenied, NotFound) as error:
+            raise Fatal(error) from None
+
+    # -- a create whose answer was lost ---------------------------------------------------------
+    async def _reconcile(self, job: Job, row: Row, limits: Any) -> None:
+        """Find the task a lost create may have made (§11); send again only when there is none."""
+        if not job.holds_slot:
+            limits.slots.occupy()
+            job.holds_slot = True
+        attempt = row.attempt_at or self.wall()
+        if self.wall() - attempt > DAY - 600:
+            job.journal.expired(job.hash, "a create more than 24 h ago may have made a task the service no "
+                                "longer lists; its video cannot be collected")
+            await self._release(job, limits)
+            return
+        settle = attempt + LISTING_SETTLE - self.wall()
+        if settle > 0:
+            await self.scheduler.sleep(settle)
+        self._set(job, "checking", "looking for a task a lost answer may have created")
+        while True:
+            verdict = await self._look(job, attempt)
+            if verdict == "none":
+                job.journal.not_created(job.hash)  # the slot is kept for the submission that follows
+                return
+            if verdict == "adopted":
+                await self._release(job, limits)
+                return
+            await self.scheduler.sleep(max(0.25, limits.polls.expected * 0.1))
+
+    async def _look(self, job: Job, attempt: float) -> str:
+        """'adopted', 'none', or 'wait' while an unknown task that may be ours is still running."""
+        async with self.listing_lock:
+            now = self.wall()
+            listed = await self._call(job, self._client(job).list_tasks(attempt - LISTING_SKEW, min(now + 60,
+                                                                  attempt - LISTING_SKEW + DAY), job.model))
+            known = job.journal.known_task_ids() | self.claimed
+            prompt = (job.body.get("input") or {}).get("prompt")
+            running = False
+            for entry in listed:
+                task_id = str(entry.get("task_id", ""))
+                if not task_id or task_id in known or task_id in self.settled:
+                    continue
+                created = entry.get("gmt_create")
+                if isinstance(created, (int, float)) and created / 1000 < attempt - LISTING_SKEW:
+                    continue
+                document = await self._call(job, self._client(job).query(task_id))
+                output = document.get("output") or {}
+                status = output.get("task_status")
+                if status in ("PENDING", "RUNNING"):
+                    running = True
+                    continue
+                if status == "SUCCEEDED" and output.get("orig_prompt") == prompt and \
+                        _same_duration(job.body, document.get("usage") or {}):
+                    self.claimed.add(task_id)
+                    at = created / 1000 if isinstance(created, (int, float)) else attempt
+                    job.journal.submitted(job.hash, task_id, at=at)
+                    job.journal.succeeded(job.hash, task_id, str(output.get("video_url", "")), document.get("usage"))
+                    job.task_id = task_id
+                    self._set(job, "succeeded", f"found task {task_id}")
+                    return "adopted"
+                self.settled.add(task_id)
+            return "wait" if running else "none"
+
+    # -- polling -----------------------------------------------------------------------------------
+    async def _poll(self, job: Job, row: Row, limits: Any) -> None:
+        assert row.task_id is not None
+        task_id: str = row.task_id
+        if not job.holds_slot:
+            limits.slots.occupy()
+            job.holds_slot = True
+        submitted = row.submitted_at or self.wall()
+        job.task_id = task_id
+        job.submitted_at = submitted
+        polls = 0
+        last_poll: float | None = None
+        clock = limits.polls
+        offset = clock.phase()
+        phase = "running" if row.status == "RUNNING" else "submitted"
+        self._set(job, phase, task_id)
+        while True:
+            job.expected = clock.expected if clock.known else None
+            wait = clock.due(submitted, last_poll, polls, offset) - self.wall()
+            if wait > 0.001:
+                await clock.sleep_or_learn(wait)
+                continue  # re-plan: the due time moves when a duration is learnt
+            try:
+                document = await self._call(job, self._client(job).query(task_id))
+            except (NetworkError, ServerError, RateLimited):
+                await self.scheduler.sleep(1.0)
+                continue
+            last_poll = self.wall()
+            polls += 1
+            job.polls += 1
+            output = document.get("output") or {}
+            status = str(output.get("task_status", "UNKNOWN"))
+            if status in ("PENDING", "RUNNING"):
+                if status != row.status:
+                    job.journal.status(job.hash, task_id, status)
+                    row = row._replace(status=status)
+                phase = status.lower()
+                self._set(job, phase, task_id)
+                continue
+            await self._release(job, limits)
+            began = parse_service_time(output.get("submit_time"))
+            ended = parse_service_time(output.get("end_time"))
+            if status == "SUCCEEDED":
+                if began is not None and ended is not None:
+                    # the service's own times; a run that watched the task start knows a bound too
+                    seen = (last_poll - submitted) * 0.9 if submitted >= self.started else 0.0
+                    clock.learn(max(ended - began, seen))
+                    job.journal.remember_timing(job.model, clock.expected)
+                job.journal.succeeded(job.hash, task_id, str(output.get("video_url", "")), document.get("usage"))
+                self._set(job, "succeeded", task_id)
+            elif status == "FAILED":
+                code, message = str(output.get("code", "Failed")), str(output.get("message", ""))
+                job.journal.failed(job.hash, task_id, code, message)
+                self._set(job, "failed", f"{code}: {message}")
+            elif status == "CANCELED":
+                job.journal.canceled(job.hash, task_id)
+                job.outcome = "canceled"
+                self._set(job, "canceled", f"task {task_id} was canceled")
+                self.stopping_job(job)
+            else:
+                job.journal.expired(job.hash, f"task {task_id} is unknown to the service (tasks are kept 24 h)")
+            return
+
+    def stopping_job(self, job: Job) -> None:
+        job.attempts = TASK_RETRIES
+
+    # -- downloading -------------------------------------------------------------------------------
+    async def _download(self, job: Job, row: Row) -> None:
+        target = job.targets[0]
+        folder = os.path.dirname(target.path)
+        url = row.video_url or ""
+        attempt = 0
+        async with self.downloads:
+            while True:
+                self._set(job, "downloading", row.task_id or "")
+                try:
+                    got = await self._client(job).download(url, folder, target.name)
+                except UrlExpired:
+                    fresh = await self._fresh_url(job, row)
+                    if fresh is None or fresh == url:
+                        job.journal.expired(job.hash, f"the video URL of task {row.task_id} has expired "
+                                            "(result URLs are kept 24 h)")
+                        return
+                    url = fresh
+                    continue
+                except (NetworkError, ServerError):
+                    attempt += 1
+                    if attempt >= 8:
+                        raise
+                    await self.scheduler.sleep(min(10.0, 0.25 * 2 ** attempt))
+                    continue
+                _readable(got.path)
+                os.replace(got.path, target.path)
+                for other in job.targets[1:]:
+                    _copy(target.path, other.path)
+                job.journal.downloaded(job.hash, target.path, got.sha256, got.size)
+                if job.outcome != "cached":
+                    job.outcome = "rendered"
+                self._account(job, row)
+                return
+
+    async def _fresh_url(self, job: Job, row: Row) -> str | None:
+        if not row.task_id:
+            return None
+        try:
+            document = await self._client(job).query(row.task_id)
+        except SubmitError:
+            return None
+        output = document.get("output") or {}
+        if output.get("task_status") != "SUCCEEDED" or not output.get("video_url"):
+            return None
+        url = str(output["video_url"])
+        job.journal.succeeded(job.hash, row.task_id, url, document.get("usage") or row.usage)
+        return url
+
+    def _account(self, job: Job, row: Row) -> None:
+        fresh = job.row()
+        usage = (fresh.usage if fresh else None) or row.usage or {}
+        job.billed = billed_seconds(usage)
+        job.cost = cost_of(job, job.billed)
+
+    # -- cached files ------------------------------------------------------------------------------
+    def _place(self, job: Job, row: Row) -> bool:
+        """True when every clip's file holds the journal's video (copying it where one is missing)."""
+        source = None
+        for candidate in [row.video, *(target.path for target in job.targets)]:
+            if candidate and os.path.exists(candidate) and file_sha256(candidate) == row.sha256:
+                source = candidate
+                break
+        if source is None:
+            return False
+        for target in job.targets:
+            if target.path != source and not (os.path.exists(target.path) and file_sha256(target.path) == row.sha256):
+                _copy(source, target.path)
+        job.billed = billed_seconds(row.usage or {})
+        job.cost = cost_of(job, job.billed)
+        return True
+
+
+def _same_duration(body: dict[str, Any], usage: dict[str, Any]) -> bool:
+    wanted = (body.get("parameters") or {}).get("duration")
+    got = usage.get("output_video_duration", usage.get("video_duration"))
+    return wanted is None or got is None or int(wanted) == int(got)
+
+
+def billed_seconds(usage: dict[str, Any]) -> float:
+    """Seconds billed, from `usage` (§6.3, §6.4): `duration` (wan2.6, 2.7) or `video_duration` (older)."""
+    for name in ("duration", "video_duration", "output_video_duration"):
+        value = usage.get(name)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return 0.0
+
+
+def cost_of(job: Job, seconds: float) -> float | None:
+    if job.price.amount is None:
+        return None
+    if job.price.seconds == 0:
+        return 0.0
+    return round(job.price.amount / job.price.seconds * seconds, 6)
+
+
+def _readable(path: str) -> None:
+    """Temporary files are private (0600); a video gets the usual permissions (umask applied)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def _copy(source: str, destination: str) -> None:
+    import tempfile
+
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".storyc-part-copy-", dir=os.path.dirname(destination))
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temporary)
+        _readable(temporary)
+        os.replace(temporary, destination)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

@@ -1,0 +1,148 @@
+"""Pacing at the account's limits (§8): submissions per second, concurrent tasks, queries per second.
+
+- `Window`: at most N events in any sliding window of `period` seconds — the service's own rule — so a
+  run starts with a burst up to the limit and never trips it after.
+- `Slots`: concurrent tasks per model. A submission waits for a slot; the next one starts the moment a
+  task is seen to finish. Tasks found in flight on resume occupy slots without waiting.
+- `PollClock`: when to ask about a task. The first query is due at the expected finish (learnt from
+  finished tasks' own `submit_time`/`end_time`, seeded from the profile or the emulator's timings), the
+  later ones back off geometrically, capped at the service's advised 15 s.
+All queries share one `Window` kept under the 20 queries/s limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from typing import Awaitable, Callable
+
+QUERIES_PER_SECOND = 15  # the service allows 20 per account for query, list and cancel
+TYPICAL_SECONDS = 120.0  # "typical generation 1-5 min" (§6.7)
+MAX_POLL_GAP = 15.0
+
+
+class Window:
+    """At most `limit` events in any `period` seconds."""
+
+    def __init__(self, limit: int, period: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, margin: float = 0.02) -> None:
+        self.limit = max(1, limit)
+        self.period = period + margin
+        self.clock = clock
+        self.sleep = sleep
+        self.times: deque[float] = deque()
+        self.lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self.lock:
+            while True:
+                now = self.clock()
+                while self.times and now - self.times[0] >= self.period:
+                    self.times.popleft()
+                if len(self.times) < self.limit:
+                    self.times.append(now)
+                    return
+                await self.sleep(self.period - (now - self.times[0]))
+
+
+class Slots:
+    """A count of tasks in flight against a limit; `occupy` may exceed it, `acquire` waits."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.used = 0
+        self.changed = asyncio.Condition()
+
+    async def acquire(self) -> None:
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.used < self.limit)
+            self.used += 1
+
+    def occupy(self) -> None:
+        self.used += 1
+
+    async def release(self) -> None:
+        async with self.changed:
+            self.used = max(0, self.used - 1)
+            self.changed.notify_all()
+
+
+class PollClock:
+    """When to ask about a task of one model: at its expected finish, then backing off.
+
+    Until a task of the model has finished (and nothing is known from the journal or the emulator),
+    tasks are probed at growing intervals, each starting at a different phase so that together they
+    notice the first finish early; its duration, from the service's own `submit_time` and
+    `end_time`, then times every other poll, and sleeping pollers are woken to re-plan.
+    """
+
+    def __init__(self, expected: float) -> None:
+        self.expected = expected if expected > 0 else TYPICAL_SECONDS
+        self.known = expected > 0
+        self.learnt = 0
+        self.started = 0
+        self._event = asyncio.Event()
+
+    def learn(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self.learnt += 1
+        weight = 1.0 if not self.known or self.learnt == 1 else 0.3
+        self.expected = max(0.05, (1 - weight) * self.expected + weight * seconds)
+        self.known = True
+        self._event.set()
+        self._event = asyncio.Event()
+
+    def phase(self) -> float:
+        """A fresh task's offset among the probing phases (0, 0.25, 0.5, 0.75)."""
+        self.started += 1
+        return ((self.started - 1) % 4) / 4
+
+    def due(self, submitted: float, last_poll: float | None, polls: int, phase: float) -> float:
+        """The wall time of the next poll of a task submitted at `submitted`."""
+        if self.known:
+            first = submitted + self.expected * 1.02 + 0.02
+            if polls == 0 or last_poll is None:
+                return first
+            # back off in proportion to how overdue the task is: 25% of the lateness, at most 15 s
+            gap = self.expected * 0.05 + 0.25 * max(0.0, last_poll - first)
+            return max(first, last_poll + min(MAX_POLL_GAP, max(0.05, gap)))
+        if polls == 0 or last_poll is None:
+            return submitted + 0.5 * float(1.25 ** phase)
+        return last_poll + min(MAX_POLL_GAP, max(0.25, (last_poll - submitted) * 0.25))
+
+    async def sleep_or_learn(self, delay: float) -> None:
+        """Sleep `delay` seconds, or less when a duration is learnt meanwhile."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout=delay)
+
+
+class ModelLimits:
+    def __init__(self, submit_per_second: int, concurrent: int, expected: float,
+                 clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.submissions = Window(submit_per_second, clock=clock, sleep=sleep)
+        self.slots = Slots(concurrent)
+        self.polls = PollClock(expected)
+
+
+class Scheduler:
+    """The limits of one account: per model (submissions, slots, poll timing) and for all queries."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 queries_per_second: int = QUERIES_PER_SECOND) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self.queries = Window(queries_per_second, clock=clock, sleep=sleep)
+        self.models: dict[str, ModelLimits] = {}
+
+    def model(self, model: str, submit_per_second: int = 1, concurrent: int = 1,
+              expected: float = TYPICAL_SECONDS) -> ModelLimits:
+        if model not in self.models:
+            self.models[model] = ModelLimits(submit_per_second, concurrent, expected, self.clock, self.sleep)
+        return self.models[model]
+
+    async def query_turn(self) -> None:
+        await self.queries.wait()

@@ -1,0 +1,85 @@
+"""Local soundtracks through the service's temporary storage (§10): getPolicy -> form upload -> oss://.
+
+A file is uploaded once per (content sha256, model) — the service binds an upload to the model named
+in the policy — and the `oss://` URL is remembered in the journal until shortly before it expires
+(48 h). Compile names a local file `file://<path relative to the storyboard>`; it is resolved against
+the storyboard's folder, never the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import unquote
+
+from .client import Client
+from .journal import Journal, file_sha256
+
+FILE_LIFETIME = 48 * 3600
+SAFETY = 3600  # never send a URL that expires within the hour
+
+
+class SoundtrackMissing(Exception):
+    """A local soundtrack that is not where the storyboard says."""
+
+
+def local_files(body: dict[str, Any], storyboard_path: str) -> dict[str, str]:
+    """`file://` URLs in a body -> absolute paths, resolved against the storyboard's folder."""
+    found: dict[str, str] = {}
+    folder = os.path.dirname(os.path.abspath(storyboard_path))
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value.startswith("file://"):
+            relative = unquote(value[len("file://"):])
+            found[value] = os.path.normpath(os.path.join(folder, relative))
+
+    walk(body)
+    return found
+
+
+def file_hashes(files: dict[str, str]) -> dict[str, str]:
+    """`file://` URL -> sha256 of the file's content."""
+    hashes = {}
+    for url, path in files.items():
+        try:
+            hashes[url] = file_sha256(path)
+        except OSError as error:
+            raise SoundtrackMissing(f"cannot read soundtrack `{path}`: {(error.strerror or str(error)).lower()}") \
+                from None
+    return hashes
+
+
+async def ensure_uploaded(client: Client, journal: Journal, path: str, sha256: str, model: str) -> str:
+    """The oss:// URL of the file for `model`, uploading it when the journal has none still valid."""
+    known = journal.upload(sha256, model)
+    if known is not None:
+        return known
+    with open(path, "rb") as handle:
+        content = handle.read()
+    policy = await client.upload_policy(model)
+    started = journal.wall()
+    extension = os.path.splitext(path)[1].lower()
+    url = await client.upload(policy, f"{sha256[:32]}{extension}", content)
+    journal.uploaded(sha256, model, url, started + FILE_LIFETIME - SAFETY)
+    return url
+
+
+def with_urls(body: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
+    """A copy of the body with each `file://` URL replaced by its upload's oss:// URL."""
+    def swap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: swap(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [swap(item) for item in value]
+        if isinstance(value, str) and value in urls:
+            return urls[value]
+        return value
+
+    swapped: dict[str, Any] = swap(body)
+    return swapped
