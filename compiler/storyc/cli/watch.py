@@ -79,7 +79,7 @@ def check_once(paths: list[str], profiles: Catalog, out: TextIO, clear: bool) ->
         file_errors = sum(1 for d in found if d.level == "error")
         errors += file_errors
         warnings += len(found) - file_errors
-        if planned is not None and not has_errors(found):
+        if planned is not None and planned.clips and not has_errors(found):  # not for a file of declarations
             tables.append((path, plan_rows(planned)))
     chunks.append(summary(len(files), errors, warnings))
     if tables:
