@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,18 @@ def test_preview_of_a_storyboard_not_rendered(tmp_path: Path, capsys: pytest.Cap
     assert "say vendor: “Careful, it&#39;s hot.”" in text
     assert main(["preview", str(tmp_path / "missing.story")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_preview_open_hands_the_sheet_to_the_browser(project: Project, tmp_path: Path) -> None:
+    """The installed command in a real process; $BROWSER stands for the user's browser."""
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\n", encoding="utf-8")
+    sheet = tmp_path / "open.html"
+    story = shutil.which("story", path=os.path.dirname(sys.executable))
+    assert story is not None
+    result = subprocess.run([story, "preview", str(project.story), "-o", str(sheet), "--open"],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "BROWSER": f"{sys.executable} {browser} %s"})
+    assert result.returncode == 0, result.stderr
+    assert opened.read_text(encoding="utf-8") == sheet.resolve().as_uri()

@@ -89,6 +89,13 @@ def _board(options: argparse.Namespace) -> Board:
         raise UsageError(str(error)) from None
 
 
+def _warn_changed(options: argparse.Namespace, board: Board) -> None:
+    changed = board.changed()
+    if changed:
+        print(f"story {options.command}: warning: not the files the lock file records (changed since "
+              f"rendered): {', '.join(changed)}", file=sys.stderr)
+
+
 class _Problems(Exception):
     """Reported already; exit 1."""
 
@@ -168,6 +175,8 @@ def run_cut(options: argparse.Namespace) -> int:
         raise UsageError("--crossfade cannot be negative")
     board = _board(options)
     output = _output(options, "cut.mp4")
+    if not board.missing():
+        _warn_changed(options, board)
     film = cut(board, output, options.crossfade)
     print(f"{options.path}: {plural(len(film.pieces), 'clip')}, {film.seconds:.2f}s -> {output}")
     return EXIT_OK
@@ -196,6 +205,7 @@ def run_export(options: argparse.Namespace) -> int:
     from ..media.cut import pieces
 
     found = pieces(board)
+    _warn_changed(options, board)
     export.write_timeline(board, found, options.to, output)
     print(f"{options.path}: {plural(len(found), 'clip')} ({options.to}) -> {output}")
     return EXIT_OK

@@ -96,6 +96,22 @@ class Board(NamedTuple):
         """Clips with no video on disk yet, in film order."""
         return [clip.name for clip in self.clips if clip.video is None]
 
+    def changed(self) -> list[str]:
+        """Rendered clips whose video is no longer the file the lock file records (by sha256)."""
+        import hashlib
+
+        found = []
+        for clip in self.clips:
+            if clip.render is None or clip.render.path is None:
+                continue
+            digest = hashlib.sha256()
+            with open(clip.render.path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            if digest.hexdigest() != clip.render.locked.sha256.removeprefix("sha256:"):
+                found.append(clip.name)
+        return found
+
 
 class BoardError(Exception):
     """The storyboard has errors (already rendered as text), or its lock file cannot be read."""
