@@ -33,7 +33,12 @@ def define(compile: argparse.ArgumentParser) -> None:
     compile.add_argument("--json", action="store_true",
                          help="print every request body as one JSON array on standard output instead")
     compile.add_argument("--curl", action="store_true",
-                         help="print ready-to-run curl commands (the key is read from $DASHSCOPE_API_KEY)")
+                         help="print a bash script that creates, polls and downloads every clip with curl and "
+                         "jq (the key is read from $DASHSCOPE_API_KEY when it runs; local soundtracks are "
+                         "uploaded to temporary storage)")
+    compile.add_argument("--region", metavar="REGION",
+                         help="the region for storyboards without a `region` setting (default: "
+                         "$DASHSCOPE_REGION, else singapore): model ids, availability and the --curl host follow it")
     profiles_option(compile)
     compile.set_defaults(run=run)
 
@@ -51,8 +56,14 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
     from ..diagnostics import has_errors, render
     from ..load import load
     from ..pipeline import checked_plan
+    from ..regions import RegionError, region_for
     from ..render import compile_plan
 
+    region_option = getattr(options, "region", None)
+    try:
+        region_for(None, region_option)  # an unknown --region or $DASHSCOPE_REGION stops here
+    except RegionError as error:
+        raise UsageError(str(error)) from None
     profiles = catalog(options)
     results: list[tuple[str, Compiled]] = []
     diagnostics: list[Diagnostic] = []
@@ -62,7 +73,7 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
             raise UsageError(f"{options.command} reads files, not standard input")
         program = load(path)
         sources.update(program.sources)
-        found, planned = checked_plan(program, profiles)
+        found, planned = checked_plan(program, profiles, region_option)
         if planned is not None:
             compiled = compile_plan(planned)
             found.extend(compiled.diagnostics)
@@ -86,9 +97,12 @@ def run(options: argparse.Namespace) -> int:
         bodies = [clip.body for _, compiled in results for clip in compiled.clips]
         sys.stdout.write(json.dumps(bodies, ensure_ascii=False, indent=2) + "\n")
     if options.curl:
-        from ..curl import curl_commands
+        from ..curl import CurlError, curl_script
 
-        sys.stdout.write(curl_commands([compiled for _, compiled in results]))
+        try:
+            sys.stdout.write(curl_script(results, catalog(options)))
+        except CurlError as error:
+            raise UsageError(str(error)) from None
     if (options.json or options.curl) and not options.output:
         return EXIT_OK
     for path, compiled in results:

@@ -1,0 +1,139 @@
+"""`story compile --curl`: the script runs end to end against the emulator on loopback.
+
+The emulator is a real server on 127.0.0.1; the script is run by bash with curl and jq, exactly as a
+user would run it, and the videos it downloads are probed with PyAV.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import av
+import pytest
+
+from storyc.cli import main
+from storyc.emulator.app import create_app
+from storyc.emulator.config import Faults
+from storyc.emulator.testing import FAST, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "sk-curl-script-secret-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DASHSCOPE_REGION", "DASHSCOPE_BASE_URL", "DASHSCOPE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Copy the lantern-thief project (it has a local soundtrack) and write its script beside it."""
+    shutil.copytree(ROOT / "storyboards" / "lantern-thief", tmp_path / "lantern-thief")
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "--curl", "lantern-thief/main.story"]) == 0
+    script = tmp_path / "render.sh"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    return script
+
+
+def run_script(script: Path, base_url: str, key: str = KEY) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "HOME": str(script.parent), "DASHSCOPE_API_KEY": key,
+           "DASHSCOPE_BASE_URL": base_url, "STORYC_POLL_SECONDS": "0.2", "STORYC_RETRY_SECONDS": "0.2"}
+    return subprocess.run(["bash", str(script)], cwd=script.parent, env=env, capture_output=True, text=True,
+                          timeout=180, check=False)
+
+
+def probe(path: Path) -> tuple[float, int, int, bool]:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        assert container.duration is not None
+        return container.duration / av.time_base, video.width, video.height, bool(container.streams.audio)
+
+
+def test_shellcheck_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    script = generate(tmp_path, monkeypatch, capsys)
+    result = subprocess.run(["shellcheck", "--shell=bash", str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+    text = script.read_text(encoding="utf-8")
+    assert "set -eu" in text and KEY not in text and "$DASHSCOPE_API_KEY" in text
+    assert "https://dashscope-intl.aliyuncs.com" in text  # the resolved region (singapore) is the default host
+
+
+def test_script_creates_polls_uploads_and_downloads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    script = generate(tmp_path, monkeypatch, capsys)
+    app = create_app(FAST)
+    with serve(FAST, app=app) as base_url:
+        result = run_script(script, base_url + "/api/v1/")  # a trailing /api/v1 is accepted
+        assert result.returncode == 0, result.stderr
+        tasks = dict(app.state.emulator.tasks.tasks)
+        again = run_script(script, base_url)
+        assert again.returncode == 0, again.stderr
+        assert len(app.state.emulator.tasks.tasks) == len(tasks) == 3  # the rerun paid for nothing
+    assert "already there" in again.stdout
+    folder = tmp_path / "out" / "main"
+    expected = {"opening": 10, "chase-1": 13, "chase-2": 11}
+    assert sorted(p.name for p in folder.glob("*.mp4")) == sorted(f"{name}.mp4" for name in expected)
+    for name, seconds in expected.items():
+        duration, width, height, has_audio = probe(folder / f"{name}.mp4")
+        assert abs(duration - seconds) < 0.5, (name, duration)
+        assert (width, height) == (1280, 720)
+        if name == "opening":
+            assert has_audio  # the soundtrack went up through temporary storage and came back muxed in
+    [opening] = [task for task in tasks.values() if task.audio_path]
+    assert opening.spec.audio_url.startswith("oss://dashscope-instant/")
+    for output in (result.stdout, result.stderr, again.stdout, again.stderr):
+        assert KEY not in output
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix != ".mp4":
+            assert KEY not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_script_stops_at_the_first_failure_with_the_service_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = generate(tmp_path, monkeypatch, capsys)
+    failing = FAST._replace(faults=Faults(fail_task=1.0, seed=1))
+    with serve(failing) as base_url:
+        result = run_script(script, base_url)
+    assert result.returncode == 1
+    assert "error: opening: task" in result.stderr and "FAILED" in result.stderr
+    assert not list((tmp_path / "out" / "main").glob("*.mp4"))
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_a_refused_key_stops_before_anything_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = generate(tmp_path, monkeypatch, capsys)
+    app = create_app(FAST)
+    with serve(FAST, app=app) as base_url:
+        result = run_script(script, base_url, key="not-a-key")
+        assert not app.state.emulator.tasks.tasks
+    assert result.returncode == 1
+    assert "HTTP 401" in result.stderr and "InvalidApiKey" in result.stderr
+    assert "not-a-key" not in result.stdout + result.stderr
+
+
+def test_a_missing_key_or_bad_base_url_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = generate(tmp_path, monkeypatch, capsys)
+    result = run_script(script, "http://127.0.0.1:9", key="")
+    assert result.returncode == 1 and "set DASHSCOPE_API_KEY" in result.stderr
+    result = run_script(script, "ftp://example")
+    assert result.returncode == 1 and "DASHSCOPE_BASE_URL must be a scheme and host" in result.stderr
+
+
+def test_curl_refuses_storyboards_in_several_regions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.story").write_text("region beijing\nresolution 720P\nclip a 5s\n  One\n", encoding="utf-8")
+    (tmp_path / "b.story").write_text("resolution 720P\nclip b 5s\n  Two\n", encoding="utf-8")
+    assert main(["compile", "--curl", "a.story", "b.story"]) == 2
+    assert "several" in capsys.readouterr().err
+    assert main(["compile", "--curl", "--region", "beijing", "a.story", "b.story"]) == 0
+    assert "https://dashscope.aliyuncs.com" in capsys.readouterr().out

@@ -1,0 +1,222 @@
+"""Money and regions: one region per storyboard, availability checked, unknown never zero.
+
+Each test here is one finding of issue 11 ("what is wrong today") or issue 12 (plan gates), run
+through the real CLI (`main(argv)`) on the storyboards in the repository or small files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storyc.cli import main
+from storyc.load import load
+from storyc.plan import plan
+from storyc.pricing import clip_price
+from storyc.profile import builtin
+
+ROOT = Path(__file__).resolve().parent.parent
+FUTURE_GARDEN = str(ROOT / "storyboards" / "future-garden.story")
+NEW_YORK = str(ROOT / "storyboards" / "new-york-detective.story")
+
+
+@pytest.fixture(autouse=True)
+def _no_region_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+    monkeypatch.delenv("DASHSCOPE_BASE_URL", raising=False)
+
+
+def write(tmp_path: Path, text: str, name: str = "a.story") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def rate(model: str, region: str, tier: str) -> float:
+    price = clip_price(builtin()[model], region, tier, 1)
+    assert price.rate is not None
+    return price.rate
+
+
+# -- a region with no price row is not free -------------------------------------------------------
+
+def test_wan27_in_virginia_is_refused_not_priced_at_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, "model wan2.7-t2v\nregion virginia\nresolution 720P\nclip a 5s\n  One\n")
+    code, out, err = run(capsys, "plan", "--budget", "0.01", story)
+    assert code == 1
+    assert "SB320" in err and "`wan2.7-t2v` is not offered in virginia" in err and "beijing, singapore" in err
+    assert out == ""
+
+
+def test_us_model_sent_to_singapore_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, "model wan2.6-t2v-us\nsize 1280*720\nclip a 5s\n  One\n")
+    code, _, err = run(capsys, "plan", "--budget", "0.01", "--region", "singapore", story)
+    assert code == 1 and "SB320" in err and "offered in virginia" in err
+    code, out, _ = run(capsys, "plan", "--budget", "100", "--region", "virginia", story)
+    assert code == 0 and "CNY" in out
+
+
+def test_an_unknown_price_refuses_the_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model offered in a region whose price row is missing: shown as unknown, budget refuses."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "wan9.yaml").write_text(
+        "id: wan9-t2v\ntitle: test model\nextends: wan2.6-t2v\nregions: [beijing, singapore]\n"
+        "pricing:\n  beijing: {currency: CNY, unit: second, tiers: {720P: 0.5, 1080P: 0.9}, source: test, "
+        "checked: '2026-11-23'}\n", encoding="utf-8")
+    story = write(tmp_path, "model wan9-t2v\nsize 1280*720\nclip a 5s\n  One\n")
+    code, out, err = run(capsys, "plan", "--profiles", str(profiles), "--budget", "1000", story)
+    assert code == 1
+    assert "CNY unknown" in out and "no price for `wan9-t2v` 720P in singapore" in out
+    assert "unknown is not zero" in err
+    code, out, _ = run(capsys, "plan", "--profiles", str(profiles), "--budget", "1000", "--json", story)
+    assert json.loads(out)["totals"][0]["amount"] is None
+    code, out, _ = run(capsys, "plan", "--profiles", str(profiles), "--budget", "2.5", "--region", "beijing", story)
+    assert code == 0 and "CNY 2.50" in out
+
+
+# -- one region for the budget, the curl host and the model id --------------------------------------
+
+def test_budget_and_curl_use_the_same_region(capsys: pytest.CaptureFixture[str]) -> None:
+    singapore = rate("wan2.7-t2v-2026-04-25", "singapore", "720P") * 10
+    code, _, err = run(capsys, "plan", "--budget", "7", FUTURE_GARDEN)
+    assert code == 1 and f"CNY {singapore:.2f} in singapore > CNY 7.00" in err
+    code, out, _ = run(capsys, "plan", "--json", FUTURE_GARDEN)
+    [entry] = json.loads(out)["storyboards"]
+    assert entry["region"] == "singapore" and entry["total"]["amount"] == pytest.approx(singapore)
+    code, script, _ = run(capsys, "compile", "--curl", FUTURE_GARDEN)
+    assert code == 0 and "https://dashscope-intl.aliyuncs.com" in script and "dashscope.aliyuncs.com}" not in script
+    code, _, _ = run(capsys, "plan", "--budget", "7", "--region", "beijing", FUTURE_GARDEN)
+    assert code == 0
+
+
+def test_region_order_setting_then_option_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nclip a 10s\n  One\n", "plain.story")
+    pinned = write(tmp_path, "model wan2.6-t2v\nregion frankfurt\nsize 1280*720\nclip a 10s\n  One\n", "pinned.story")
+
+    def regions(*argv: str) -> list[str]:
+        code, out, _ = run(capsys, "plan", "--json", *argv, plain, pinned)
+        assert code == 0
+        return [entry["region"] for entry in json.loads(out)["storyboards"]]
+
+    assert regions() == ["singapore", "frankfurt"]
+    monkeypatch.setenv("DASHSCOPE_REGION", "virginia")
+    assert regions() == ["virginia", "frankfurt"]
+    assert regions("--region", "beijing") == ["beijing", "frankfurt"]
+
+
+def test_unknown_region_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "plan", "--budget", "0", "--region", "nowhere", FUTURE_GARDEN)
+    assert code == 2 and out == "" and "unknown region `nowhere` (--region)" in err
+    monkeypatch.setenv("DASHSCOPE_REGION", "mars")
+    code, _, err = run(capsys, "plan", "--budget", "0", FUTURE_GARDEN)
+    assert code == 2 and "$DASHSCOPE_REGION" in err
+    code, _, err = run(capsys, "check", FUTURE_GARDEN)
+    assert code == 2 and "unknown region `mars`" in err and "internal error" not in err
+
+
+def test_wanx_id_is_mapped_per_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, "model wanx2.1-t2v-plus\nsize 1280*720\nclip a 5s\n  One\n")
+    code, out, _ = run(capsys, "check", story)
+    assert code == 0 and "SB321" in out and "`wanx2.1-t2v-plus` is called `wan2.1-t2v-plus` in singapore" in out
+    code, out, _ = run(capsys, "compile", "--json", story)
+    assert [body["model"] for body in json.loads(out)] == ["wan2.1-t2v-plus"]
+    code, out, _ = run(capsys, "compile", "--json", "--region", "beijing", story)
+    assert [body["model"] for body in json.loads(out)] == ["wanx2.1-t2v-plus"]
+    code, out, _ = run(capsys, "plan", story)
+    assert "note: `wanx2.1-t2v-plus` is sent as `wan2.1-t2v-plus`, its id in singapore" in out
+
+
+def test_check_refuses_models_a_region_does_not_offer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    default_model = write(tmp_path, "resolution 720P\nclip a 5s\n  One\n")
+    assert run(capsys, "check", default_model)[0] == 0
+    monkeypatch.setenv("DASHSCOPE_REGION", "virginia")
+    code, out, _ = run(capsys, "check", default_model)
+    assert code == 1 and "error[SB320]: `wan2.7-t2v` is not offered in virginia" in out
+
+
+# -- what plan prints --------------------------------------------------------------------------------
+
+def test_every_amount_names_currency_and_region_and_there_is_a_grand_total(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", FUTURE_GARDEN, NEW_YORK)
+    assert code == 0
+    garden = rate("wan2.7-t2v-2026-04-25", "singapore", "720P") * 10
+    detective = rate("wan2.6-t2v", "singapore", "720P") * 15
+    assert "(region singapore, prices in CNY)" in out and "price in singapore" in out
+    amounts = [line.split()[-2:] for line in out.splitlines() if line.startswith(("garden", "total  ", "shot"))]
+    assert amounts and all(currency == "CNY" for currency, _ in amounts)
+    assert out.rstrip().endswith(f"total for 2 storyboards: CNY {garden + detective:.2f} in singapore")
+    code, _, err = run(capsys, "plan", "--budget", "10", FUTURE_GARDEN, NEW_YORK)
+    assert code == 1 and f"over budget: CNY {garden + detective:.2f} in singapore > CNY 10.00" in err
+
+
+def test_json_numbers_are_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--json", NEW_YORK)
+    document = json.loads(out)
+    [clip] = document["storyboards"][0]["clips"]
+    per_second = rate("wan2.6-t2v", "singapore", "720P")
+    assert clip["duration"] == 15 and isinstance(clip["duration"], int)
+    assert clip["price"] == {"amount": pytest.approx(per_second * 15), "currency": "CNY", "region": "singapore",
+                             "tier": "720P", "seconds": 15, "per_second": per_second,
+                             "source": clip["price"]["source"]}
+    assert "S7" in clip["price"]["source"] and "checked 2026-" in clip["price"]["source"]
+    assert document["totals"] == [{"amount": clip["price"]["amount"], "currency": "CNY", "regions": ["singapore"],
+                                   "storyboards": 1}]
+
+
+def test_models_shows_prices_for_the_resolved_region(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and "price per second in singapore" in out
+    [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
+    assert "CNY 0.733924 (720P), 1.100886 (1080P)" in line
+    monkeypatch.setenv("DASHSCOPE_REGION", "beijing")
+    code, out, _ = run(capsys, "models")
+    [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
+    assert "price per second in beijing" in out and "CNY 0.6 (720P), 1.0 (1080P)" in line
+    code, out, _ = run(capsys, "models", "--region", "virginia")
+    [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
+    assert line.rstrip().endswith("not offered")
+
+
+def test_unset_resolution_gets_a_note_with_the_default_tier_and_its_price(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = write(tmp_path, "model wan2.7-t2v\nclip a 5s\n  One\n")
+    code, out, _ = run(capsys, "plan", story)
+    assert code == 0
+    assert ("note: `resolution` is not set: `wan2.7-t2v` defaults to 1080P, CNY 1.100886 per second in singapore; "
+            "`resolution 720P` costs CNY 0.733924 per second") in out
+    pinned = write(tmp_path, "model wan2.7-t2v\nresolution 1080P\nclip a 5s\n  One\n", "b.story")
+    assert "note:" not in run(capsys, "plan", pinned)[1]
+
+
+def test_plan_exits_1_whenever_check_would(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = ROOT / "tests" / "cases" / "render" / "SB313-prompt-too-long.story"
+    copy = tmp_path / case.name
+    shutil.copy(case, copy)
+    assert run(capsys, "check", str(copy))[0] == 1
+    code, out, err = run(capsys, "plan", str(copy))
+    assert code == 1 and "SB313" in err and out == ""
+    code, _, _ = run(capsys, "plan", "--budget", "1000", str(copy))
+    assert code == 1
+
+
+def test_plan_carries_the_resolved_region() -> None:
+    planned = plan(load(FUTURE_GARDEN))
+    assert planned is not None and planned.region == "singapore"
+    planned = plan(load(FUTURE_GARDEN), region="beijing")
+    assert planned is not None and planned.region == "beijing"

@@ -1,0 +1,117 @@
+"""Property: for any storyboard that checks clean, the budget `story plan` enforces is what the
+requests, sent to the resolved region, would be billed at the profiles' prices.
+
+The billed side does not use the planner: it reads the compiled request bodies the way the service
+does (the emulator's `inspect` and `usage`: billed seconds and tier from the body alone) and prices
+them with the region's row in the profile.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Union
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from storyc.diagnostics import has_errors
+from storyc.emulator.tasks import usage
+from storyc.emulator.validate import TaskSpec, inspect
+from storyc.load import load
+from storyc.pipeline import diagnosed_plan
+from storyc.plan_table import budget_problem, grand_totals, plan_rows
+from storyc.profile import builtin, catalog
+from storyc.render import compile_plan
+
+PROFILES = builtin()
+MODELS = sorted(PROFILES)
+
+
+@st.composite
+def priced_storyboard(draw: st.DrawFn) -> tuple[str, str, Union[str, None]]:
+    """(text, the region the requests go to, the --region option or None)."""
+    profile = PROFILES[draw(st.sampled_from(MODELS))]
+    region = draw(st.sampled_from(profile.regions))
+    by_setting = draw(st.booleans())
+    lines = [f"model {draw(st.sampled_from(sorted({profile.id, profile.id_in(region)})))}"]
+    if by_setting:
+        lines.append(f"region {region}")
+    resolution = profile.resolution
+    tier = draw(st.sampled_from([None, *resolution["tiers"]]))
+    ratio = draw(st.sampled_from(sorted(resolution["pixels"][tier or resolution["default_tier"]])))
+    if profile.protocol == "new":
+        if tier:
+            lines.append(f"resolution {tier}")
+        if draw(st.booleans()):
+            lines.append(f"ratio {ratio}")
+    elif tier:
+        lines.append(f"size {resolution['pixels'][tier][ratio]}")
+    lengths = _lengths(profile.duration)
+    for number in range(draw(st.integers(1, 4))):
+        if profile.multi_shot != "none" and draw(st.booleans()):
+            shots = draw(st.lists(st.integers(1, 6), min_size=1, max_size=5))
+            kind = draw(st.sampled_from(["clip", "scene"]))
+            head = f"{kind} c{number}" + (f" {sum(shots)}s" if kind == "clip" and draw(st.booleans()) else "")
+            lines += [head, *(f"  shot {seconds}s: shot {index}" for index, seconds in enumerate(shots))]
+        else:
+            length = draw(st.sampled_from([None, *lengths]))
+            lines += [f"clip c{number}" + (f" {length}s" if length else ""), "  A lantern over the market"]
+    option = None if by_setting else region
+    return "\n".join(lines) + "\n", region, option
+
+
+def _lengths(rule: dict[str, Any]) -> list[int]:
+    if "fixed" in rule:
+        return [rule["fixed"]]
+    if "values" in rule:
+        return list(rule["values"])
+    return list(range(rule["min"], rule["max"] + 1))
+
+
+def billed(bodies: list[dict[str, Any]], region: str) -> float:
+    """What the service bills for these bodies in `region`, read from the bodies alone."""
+    profiles = catalog()
+    amount = 0.0
+    for body in bodies:
+        spec = inspect(body, profiles)
+        assert isinstance(spec, TaskSpec) and spec.failure is None, spec
+        assert spec.profile.offered_in(region) and body["model"] == spec.profile.id_in(region)
+        fields = usage(spec)
+        seconds = fields["duration"] if "duration" in fields else fields["video_duration"]
+        amount += spec.profile.data["pricing"][region]["tiers"][spec.resolution] * seconds
+    return amount
+
+
+@pytest.fixture(scope="module")
+def folder() -> Any:
+    with tempfile.TemporaryDirectory() as path:
+        yield path
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=priced_storyboard())
+def test_budget_equals_what_the_requests_are_billed(case: tuple[str, str, Union[str, None]], folder: str) -> None:
+    text, region, option = case
+    saved = os.environ.pop("DASHSCOPE_REGION", None)
+    try:
+        path = os.path.join(folder, "s.story")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        found, planned = diagnosed_plan(load(path), catalog(), option)
+        assume(planned is not None and not has_errors(found))
+        assert planned is not None
+        table = plan_rows(planned)
+        [entry] = grand_totals([(path, table)])
+        bodies = [clip.body for clip in compile_plan(planned).clips]
+        assert len(bodies) == len(planned.clips)
+        expected = billed(bodies, region)
+        assert entry["amount"] == pytest.approx(expected, abs=1e-6)
+        assert entry["regions"] == [region] and planned.region == region
+        assert budget_problem([(path, table)], expected + 0.01) is None
+        if expected > 0.02:
+            assert budget_problem([(path, table)], expected - 0.01) is not None
+    finally:
+        if saved is not None:
+            os.environ["DASHSCOPE_REGION"] = saved
