@@ -16,6 +16,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import wave
 from fractions import Fraction
 from pathlib import Path
@@ -377,3 +378,52 @@ def test_a_lock_file_cannot_point_outside_its_folder(project: Project, tmp_path:
     (folder / "film.lock").write_text("{not json", encoding="utf-8")
     assert main(["preview", str(story), "-o", str(folder / "p.html")]) == 2
     assert "cannot read lock file" in capsys.readouterr().err
+
+
+def test_render_offline_then_cut_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end: `story render --offline` (the built-in emulator) writes the lock file the media
+    commands read."""
+    from storyc.media.export import metadata_of, read_timeline
+
+    story = tmp_path / "short.story"
+    story.write_text(
+        'storyboard "Short"\nmodel wan2.7-t2v\nresolution 720P\nlanguage en\nseed 11\n\ncast guard: an old guard\n\n'
+        "clip first 2s\n  shot 2s wide\n    A door opens.\n    say guard: Who goes there?\n\n"
+        "clip second 3s\n  shot 1s close-up\n    A lantern.\n  shot 2s wide\n    sfx: wind\n    The street.\n",
+        encoding="utf-8",
+    )
+    assert main(["export", str(story), "--to", "otio", "-o", str(tmp_path / "early.otio")]) == 1
+    assert "not rendered yet: first, second" in capsys.readouterr().err
+    # In its own process, as a user runs it (the run holds its journal's lock until it exits).
+    rendered = subprocess.run([sys.executable, "-m", "storyc", "render", "--offline", "--yes", str(story)],
+                              capture_output=True, text=True, timeout=120,
+                              env={key: value for key, value in os.environ.items() if key != "DASHSCOPE_API_KEY"})
+    assert rendered.returncode == 0, rendered.stderr
+    board = load_board(str(story), catalog())
+    renders = [probe(str(clip.video)) for clip in board.clips]
+    rate = renders[0].rate
+    frames = [round(info.video_seconds * rate) for info in renders]
+
+    film = tmp_path / "film.mp4"
+    assert main(["cut", str(story), "-o", str(film), "--crossfade", "0.5"]) == 0
+    cut = probe(str(film))
+    assert abs(cut.frames - (sum(frames) - round(0.5 * rate))) <= 1
+    assert_in_sync(cut)
+
+    assert main(["export", str(story), "--to", "fcp7", "-o", str(tmp_path / "film.xml")]) == 0
+    timeline = read_timeline(str(tmp_path / "film.xml"), "fcp7")
+    lock = read_lock(lock_path(str(story)))
+    assert lock is not None
+    clips = list(timeline.find_clips())
+    assert [clip.name for clip in clips] == ["first", "second"]
+    assert [clip.duration().value for clip in clips] == frames
+    for clip, view in zip(clips, board.clips, strict=True):
+        entry = lock.clips[clip.name]
+        assert metadata_of(clip, "fcp7") == {
+            "clip": clip.name, "prompt": view.prompt, "seed": str(entry.seed), "model": entry.model,
+            "region": entry.region, "task_id": entry.task_id, "cost": str(entry.cost), "currency": entry.currency,
+        }
+    assert entry.seed == 11 and entry.task_id
+    assert main(["export", str(story), "--to", "srt", "-o", str(tmp_path / "film.srt")]) == 0
+    subtitles = parse_subtitles((tmp_path / "film.srt").read_text(encoding="utf-8"), "srt")
+    assert subtitles == [Subtitle(0, 2000, "Guard: Who goes there?")]
