@@ -60,20 +60,25 @@ def run(options: argparse.Namespace) -> int:
     for path in files:
         program = load(options.stdin_filename, read_stdin()) if path == "-" else load(path)
         found = diagnose(program, profiles)
+        syntax_held = False
         for _ in range(5 if options.fix and path != "-" else 0):  # a fix may uncover the next problem
             safe = [d for d in found if d.fix is not None and d.fix.safe]
-            # Syntax fixes go first and alone: they make more of the file readable, and what the checker
-            # then finds was there all along.
-            syntax = [d for d in safe if d.code.startswith("SB1")]
-            fixed = _fix_files(syntax or safe, found, program.sources)
+            # Syntax fixes go first and alone, so that one that is held back does not hold back the rest.
+            syntax = [] if syntax_held else [d for d in safe if d.code.startswith("SB1")]
+            fixed = _fix_files(syntax or [d for d in safe if not d.code.startswith("SB1")], found, program.sources)
             if not fixed:
                 break
             after = load(path)
             now = diagnose(after, profiles)
-            if not syntax and _errors(now) > _errors(found):  # a safety net: never more errors than before
+            if _errors(now) > _errors(found):  # --fix never leaves more errors than it found
                 for fixed_path, text in fixed.items():
                     write_atomically(fixed_path, text)
-                print(f"{path}: fixes undone, they would have added errors", file=sys.stderr)
+                print(f"{path}: fixes undone: they would leave {plural(_errors(now), 'error')} where there "
+                      f"{'is' if _errors(found) == 1 else 'are'} {_errors(found)}; make the changes by hand",
+                      file=sys.stderr)
+                if syntax:
+                    syntax_held = True
+                    continue
                 break
             program, found = after, now
         diagnostics.extend(found)
