@@ -30,7 +30,9 @@ from storyc.emulator.video import ffmpeg, render_video
 from storyc.media.board import Board, load_board
 from storyc.media.probe import MediaInfo, probe
 from storyc.profile import catalog
+from storyc.submit.journal import request_hash
 from storyc.submit.lock import LockedClip, LockFile, lock_path, read_lock, write_lock
+from storyc.submit.upload import file_hashes, local_files
 
 STORYBOARD = """\
 storyboard "Test film"
@@ -115,8 +117,10 @@ def make_project(folder: Path) -> Project:
                             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy", f"{path}.tmp.mp4"], check=True)
             os.replace(f"{path}.tmp.mp4", path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        request = request_hash(str(clip.body["model"]), board.region, clip.body,
+                               file_hashes(local_files(clip.body, str(story))))
         locked[clip.name] = LockedClip(
-            f"sha256:{index:064d}", board.model, board.region, 7 + index, f"task-{clip.name}-{index}", relative,
+            request, board.model, board.region, 7 + index, f"task-{clip.name}-{index}", relative,
             digest, clip.millis / 1000, clip.price.amount, clip.price.currency,
         )
     write_lock(lock_path(str(story)), LockFile(story.name, locked))
@@ -427,3 +431,8 @@ def test_render_offline_then_cut_and_export(tmp_path: Path, capsys: pytest.Captu
     assert main(["export", str(story), "--to", "srt", "-o", str(tmp_path / "film.srt")]) == 0
     subtitles = parse_subtitles((tmp_path / "film.srt").read_text(encoding="utf-8"), "srt")
     assert subtitles == [Subtitle(0, 2000, "Guard: Who goes there?")]
+    assert "earlier version" not in capsys.readouterr().err
+    # An edit after rendering: the clip it touches is named as out of date.
+    story.write_text(story.read_text(encoding="utf-8").replace("A lantern.", "A red lantern."), encoding="utf-8")
+    assert main(["cut", str(story), "-o", str(film)]) == 0
+    assert "rendered from an earlier version of the storyboard: second;" in capsys.readouterr().err

@@ -4,7 +4,7 @@ prices, and the renders its lock file records. The entry point is `load_board(pa
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from ..nodes import Camera, Cue, Declaration, Dialogue, Prose, Shot, Soundtrack, Text
 
@@ -69,6 +69,7 @@ class ClipView(NamedTuple):
     soundtrack: Union[str, None]  # as written
     soundtrack_file: Union[str, None]  # the local file it names, None for a URL
     prompt: str
+    body: dict[str, Any]  # the request body as compiled now
     price: Price
     render: Union[Render, None]
 
@@ -95,6 +96,27 @@ class Board(NamedTuple):
     def missing(self) -> list[str]:
         """Clips with no video on disk yet, in film order."""
         return [clip.name for clip in self.clips if clip.video is None]
+
+    def stale(self) -> list[str]:
+        """Rendered clips whose request, as the storyboard compiles now, is not the one rendered
+        (the lock file's request hash, as `story render` computes it)."""
+        from ..submit.journal import request_hash
+        from ..submit.upload import file_hashes, local_files
+
+        found = []
+        for clip in self.clips:
+            if clip.render is None:
+                continue
+            locked = clip.render.locked
+            try:
+                hashes = file_hashes(local_files(clip.body, self.path))
+            except Exception:  # noqa: BLE001 - a soundtrack gone since: the request cannot be the same
+                found.append(clip.name)
+                continue
+            model = str(clip.body.get("model", locked.model))
+            if request_hash(model, locked.region, clip.body, hashes) != locked.request:
+                found.append(clip.name)
+        return found
 
     def changed(self) -> list[str]:
         """Rendered clips whose video is no longer the file the lock file records (by sha256)."""
@@ -142,7 +164,7 @@ def load_board(path: str, profiles: Catalog) -> Board:
         lock = read_lock(locked)
     except LockError as error:
         raise BoardError(str(error)) from None
-    prompts = {clip.name: clip.prompt for clip in compiled.clips}
+    prompts = {clip.name: clip for clip in compiled.clips}
     renders = {}
     if lock is not None:
         folder = os.path.dirname(locked) or "."
@@ -155,7 +177,8 @@ def load_board(path: str, profiles: Catalog) -> Board:
     region = _region(planned)
     cast = _cast(planned)
     clips = tuple(
-        _clip(planned, clip_plan, prompts.get(clip_plan.name, ""), region, cast, renders.get(clip_plan.name))
+        _clip(planned, clip_plan, prompts[clip_plan.name].prompt, prompts[clip_plan.name].body, region, cast,
+              renders.get(clip_plan.name))
         for clip_plan in planned.clips
     )
     title = str(planned.settings.get("storyboard") or "").strip().strip('"') or os.path.basename(path)
@@ -193,7 +216,7 @@ def _cast(plan: Plan) -> set[str]:
     return names
 
 
-def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, region: str, cast: set[str],
+def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], region: str, cast: set[str],
           render: Union[Render, None]) -> ClipView:
     from ..audio import soundtrack_path
     from ..pricing import clip_price, tier_of
@@ -216,7 +239,7 @@ def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, region: str, cast: set[s
         tuple(Line(line.kind, line.speaker, line.line.value) for line in own if isinstance(line, Dialogue)),
         soundtrack.source.value if soundtrack else None,
         soundtrack_path(soundtrack, source.path) if soundtrack else None,
-        prompt, price, render,
+        prompt, body, price, render,
     )
 
 

@@ -24,6 +24,7 @@ def context(board: Board, output: str) -> dict[str, Any]:
     """Plain values for the template: text, numbers and relative links, nothing from the tree."""
     folder = os.path.dirname(os.path.abspath(output))
     clips = []
+    stale = set(board.stale())
     blocks = 0
     offset = 0
     for index, clip in enumerate(board.clips):
@@ -51,6 +52,7 @@ def context(board: Board, output: str) -> dict[str, Any]:
             "tier": clip.price.tier,
             "video": os.path.relpath(video, folder).replace(os.sep, "/") if video else None,
             "task": clip.render.locked.task_id if clip.render else None,
+            "stale": clip.name in stale,
             "emulated": bool(getattr(clip.render.locked, "emulated", False)) if clip.render else False,
             "cost": _money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
         })
