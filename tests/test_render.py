@@ -211,3 +211,56 @@ def test_compile_to_an_unwritable_place_is_a_clear_error(tmp_path: Path, capsys:
     assert main(["compile", str(story), "-o", str(blocker / "out")]) == 2
     err = capsys.readouterr().err
     assert "cannot write to" in err and "internal error" not in err
+
+
+def test_compile_names_output_folders_after_the_storyboards_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "storyboards", tmp_path / "storyboards")
+    (tmp_path / "storyboards" / "main.story").write_text("clip a 5s\n  A fox\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "storyboards"]) == 0
+    folders = {str(p.parent.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.json")}
+    # Two `main.story` files, each recognisable; the include-only file makes no folder.
+    assert {"storyboards/main", "storyboards/lantern-thief/main", "storyboards/cheetah-chase"} <= folders
+    assert not any("shared" in folder or "cast" in folder for folder in folders)
+    assert "storyboards/lantern-thief/shared/cast.story: no clips, nothing to compile" in capsys.readouterr().err
+
+
+def test_plan_prints_no_table_for_an_include_only_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(ROOT / "storyboards" / "lantern-thief")]) == 0
+    captured = capsys.readouterr()
+    assert "cast.story" not in captured.out and captured.out.count("(region ") == 1
+    assert "cast.story: no clips, nothing to plan" in captured.err
+
+
+def test_output_names_outside_the_current_folder_stay_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyc.outputs import output_names
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    paths = [str(tmp_path / "a" / "x" / "main.story"), str(tmp_path / "b" / "x" / "main.story"),
+             str(tmp_path / "c" / "solo.story"), "x/main.story"]
+    names = output_names(paths)
+    assert names == {paths[0]: "a/x/main", paths[1]: "b/x/main", paths[2]: "c/solo", paths[3]: "x/main"}
+
+
+def test_per_clip_settings_reach_the_bodies_and_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    story = Path(__file__).parent / "cases" / "clip-settings" / "ok-SB306-per-clip.story"
+    program = load(str(story))
+    planned = plan(program)
+    assert planned is not None
+    bodies = {clip.name: clip.body for clip in compile_plan(planned).clips}
+    assert (bodies["opening"]["model"], bodies["opening"]["parameters"]["ratio"]) == ("wan2.7-t2v", "16:9")
+    assert bodies["legacy"]["model"] == "wan2.2-t2v-plus"
+    assert bodies["legacy"]["parameters"] == {"size": "832*480", "prompt_extend": True, "watermark": True, "seed": 42}
+    assert bodies["legacy"]["input"]["negative_prompt"] == "blur, text"
+    assert (bodies["chase-1"]["model"], bodies["chase-1"]["parameters"]["size"]) == ("wan2.6-t2v", "1920*1080")
+    assert bodies["chase-1"]["input"]["prompt"].startswith("Shot 1 [0-5s] A fox runs.")  # its own `language en`
+    assert main(["plan", "--json", str(story)]) == 0
+    rows = {row["clip"]: row for row in json.loads(capsys.readouterr().out)["storyboards"][0]["clips"]}
+    assert {name: (row["model"], row["picture"]) for name, row in rows.items()} == {
+        "opening": ("wan2.7-t2v", "720P 16:9"), "legacy": ("wan2.2-t2v-plus", "832*480"),
+        "chase-1": ("wan2.6-t2v", "1920*1080"),
+    }

@@ -74,7 +74,13 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
         program = load(path)
         sources.update(program.sources)
         found, planned = checked_plan(program, profiles, region_option)
-        if planned is not None:
+        if planned is not None and not planned.clips:  # a file of declarations, for others to include
+            print(f"{path}: no clips, nothing to compile", file=sys.stderr)
+        elif planned is not None:
+            clip_regions = sorted({planned.region_for(clip_plan) for clip_plan in planned.clips})
+            if getattr(options, "curl", False) and len(clip_regions) > 1:
+                raise UsageError(f"{path}: its clips go to several regions ({', '.join(clip_regions)}); --curl "
+                                 "writes a script for one region (a key works in one region)")
             compiled = compile_plan(planned)
             found.extend(compiled.diagnostics)
             results.append((path, compiled))
@@ -105,9 +111,11 @@ def run(options: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     if (options.json or options.curl) and not options.output:
         return EXIT_OK
+    from ..outputs import output_names
+
+    names = output_names([path for path, _ in results])
     for path, compiled in results:
-        stem = os.path.splitext(os.path.basename(path))[0]
-        folder = os.path.join(options.output or "out", stem) if (len(results) > 1 or not options.output) else options.output
+        folder = os.path.join(options.output or "out", names[path]) if (len(results) > 1 or not options.output) else options.output
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as error:

@@ -64,6 +64,9 @@ def run(options: argparse.Namespace) -> int:
             sys.stderr.write(render(found, program.sources, "full"))
             failed = True
             continue
+        if not planned.clips:  # a file of declarations, for others to include: no table
+            print(f"{path}: no clips, nothing to plan", file=sys.stderr)
+            continue
         tables.append((path, plan_rows(planned)))
     if failed:
         return EXIT_PROBLEMS
