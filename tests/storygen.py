@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-NAMES = ["fox", "owl", "mei", "the_thief", "old-vendor", "x"]
+NAMES = ["fox", "owl", "mei", "the_thief", "old-vendor", "x", "獵豹", "草原2", "雨夜_紐約", "偵探"]
 FRAMINGS = ["wide", "close-up", "medium", "全景", "特寫", "extreme-wide", "pov"]
 CJK = "獵豹羚羊草原雨夜紐約偵探鏡頭推進光影花園機器人"
 PUNCTUATION = ",。：，、！？「」()'\"-…:;"
@@ -23,6 +23,8 @@ def prose(draw: st.DrawFn) -> str:
     text = draw(prose_start) + draw(prose_body)
     if draw(st.booleans()):
         text += f" @{draw(st.sampled_from(NAMES))} " + draw(prose_body)
+    if draw(st.integers(0, 3)) == 0:  # a reference that runs on into Chinese prose: `@獵豹追著`
+        text += f" @{draw(st.sampled_from(NAMES))}" + draw(st.sampled_from(["追著", "的影子", "，", "。"]))
     return text.rstrip() or "x"
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+
 import pytest
 
+from storyc.fmt import format_text
+from storyc.names import Suggestions, resolve
 from storyc.nodes import Camera, Cue, Dialogue, Duration, Prose, Shot, TimeRange
-from storyc.parse import parse
+from storyc.parse import MAX_SYNTAX_ERRORS, parse
 from storyc.source import Source
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+from gen import storyboard  # noqa: E402
 
 
 def parsed(text: str):  # type: ignore[no-untyped-def]
@@ -63,3 +72,66 @@ def test_equality_ignores_positions() -> None:
     a = parsed("clip a 3s\n  Text\n").storyboard
     b = parsed("\n\n# moved\nclip  a  3s\n      Text\n").storyboard
     assert a == b and a.span != b.span
+
+
+def test_cjk_names_and_references() -> None:
+    board = parsed("cast 獵豹: 一隻獵豹\nplace 草原_2：草原\nclip 追逐\n  say 獵豹: 吼\n  @獵豹追著羚羊穿過@草原_2。\n").storyboard
+    assert [d.name for d in board.declarations] == ["獵豹", "草原_2"]
+    clip = board.clips[0]
+    assert clip.name == "追逐" and clip.lines[0].speaker == "獵豹"
+    # the parser reads the whole run; which declared name it is, `names.resolve` decides
+    assert [ref.name for ref in clip.lines[1].text.refs] == ["獵豹追著羚羊穿過", "草原_2"]
+
+
+@pytest.mark.parametrize(
+    ("read", "resolved"),
+    [("獵豹追著羚羊", "獵豹"), ("獵豹王看著", "獵豹王"), ("獵豹", "獵豹"), ("fox", "fox"), ("foxes", None),
+     ("fox追著", "fox"), ("獵豹s", "獵豹"), ("羚羊跑", None), ("fox-like", None), ("old-vendor", "old-vendor")],
+)
+def test_a_reference_is_the_longest_declared_name_it_starts_with(read: str, resolved: str | None) -> None:
+    assert resolve(read, {"獵豹", "獵豹王", "fox", "old-vendor"}) == resolved
+
+
+def test_suggestions_compare_run_on_text_by_its_start() -> None:
+    suggestions = Suggestions(["獵豹王", "fox", "office"])
+    assert suggestions.closest("fxo") == ("fox", 3)
+    assert suggestions.closest("獵豹玉看著遠方") == ("獵豹王", 3)
+    assert suggestions.closest("zzzzzz") == (None, 6)
+
+
+def test_recovery_keeps_every_line_that_parsed_in_a_large_file() -> None:
+    """Errors far apart in a file of many checkpoints: the tree equals the parse without those lines."""
+    lines = storyboard(400).split("\n")
+    broken = {37: "   x", 1203: "    shot 2 wide", 1204: "      under the broken shot", 1777: "  Shot 3s",
+              1778: "    camera: under a capitalised shot"}
+    for index, line in broken.items():
+        lines[index] = line
+    result = parse(Source("big.story", "\n".join(lines)))
+    expected = parsed("\n".join("" if i in broken else line for i, line in enumerate(lines))).storyboard
+    assert result.storyboard == expected
+    assert [result.source.position(d.span.start).line for d in result.diagnostics] == [38, 1204, 1778]
+    assert not result.complete and result.skipped
+
+
+def test_errors_are_capped_and_garbage_stays_fast() -> None:
+    garbage = "".join(f"%% {n} ]]]\n\t  {n}\n" for n in range(20_000))
+    start = time.perf_counter()
+    result = parse(Source("garbage.story", garbage))
+    assert time.perf_counter() - start < 2.0
+    syntax = [d for d in result.diagnostics if d.code in ("SB101", "SB102")]
+    assert len(syntax) == MAX_SYNTAX_ERRORS + 1
+    assert syntax[-1].message.startswith("too many syntax errors")
+    assert result.storyboard is not None and result.storyboard.items == ()
+
+
+def test_a_partial_storyboard_for_the_editor() -> None:
+    """The language server's contract: a storyboard of what parsed, and every syntax error."""
+    result = parse(Source("t.story", "cast fox: f\nclip a 3s\n  shot 3 wide\n    x\nclip b 2s\n  @fox\n"))
+    assert [item.name for item in result.storyboard.items] == ["fox", "a", "b"]
+    assert [d.code for d in result.diagnostics] == ["SB101"]
+    assert [clip.name for clip in result.checkable().clips] == ["b"]  # `a` lost a line
+
+
+def test_fmt_refuses_a_file_with_syntax_errors() -> None:
+    with pytest.raises(ValueError, match="syntax errors"):
+        format_text(parse(Source("t.story", "clip a 3s\n  shot 3 wide\n    x\n")))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from storygen import mutated, storyboard
 
 from storyc.check import check
-from storyc.diagnostics import render
+from storyc.diagnostics import has_errors, render
 from storyc.fmt import format_text
 from storyc.load import load
 from storyc.parse import parse
+from storyc.plan import plan
+from storyc.render import compile_plan
 from storyc.source import Source
 
 
@@ -53,3 +55,39 @@ def test_fmt_is_idempotent_and_keeps_meaning(text: str) -> None:
     assert again.storyboard == original.storyboard
     assert [c.text for c in again.comments] == [c.text for c in original.comments]
     assert format_text(again) == formatted
+
+
+BROKEN_LINES = ["clip", "%%% not a line", "Clip chase 3s", "cast : no name", "shot 2s wide", "include nowhere",
+                "model", "place 3號: x"]
+
+
+@given(storyboard(), st.data())
+def test_a_broken_top_level_line_costs_only_itself(text: str, data: st.DataObject) -> None:
+    """Recovery: a bad line between top-level items is reported once, and everything else parses."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
+    tops = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "#")] + [len(lines)]
+    at = data.draw(st.sampled_from(tops))
+    broken = data.draw(st.sampled_from(BROKEN_LINES))
+    result = parse(Source("broken.story", newline.join([*lines[:at], broken, *lines[at:]])))
+    original = parse(Source("a.story", text))
+    assert result.storyboard == original.storyboard
+    syntax = [d for d in result.diagnostics if d.code in ("SB101", "SB102")]
+    assert len(syntax) == 1, syntax
+    assert result.source.position(syntax[0].span.start).line == at + 1
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 20))
+@given(storyboard())
+def test_fmt_keeps_the_prompts(text: str) -> None:
+    """What fmt writes compiles to the same prompts and request bodies, CJK names included."""
+    program = load("a.story", text.encode())
+    if has_errors(check(program)):
+        return
+    planned = plan(program)
+    assert planned is not None
+    formatted = format_text(program.entry)
+    again = plan(load("b.story", formatted.encode()))
+    assert again is not None
+    assert [c.prompt for c in compile_plan(planned).clips] == [c.prompt for c in compile_plan(again).clips]
+    assert [c.body for c in compile_plan(planned).clips] == [c.body for c in compile_plan(again).clips]

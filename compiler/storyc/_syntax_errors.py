@@ -182,11 +182,10 @@ def recovery(source: Source, text: str, failure: Failure, tab_width: int) -> tup
     from .parse import IndentFailure
 
     if isinstance(failure, IndentFailure):
-        depths = [depth for depth, _ in failure.levels if depth < failure.width]
         diagnostic = indent_failure(
             source, failure.offset, failure.indent, failure.width, failure.levels, tab_width
         )
-        return diagnostic, failure.offset, depths[-1] if depths else 0
+        return diagnostic, failure.offset, failure.width
     if isinstance(failure, LexFailure):
         diagnostic = lex_failure(source, text, failure.offset, failure.expected)
         start = _line_start(text, failure.offset)

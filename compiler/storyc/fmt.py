@@ -37,7 +37,8 @@ class _Line(NamedTuple):
 
 def format_text(result: ParseResult) -> str:
     """Canonical text for a file that parsed cleanly."""
-    if result.storyboard is None:
+    if result.storyboard is None or not result.complete:
+        # A syntax error leaves lines out of the tree; formatting it would delete them.
         raise ValueError("cannot format a file with syntax errors")
     lines: list[_Line] = []
     for item in result.storyboard.items:

@@ -108,6 +108,8 @@ def parse(source: Source) -> ParseResult:
         from ._syntax_errors import recovery  # the error path only
 
         diagnostic, start, limit = recovery(source, current, failure, TAB_WIDTH)
+        # A misindented line takes along the lines indented under it, not those at an open depth.
+        keep = frozenset(depth for depth, _ in failure.levels) if isinstance(failure, IndentFailure) else frozenset()
         diagnostics.append(diagnostic)
         if len(diagnostics) >= MAX_SYNTAX_ERRORS:
             diagnostics.append(make(
@@ -117,7 +119,7 @@ def parse(source: Source) -> ParseResult:
             ))
             end = len(current)
         else:
-            end = _block_end(current, start, limit)
+            end = _block_end(current, start, limit, keep)
         if current[start:end].isspace() or start >= end:
             return None  # nothing left to blank out: no way forward
         blanked = re.sub(r"[^\n]+", lambda match: " " * len(match.group()), current[start:end])
@@ -131,8 +133,9 @@ def parse(source: Source) -> ParseResult:
     return ParseResult(source, storyboard, tuple(indenter.comments), tuple(diagnostics), tuple(skipped))
 
 
-def _block_end(text: str, start: int, limit: int) -> int:
-    """The end of the line at `start` and of the lines after it indented deeper than `limit` columns."""
+def _block_end(text: str, start: int, limit: int, keep: frozenset[int] = frozenset()) -> int:
+    """The end of the line at `start` and of the lines after it indented deeper than `limit` columns
+    (up to the first line indented by one of the `keep` depths)."""
     end = text.find("\n", start)
     end = len(text) if end == -1 else end
     position = end
@@ -144,7 +147,8 @@ def _block_end(text: str, start: int, limit: int) -> int:
         content = line.lstrip(" \t")
         if content.strip() and not content.startswith("#"):
             indent = line[: len(line) - len(content)]
-            if len(indent) + indent.count("\t") * (TAB_WIDTH - 1) <= limit:
+            width = len(indent) + indent.count("\t") * (TAB_WIDTH - 1)
+            if width <= limit or width in keep:
                 break
             end = line_end
         position = line_end
