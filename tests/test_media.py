@@ -284,16 +284,19 @@ def parse_subtitles(text: str, kind: str) -> list[Subtitle]:
     return found
 
 
-@pytest.mark.parametrize("kind", ["srt", "vtt"])
-def test_subtitles_put_each_line_over_its_shot(project: Project, tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "crossfade"), [("srt", 0.0), ("vtt", 0.0), ("srt", 0.5)])
+def test_subtitles_put_each_line_over_its_shot(project: Project, tmp_path: Path, kind: str, crossfade: float) -> None:
     output = tmp_path / f"film.{kind}"
-    assert main(["export", str(project.story), "--to", kind, "-o", str(output)]) == 0
+    assert main(["export", str(project.story), "--to", kind, "-o", str(output), "--crossfade", str(crossfade)]) == 0
     subtitles = parse_subtitles(output.read_text(encoding="utf-8"), kind)
-    # Where each clip starts in the film: the real renders' lengths.
-    starts, at = {}, 0
+    # Where each clip starts in the film: the real renders' lengths in whole frames; a dissolve
+    # (between clips, not between a scene's parts) takes the crossfade off everything after it.
+    rate = project.renders["opening"].rate
+    starts, at = {}, Fraction(0)
+    dissolves = {"opening": 0, "chase-1": 1, "chase-2": 1, "ending": 2}
     for name, info in project.renders.items():
-        starts[name] = at
-        at += round(info.video_seconds * 1000)
+        starts[name] = round(at - dissolves[name] * Fraction(crossfade).limit_denominator() * 1000)
+        at += Fraction(round(info.video_seconds * rate) * 1000) / rate
     expected = [
         (starts["opening"] + 1000, starts["opening"] + 3000, "Fox", "The case was cold."),
         (starts["chase-2"] + 0, starts["chase-2"] + 3000, "Fox", "Nobody runs forever."),
@@ -307,6 +310,11 @@ def test_subtitles_put_each_line_over_its_shot(project: Project, tmp_path: Path,
         assert subtitles[0].text == "<v Fox>The case was cold."
     else:
         assert subtitles[1].text == "Fox (V.O.): Nobody runs forever."
+
+
+def test_a_timeline_takes_no_crossfade(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", str(project.story), "--to", "edl", "--crossfade", "1"]) == 2
+    assert "--crossfade applies to subtitles" in capsys.readouterr().err
 
 
 def lock_fields(project: Project, name: str) -> dict[str, str]:

@@ -44,6 +44,8 @@ def define_export(parser: argparse.ArgumentParser) -> None:
     _common(parser, run_export, "out/<storyboard>/<storyboard>.<format's extension>")
     parser.add_argument("--to", required=True, choices=FORMATS, metavar="FORMAT",
                         help=f"one of {', '.join(FORMATS)}")
+    parser.add_argument("--crossfade", type=float, default=0.0, metavar="SECONDS",
+                        help="srt/vtt: time the subtitles for `story cut --crossfade SECONDS` (default: 0)")
 
 
 COMMANDS = {
@@ -90,6 +92,10 @@ def _board(options: argparse.Namespace) -> Board:
 
 
 def _warn_changed(options: argparse.Namespace, board: Board) -> None:
+    stale = board.stale()
+    if stale:
+        print(f"story {options.command}: warning: rendered from an earlier version of the storyboard: "
+              f"{', '.join(stale)}; run `story render {options.path}` to bring them up to date", file=sys.stderr)
     changed = board.changed()
     if changed:
         print(f"story {options.command}: warning: not the files the lock file records (changed since "
@@ -187,18 +193,23 @@ def run_export(options: argparse.Namespace) -> int:
     from ..media import export
     from .common import write_atomically
 
+    if options.crossfade < 0:
+        raise UsageError("--crossfade cannot be negative")
+    if options.crossfade and options.to not in export.SUBTITLE_FORMATS:
+        raise UsageError("--crossfade applies to subtitles; a timeline keeps its clips end to end "
+                         "(add dissolves in the editor)")
     board = _board(options)
     stem = os.path.splitext(os.path.basename(options.path))[0]
     output = _output(options, stem + export.EXTENSIONS[options.to])
     if options.to in export.SUBTITLE_FORMATS:
-        from ..media.probe import probe
+        from fractions import Fraction
 
-        lengths = {}
-        for clip in board.clips:
-            if clip.video:
-                info = probe(clip.video)
-                lengths[clip.name] = round(info.video_seconds * 1000)
-        cues = export.subtitle_cues(board, lengths)
+        from ..media.cut import crossfade_frames, film_lengths
+
+        lengths, rate = film_lengths(board)
+        fade = Fraction(crossfade_frames(options.crossfade, rate) * 1000) / rate if rate else \
+            Fraction(options.crossfade).limit_denominator(1000) * 1000
+        cues = export.subtitle_cues(board, lengths, fade)
         write_atomically(output, export.srt(cues) if options.to == "srt" else export.vtt(cues))
         print(f"{options.path}: {plural(len(cues), 'subtitle')} -> {output}")
         return EXIT_OK

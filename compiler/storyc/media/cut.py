@@ -10,7 +10,7 @@ come from the files themselves (`probe`), not from the storyboard.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
 from .board import Board, ClipView
 from .ffmpeg import AUDIO_FORMAT, SAMPLE_RATE, MediaError, encode
@@ -64,17 +64,39 @@ def pieces(board: Board) -> list[Piece]:
     return [Piece(clip, info, max(1, round(info.video_seconds * rate))) for clip, info in probed]
 
 
+def continues(previous: ClipView, clip: ClipView) -> bool:
+    """Whether `clip` is the next part of the same scene as `previous` (joined without a dissolve)."""
+    return (clip.part is not None and previous.part is not None and previous.scene == clip.scene
+            and clip.part == previous.part + 1)
+
+
 def segments(found: list[Piece]) -> list[list[Piece]]:
     """Consecutive parts of one scene form one segment; every other clip is a segment of its own."""
     grouped: list[list[Piece]] = []
     for piece in found:
-        previous = grouped[-1][-1].clip if grouped else None
-        if previous is not None and piece.clip.part is not None and previous.part is not None \
-                and previous.scene == piece.clip.scene and piece.clip.part == previous.part + 1:
+        if grouped and continues(grouped[-1][-1].clip, piece.clip):
             grouped[-1].append(piece)
         else:
             grouped.append([piece])
     return grouped
+
+
+def crossfade_frames(crossfade: float, rate: Fraction) -> int:
+    """A crossfade in whole frames at the film's rate."""
+    return round(Fraction(crossfade).limit_denominator(1000) * rate) if crossfade > 0 else 0
+
+
+def film_lengths(board: Board) -> tuple[dict[str, Fraction], Union[Fraction, None]]:
+    """The rendered clips' lengths in milliseconds as the cut keeps them (whole frames at the first
+    rendered clip's rate), and that rate; clips not rendered are left out."""
+    lengths: dict[str, Fraction] = {}
+    rate: Union[Fraction, None] = None
+    for clip in board.clips:
+        if clip.video:
+            info = probe(clip.video)
+            rate = rate or info.rate
+            lengths[clip.name] = Fraction(round(info.video_seconds * rate) * 1000) / rate
+    return lengths, rate
 
 
 def cut(board: Board, output: str, crossfade: float = 0.0) -> Film:
@@ -86,7 +108,7 @@ def join(found: list[Piece], output: str, crossfade: float = 0.0) -> Film:
     first = found[0].info
     width, height, rate = first.width - first.width % 2, first.height - first.height % 2, first.rate
     grouped = segments(found)
-    fade = round(Fraction(crossfade).limit_denominator(1000) * rate) if crossfade > 0 else 0
+    fade = crossfade_frames(crossfade, rate)
     if fade and len(grouped) > 1:
         lengths = [sum(piece.frames for piece in group) for group in grouped]
         shortest = min(range(len(grouped)), key=lambda index: lengths[index])

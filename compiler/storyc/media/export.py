@@ -8,8 +8,8 @@ and master comments, EDL comment lines. Audio cues and soundtracks become marker
 
 Subtitles (srt, vtt) place each `say` / `voiceover` line over its shot; several lines in one shot
 share its time equally. Shots keep their declared times within their clip; where clips start comes
-from the rendered files' lengths where there are any, else from the storyboard. Times assume the
-straight cut (no crossfade).
+from the rendered files' lengths where there are any (as the cut keeps them), else from the
+storyboard. With `--crossfade` they follow the film `story cut --crossfade` makes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Union
 
 from .board import Board, ClipView, Line
 
@@ -185,12 +185,19 @@ class Cue(NamedTuple):
     text: str
 
 
-def subtitle_cues(board: Board, lengths: dict[str, int]) -> list[Cue]:
-    """The dialogue in film time; `lengths` (clip name -> milliseconds) overrides declared lengths."""
+def subtitle_cues(board: Board, lengths: Mapping[str, Union[int, Fraction]], crossfade: Fraction = Fraction(0)) -> list[Cue]:
+    """The dialogue in film time (milliseconds). `lengths` (clip name -> milliseconds) overrides
+    declared lengths; `crossfade` (milliseconds) is taken off at every dissolve the cut makes."""
+    from .cut import continues
+
     cues: list[Cue] = []
-    offset = 0
+    offset = Fraction(0)
+    previous = None
     for clip in board.clips:
-        length = lengths.get(clip.name, clip.millis)
+        if previous is not None and not continues(previous, clip):
+            offset -= crossfade
+        previous = clip
+        length = Fraction(lengths.get(clip.name, clip.millis))
         spans: list[tuple[int, int, tuple[Line, ...]]] = []
         if clip.dialogue:
             spans.append((0, clip.millis, clip.dialogue))
@@ -198,10 +205,10 @@ def subtitle_cues(board: Board, lengths: dict[str, int]) -> list[Cue]:
         for start, end, lines in spans:
             step = Fraction(end - start, len(lines))
             for index, line in enumerate(lines):
-                begin = min(length, round(start + step * index))
-                finish = min(length, round(start + step * (index + 1)))
+                begin = min(length, start + step * index)
+                finish = min(length, start + step * (index + 1))
                 if finish > begin:
-                    cues.append(Cue(offset + begin, offset + finish, line.speaker, line.kind, line.text))
+                    cues.append(Cue(round(offset + begin), round(offset + finish), line.speaker, line.kind, line.text))
         offset += length
     return sorted(cues, key=lambda cue: (cue.start, cue.end))
 
