@@ -29,37 +29,57 @@ PROFILES = builtin()
 MODELS = sorted(PROFILES)
 
 
+Case = tuple[str, str, Union[str, None], dict[str, str]]
+
+
+def _picture(draw: st.DrawFn, profile: Any, indent: str) -> list[str]:
+    resolution = profile.resolution
+    tier = draw(st.sampled_from([None, *resolution["tiers"]]))
+    ratio = draw(st.sampled_from(sorted(resolution["pixels"][tier or resolution["default_tier"]])))
+    lines = []
+    if profile.protocol == "new":
+        if tier:
+            lines.append(f"{indent}resolution {tier}")
+        if draw(st.booleans()):
+            lines.append(f"{indent}ratio {ratio}")
+    elif tier:
+        lines.append(f"{indent}size {resolution['pixels'][tier][ratio]}")
+    return lines
+
+
 @st.composite
-def priced_storyboard(draw: st.DrawFn) -> tuple[str, str, Union[str, None]]:
-    """(text, the region the requests go to, the --region option or None)."""
+def priced_storyboard(draw: st.DrawFn) -> Case:
+    """(text, the file's region, the --region option or None, each clip's own region by name).
+
+    A clip may set its own model (and then its own picture), and its own region."""
     profile = PROFILES[draw(st.sampled_from(MODELS))]
     region = draw(st.sampled_from(profile.regions))
     by_setting = draw(st.booleans())
     lines = [f"model {draw(st.sampled_from(sorted({profile.id, profile.id_in(region)})))}"]
     if by_setting:
         lines.append(f"region {region}")
-    resolution = profile.resolution
-    tier = draw(st.sampled_from([None, *resolution["tiers"]]))
-    ratio = draw(st.sampled_from(sorted(resolution["pixels"][tier or resolution["default_tier"]])))
-    if profile.protocol == "new":
-        if tier:
-            lines.append(f"resolution {tier}")
-        if draw(st.booleans()):
-            lines.append(f"ratio {ratio}")
-    elif tier:
-        lines.append(f"size {resolution['pixels'][tier][ratio]}")
-    lengths = _lengths(profile.duration)
+    lines += _picture(draw, profile, "")
+    file_profile, own_regions = profile, {}
     for number in range(draw(st.integers(1, 4))):
+        profile, own = file_profile, []
+        if draw(st.integers(0, 3)) == 0:
+            profile = PROFILES[draw(st.sampled_from(MODELS))]
+            own.append(f"  model {profile.id}")
+            own += _picture(draw, profile, "  ")
+        if draw(st.integers(0, 3)) == 0 or not profile.offered_in(region):
+            own_regions[f"c{number}"] = draw(st.sampled_from(profile.regions))
+            own.append(f"  region {own_regions[f'c{number}']}")
+        lengths = _lengths(profile.duration)
         if profile.multi_shot != "none" and draw(st.booleans()):
             shots = draw(st.lists(st.integers(1, 6), min_size=1, max_size=5))
             kind = draw(st.sampled_from(["clip", "scene"]))
             head = f"{kind} c{number}" + (f" {sum(shots)}s" if kind == "clip" and draw(st.booleans()) else "")
-            lines += [head, *(f"  shot {seconds}s: shot {index}" for index, seconds in enumerate(shots))]
+            lines += [head, *own, *(f"  shot {seconds}s: shot {index}" for index, seconds in enumerate(shots))]
         else:
             length = draw(st.sampled_from([None, *lengths]))
-            lines += [f"clip c{number}" + (f" {length}s" if length else ""), "  A lantern over the market"]
+            lines += [f"clip c{number}" + (f" {length}s" if length else ""), *own, "  A lantern over the market"]
     option = None if by_setting else region
-    return "\n".join(lines) + "\n", region, option
+    return "\n".join(lines) + "\n", region, option, own_regions
 
 
 def _lengths(rule: dict[str, Any]) -> list[int]:
@@ -70,11 +90,11 @@ def _lengths(rule: dict[str, Any]) -> list[int]:
     return list(range(rule["min"], rule["max"] + 1))
 
 
-def billed(bodies: list[dict[str, Any]], region: str) -> float:
-    """What the service bills for these bodies in `region`, read from the bodies alone."""
+def billed(bodies: list[tuple[dict[str, Any], str]]) -> float:
+    """What the service bills for these bodies, each in the region it is sent to, read from the bodies alone."""
     profiles = catalog()
     amount = 0.0
-    for body in bodies:
+    for body, region in bodies:
         spec = inspect(body, profiles)
         assert isinstance(spec, TaskSpec) and spec.failure is None, spec
         assert spec.profile.offered_in(region) and body["model"] == spec.profile.id_in(region)
@@ -92,8 +112,8 @@ def folder() -> Any:
 
 @settings(max_examples=150, deadline=None)
 @given(case=priced_storyboard())
-def test_budget_equals_what_the_requests_are_billed(case: tuple[str, str, Union[str, None]], folder: str) -> None:
-    text, region, option = case
+def test_budget_equals_what_the_requests_are_billed(case: Case, folder: str) -> None:
+    text, region, option, own_regions = case
     saved = os.environ.pop("DASHSCOPE_REGION", None)
     try:
         path = os.path.join(folder, "s.story")
@@ -104,11 +124,12 @@ def test_budget_equals_what_the_requests_are_billed(case: tuple[str, str, Union[
         assert planned is not None
         table = plan_rows(planned)
         [entry] = grand_totals([(path, table)])
-        bodies = [clip.body for clip in compile_plan(planned).clips]
+        bodies = [(clip.body, own_regions.get(clip.name.split("-")[0], region))
+                  for clip in compile_plan(planned).clips]
         assert len(bodies) == len(planned.clips)
-        expected = billed(bodies, region)
+        expected = billed(bodies)
         assert entry["amount"] == pytest.approx(expected, abs=1e-6)
-        assert entry["regions"] == [region] and planned.region == region
+        assert entry["regions"] == sorted({where for _, where in bodies}) and planned.region == region
         assert budget_problem([(path, table)], expected + 0.01) is None
         if expected > 0.02:
             assert budget_problem([(path, table)], expected - 0.01) is not None

@@ -219,12 +219,14 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
         clips = list(compiled.clips)
         if not clips:
             continue
-        profile = profiles.get(str(clips[0].body["model"]))
-        assert profile is not None  # the body was rendered from this catalog
-        batch = int(profile.data["rate_limits"]["concurrent_tasks"])
+        models = {clip.name: profiles.get(str(clip.body["model"])) for clip in clips}
+        # a clip may name its own model: keep every model within its concurrent-task limit
+        batch = min(int(p.data["rate_limits"]["concurrent_tasks"]) for p in models.values() if p is not None)
         for start in range(0, len(clips), batch):
             group = clips[start:start + batch]
             for clip in group:
+                profile = models[clip.name]
+                assert profile is not None  # the body was rendered from this catalog
                 price = body_price(clip.body, profile, region)
                 prices.append(price)
                 sections.append(_create(clip.name, clip.body, path, price, files))
@@ -242,7 +244,9 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
 def _create(name: str, body: dict[str, Any], storyboard: str, price: Price, files: list[str]) -> str:
     quoted = shlex.quote(name)
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    shown = body["parameters"].get("resolution") or body["parameters"].get("size") or price.tier
+    parameters = body["parameters"]
+    shown = f"{parameters['resolution']} {parameters.get('ratio', '')}".strip() if "resolution" in parameters \
+        else str(parameters.get("size") or price.tier)
     lines = [
         "",
         f"# {name}: {body['model']}, {int(price.seconds)}s, {shown}: {money(price.amount, price.currency)} "

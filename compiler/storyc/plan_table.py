@@ -15,7 +15,9 @@ from typing import Any, Mapping, NamedTuple, Union
 
 from .plan import Plan
 from .pricing import Price, Total, clip_price, money, price_row, tier_of, totals
+from .profile import Profile
 from .render import compile_plan, request_values
+from .settings import Settings
 from .timeline import seconds
 
 NOT_BILLED = ("cached", "in flight")  # statuses of clips that are already paid for
@@ -39,11 +41,14 @@ def _number(millis: int) -> Union[int, float]:
 
 
 def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> PlanTable:
-    profile, region = plan.profile, plan.region
+    """One row per request, priced with the clip's own model and region (a clip's settings may
+    override the file's); `status` maps clip names to `cached`, `in flight` or `to submit`."""
     compiled = {clip.name: clip for clip in compile_plan(plan).clips}
     rows: list[dict[str, Any]] = []
     prices: list[Price] = []
+    notes: list[str] = []
     for clip_plan in plan.clips:
+        profile, region = plan.profile_for(clip_plan), plan.region_for(clip_plan)
         prompt = compiled[clip_plan.name].prompt if clip_plan.name in compiled else ""
         values = request_values(plan, clip_plan, prompt)
         tier = tier_of(profile, values)
@@ -53,8 +58,9 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         billed = state not in NOT_BILLED
         if billed:
             prices.append(price)
+        notes += _notes(plan.settings_for(clip_plan), profile, plan.model_for(clip_plan), region, price)
         row: dict[str, Any] = {
-            "clip": clip_plan.name, "model": plan.model, "region": region,
+            "clip": clip_plan.name, "model": plan.model_for(clip_plan), "region": region,
             "duration": _number(clip_plan.millis), "picture": picture, "tier": tier,
             "shots": max(1, len(clip_plan.shots)), "prompt_chars": len(prompt),
             "prompt_limit": profile.data["prompt_max_chars"],
@@ -65,24 +71,23 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         if state is not None:
             row["status"] = state
         rows.append(row)
-    currency = prices[0].currency if prices else clip_price(profile, region, "", 0).currency
-    return PlanTable(rows, region, currency, prices, _notes(plan, prices))
+    currency = prices[0].currency if prices else clip_price(plan.profile, plan.region, "", 0).currency
+    return PlanTable(rows, plan.region, currency, prices, list(dict.fromkeys(notes)))
 
 
-def _notes(plan: Plan, prices: list[Price]) -> list[str]:
-    profile, region = plan.profile, plan.region
+def _notes(settings: Settings, profile: Profile, model: str, region: str, price: Price) -> list[str]:
+    """What a reader of the price should know: a renamed model, an unknown price, a default tier."""
     notes: list[str] = []
-    written = str(plan.settings.get("model", profile.id))
-    if written != plan.model:
-        notes.append(f"`{written}` is sent as `{plan.model}`, its id in {region}")
-    unknown = sorted({price.tier for price in prices if price.amount is None})
-    if unknown:
-        notes.append(f"no price for `{profile.id}` {', '.join(unknown)} in {region}: the total is unknown "
+    written = str(settings.get("model", profile.id))
+    if written != model:
+        notes.append(f"`{written}` is sent as `{model}`, its id in {region}")
+    if price.amount is None:
+        notes.append(f"no price for `{profile.id}` {price.tier} in {region}: the total is unknown "
                      f"(prices are known for {', '.join(profile.data['pricing']) or 'no region'})")
     tiers = profile.resolution["tiers"]
-    if "resolution" not in plan.settings.values and "size" not in plan.settings.values and len(tiers) > 1:
+    if "resolution" not in settings.values and "size" not in settings.values and len(tiers) > 1:
         default = profile.resolution["default_tier"]
-        row = price_row(profile, region) or {"tiers": {}, "currency": prices[0].currency if prices else ""}
+        row = price_row(profile, region) or {"tiers": {}, "currency": price.currency}
         rates = row["tiers"]
         cheapest = min(tiers, key=lambda tier: rates.get(tier, float("inf")))
         note = f"`resolution` is not set: `{profile.id}` defaults to {default}, " \
@@ -101,12 +106,15 @@ def plan_text(tables: list[tuple[str, PlanTable]]) -> str:
     out: list[str] = []
     for path, table in tables:
         statuses = any("status" in row for row in table.rows)
+        mixed = any(row["region"] != table.region for row in table.rows)  # clips with their own `region`
         header = ["clip", *(["status"] if statuses else []), "model", "duration", "picture", "shots", "prompt",
-                  f"price in {table.region}"]
+                  "price" if mixed else f"price in {table.region}"]
         lines = [header]
         for row in table.rows:
             price = row["price"]
             shown = money(price["amount"], price["currency"]) if row["billed"] else "paid"
+            if mixed and row["billed"]:
+                shown += f" in {row['region']}"
             lines.append([
                 row["clip"], *([row.get("status", "")] if statuses else []), row["model"], f"{row['duration']}s",
                 row["picture"], str(row["shots"]), f"{row['prompt_chars']}/{row['prompt_limit']}", shown,
@@ -114,7 +122,7 @@ def plan_text(tables: list[tuple[str, PlanTable]]) -> str:
         millis = sum(int(round(float(row["duration"]) * 1000)) for row in table.rows if row["billed"])
         total = table.total
         lines.append(["total", *([""] if statuses else []), "", f"{seconds(millis)}s", "", "", "",
-                      money(total.amount, total.currency)])
+                      money(total.amount, total.currency) + (f" in {', '.join(_regions(table))}" if mixed else "")])
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         out.append(f"{path} (region {table.region}, prices in {table.currency})")
         out += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines]
@@ -133,9 +141,14 @@ def grand_totals(tables: list[tuple[str, PlanTable]]) -> list[dict[str, Any]]:
     for currency, group in by_currency.items():
         amounts = [table.total.amount for table in group]
         known = None if any(amount is None for amount in amounts) else round(sum(a or 0.0 for a in amounts), 6)
-        regions = sorted({table.region for table in group})
+        regions = sorted({region for table in group for region in _regions(table)})
         result.append({"amount": known, "currency": currency, "regions": regions, "storyboards": len(group)})
     return result
+
+
+def _regions(table: PlanTable) -> list[str]:
+    """The regions a storyboard's billed clips go to (the file's, unless a clip sets its own)."""
+    return sorted({price.region for price in table.prices} or {table.region})
 
 
 def grand_total_text(tables: list[tuple[str, PlanTable]]) -> str:
