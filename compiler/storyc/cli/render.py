@@ -6,6 +6,7 @@ Without DASHSCOPE_API_KEY (or with --offline) everything runs against the built-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -177,6 +178,11 @@ def run_render(options: argparse.Namespace) -> int:
         prepared = _prepare(options, offline)
     except Failed:
         return EXIT_PROBLEMS
+    for journal in {id(job.journal): job.journal for job in prepared.jobs}.values():
+        if not journal.exclusive():
+            raise UsageError(f"another `story render` is running on `{os.path.dirname(journal.folder)}`; "
+                             "wait for it to finish (it shares this folder's journal)")
+    _remove_stale_locks(prepared)
     resubmit = options.resubmit_expired or offline  # offline costs nothing: expired emulator tasks are redone
     states = {job.hash: clip_state(job.row(), resubmit) for job in prepared.jobs}
     to_pay = [job for job in prepared.jobs if states[job.hash] == "to submit"]
@@ -286,6 +292,15 @@ def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str
         summary += f"; expired: {expired} (pass --resubmit-expired to pay for them again)"
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+def _remove_stale_locks(prepared: Prepared) -> None:
+    """Half-written lock files a killed run left (the run lock is ours, so no one is writing them)."""
+    for folder in {os.path.dirname(os.path.abspath(path)) for path, _ in prepared.storyboards}:
+        for name in os.listdir(folder):
+            if name.startswith(".lock-"):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, name))
 
 
 def _write_locks(prepared: Prepared) -> None:

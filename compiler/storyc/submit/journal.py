@@ -147,6 +147,24 @@ class Journal:
     def close(self) -> None:
         self.db.close()
 
+    def exclusive(self) -> bool:
+        """Hold the folder's run lock until the process ends; False when another run holds it.
+
+        Two runs over the same journal could both find a request new and both pay for it.
+        """
+        import fcntl
+
+        if getattr(self, "_lock_handle", None) is not None:
+            return True
+        handle = open(os.path.join(self.folder, "run.lock"), "a+")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._lock_handle = handle
+        return True
+
     # -- reading ---------------------------------------------------------------------------------
     def get(self, hash: str) -> Row | None:
         cursor = self.db.execute("SELECT * FROM requests WHERE hash = ?", (hash,))

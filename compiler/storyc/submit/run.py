@@ -73,7 +73,7 @@ class Runner:
         self.upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.listing_lock = asyncio.Lock()
         self.claimed: set[str] = set()  # task ids adopted by some job in this run
-        self.settled: set[str] = set()  # listed task ids that are finished and match nothing
+        self.settled: set[str] = set()  # listed task ids that ended without a video: never adoptable
         self.stopping = False
         self.started = wall()
 
@@ -275,7 +275,9 @@ class Runner:
                     job.task_id = task_id
                     self._set(job, "succeeded", f"found task {task_id}")
                     return "adopted"
-                self.settled.add(task_id)
+                if status != "SUCCEEDED":
+                    self.settled.add(task_id)  # failed, canceled or gone: no one's to adopt
+                # a SUCCEEDED task that is not this request's may be another lost create's
             return "wait" if running else "none"
 
     # -- polling -----------------------------------------------------------------------------------
