@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
 from typing import Any, NamedTuple, Union
 
 from . import (
@@ -96,6 +95,16 @@ def _project_templates(plan: Plan) -> Union[str, None]:
 
 
 def _environment(project: Union[str, None]) -> Any:
+    if not project:  # the built-in templates, compiled ahead of time: no Jinja2 import (templating.py)
+        from . import templating
+
+        builtin = templating.builtin()
+        if builtin is not None:
+            return builtin
+    return _jinja_environment(project)
+
+
+def _jinja_environment(project: Union[str, None]) -> Any:
     import jinja2
 
     def to_json(value: Any) -> str:  # `tojson` escapes HTML; bodies need plain JSON with CJK as written
@@ -116,6 +125,15 @@ def _environment(project: Union[str, None]) -> Any:
 
 
 def _render(environment: Any, name: str, **context: Any) -> str:
+    from . import templating
+
+    if isinstance(environment, templating.Environment):
+        if environment.root(name) is not None:
+            try:
+                return environment.render(name, context)
+            except templating.RenderError as error:
+                raise TemplateProblem(f"template `{name}` failed: {error}", "fix the template") from None
+        environment = _jinja_environment(None)  # the template changed since it was compiled
     import jinja2
 
     from . import sandbox
@@ -363,19 +381,22 @@ def render_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any =
     return body
 
 
-@lru_cache(maxsize=2)
-def _validator(protocol: str) -> Any:
-    import jsonschema
-
-    with open(os.path.join(SCHEMAS, f"body-{protocol}.schema.json"), encoding="utf-8") as handle:
-        return jsonschema.Draft202012Validator(json.load(handle))
+def schema_path(protocol: str) -> str:
+    """The JSON Schema of a protocol's request body."""
+    return os.path.join(SCHEMAS, f"body-{protocol}.schema.json")
 
 
 def body_problems(body: dict[str, Any], model: Profile) -> list[str]:
-    """Schema violations, then anything outside the profile's own limits."""
+    """Schema violations, then anything outside the profile's own limits.
+
+    The schemas are read by `schema.py`, not jsonschema, whose import would double the start-up
+    time of `story compile`; tests/test_body_schema.py holds the two to the same verdicts.
+    """
+    from . import schema
+
     problems = [
-        f"{'.'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
-        for error in _validator(model.protocol).iter_errors(body)
+        f"{'.'.join(str(p) for p in path) or '(top)'}: {message}"
+        for path, message in schema.errors(body, schema.load(schema_path(model.protocol)))
     ]
     if problems:
         return problems
