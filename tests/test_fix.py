@@ -49,6 +49,8 @@ def mistaken(draw: st.DrawFn) -> str:
         for _ in range(draw(st.integers(0, 2))):
             label = draw(st.sampled_from(LABELS))
             lines.append(f"  {label}: @{draw(st.sampled_from(NAMES))} in @office")
+        if draw(st.integers(0, 3)) == 0:
+            lines.append(f"  {draw(st.sampled_from(['sya', 'say', 'Say', 'voicover']))} {draw(st.sampled_from(NAMES))}: hi")
         if draw(st.booleans()):
             lines.append(f"  @{draw(st.sampled_from(NAMES))} waits")
         for _ in range(draw(st.integers(0 if kind == "clip" else 1, 3))):

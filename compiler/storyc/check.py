@@ -217,15 +217,21 @@ def framings(context: Context) -> Iterator[Diagnostic]:
 
 
 _LABELED = re.compile(r"([A-Za-z][A-Za-z-]*)[ \t]*[:：]")
+_SPOKEN = re.compile(r"([A-Za-z]+)[ \t]+([^\W\d][\w-]*)[ \t]*[:：]")
 _CUE_LABELS = ("camera", "sfx", "music", "ambience")
+_SPEECH = ("say", "voiceover")
 
 
 def misspelled_labels(context: Context) -> Iterator[Diagnostic]:
     """`camrea: pan left` is prose as written; say which label was meant."""
     settings = tuple(key for key in spec() if key not in ("storyboard", "style"))
     for clip in context.storyboard.clips:
-        prose_lines = sum(isinstance(line, Prose) for line in clip.lines)
-        alone = prose_lines == 1 and not clip.shots  # the fix would leave the clip nothing to show
+        # When every prose line looks labelled and there are no shots, fixing them all would leave the
+        # clip nothing to show: then the fixes are only offered.
+        alone = not clip.shots and not any(
+            isinstance(line, Prose) and not (_LABELED.match(line.text.value) or _SPOKEN.match(line.text.value))
+            for line in clip.lines
+        )
         for line in clip.lines:
             if isinstance(line, Prose):
                 yield from _label(context, line, (*_CUE_LABELS, "soundtrack"), settings, alone)
@@ -237,6 +243,10 @@ def misspelled_labels(context: Context) -> Iterator[Diagnostic]:
 
 def _label(context: Context, line: Prose, labels: tuple[str, ...], settings: tuple[str, ...],
            alone: bool) -> Iterator[Diagnostic]:
+    spoken = _SPOKEN.match(line.text.value)
+    if spoken is not None:  # `sya fox: hello`, where `fox` is a cast member
+        yield from _speech_keyword(context, line, spoken, alone)
+        return
     match = _LABELED.match(line.text.value)
     if match is None:
         return
@@ -260,6 +270,24 @@ def _label(context: Context, line: Prose, labels: tuple[str, ...], settings: tup
         label=f"read as prose, not as `{meant}:`",
         help=f"write `{meant}:`" + (" (labels are lowercase)" if case_only else ""),
         fix=Fix(span, meant, MACHINE_APPLICABLE if safe else MAYBE_INCORRECT),
+    )
+
+
+def _speech_keyword(context: Context, line: Prose, match: re.Match[str], alone: bool) -> Iterator[Diagnostic]:
+    word, speaker = match.group(1), match.group(2)
+    declared = context.declarations.get(speaker)
+    if declared is None or declared[0].kind != "cast":
+        return
+    meant = word.lower() if word.lower() in _SPEECH else unique_typo(word, _SPEECH)
+    if meant is None:
+        return
+    start = line.text.span.start + match.start(1)
+    span = Span(start, start + len(word))
+    yield make(
+        "SB221", f"`{word} {speaker}:` is not a dialogue line, so this line is prose", context.source, span,
+        label=f"read as prose, not as `{meant} {speaker}:`",
+        help=f"write `{meant} {speaker}:`" + (" (keywords are lowercase)" if meant == word.lower() else ""),
+        fix=Fix(span, meant, MAYBE_INCORRECT if alone else MACHINE_APPLICABLE),
     )
 
 
