@@ -264,3 +264,25 @@ def test_per_clip_settings_reach_the_bodies_and_the_plan(capsys: pytest.CaptureF
         "opening": ("wan2.7-t2v", "720P 16:9"), "legacy": ("wan2.2-t2v-plus", "832*480"),
         "chase-1": ("wan2.6-t2v", "1920*1080"),
     }
+
+
+FORMATTED = sorted((Path(__file__).parent / "cases" / "clip-settings").glob("*.story")) + sorted(SOURCES.glob("*.story"))
+
+
+@pytest.mark.parametrize("path", FORMATTED, ids=[p.name for p in FORMATTED])
+def test_fmt_keeps_clip_settings_and_the_compiled_output(path: Path, tmp_path: Path) -> None:
+    from storyc.fmt import format_text
+    from storyc.parse import parse
+    from storyc.source import Source
+
+    text = path.read_text(encoding="utf-8")
+    formatted = format_text(parse(Source(str(path), text)))
+    again = format_text(parse(Source(str(path), formatted)))
+    assert again == formatted
+    assert parse(Source(str(path), formatted)).storyboard == parse(Source(str(path), text)).storyboard
+    copy = tmp_path / path.name
+    copy.write_text(formatted, encoding="utf-8")
+    before, after = plan(load(str(path))), plan(load(str(copy)))
+    if before is not None and not check(load(str(path))):
+        assert after is not None
+        assert [c.body for c in compile_plan(before).clips] == [c.body for c in compile_plan(after).clips]
