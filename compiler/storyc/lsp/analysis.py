@@ -33,10 +33,12 @@ class Occurrence(NamedTuple):
 class Analysis:
     """Everything the editor features read about one buffer and the files it includes."""
 
-    def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16) -> None:
+    def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16,
+                 uri: Union[str, None] = None) -> None:
         from ..pipeline import checked_plan
 
         self.path = path
+        self.uri = uri or uri_of(path)
         self.text = text
         self.profiles = profiles
         self.encoding = encoding
@@ -66,6 +68,10 @@ class Analysis:
             source = self.program.sources.get(path)
             index = self._indexes[path] = LineIndex(source.text if source else "", self.encoding)
         return index
+
+    def uri_for(self, path: str) -> str:
+        """The editor's URI for the buffer itself, a file URI for the files it includes."""
+        return self.uri if path == self.path else uri_of(path)
 
     def results(self) -> Iterator[tuple[Source, Storyboard]]:
         """Each parsed file of the program, the entry last (as declarations are scoped)."""
@@ -174,6 +180,12 @@ class Analysis:
                     if _inside(offset, dialogue.speaker_span):
                         return dialogue.speaker
         return None
+
+
+def uri_of(path: str) -> str:
+    from pygls.uris import from_fs_path
+
+    return str(from_fs_path(os.path.abspath(path)) or path)
 
 
 def _all_texts(storyboard: Storyboard) -> Iterator[Text]:

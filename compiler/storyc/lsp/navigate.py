@@ -7,17 +7,12 @@ import re
 from typing import Union
 
 from lsprotocol import types
-from pygls.uris import from_fs_path
 
 from ..nodes import Clip, Declaration, Setting, Shot
 from ..timeline import seconds, timing
 from .analysis import Analysis
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-
-
-def uri_of(path: str) -> str:
-    return str(from_fs_path(os.path.abspath(path)) or path)
 
 
 def definition(analysis: Analysis, offset: int) -> Union[types.Location, None]:
@@ -27,7 +22,7 @@ def definition(analysis: Analysis, offset: int) -> Union[types.Location, None]:
             if include.path_span.start <= offset <= include.path_span.end:
                 target = os.path.normpath(os.path.join(os.path.dirname(analysis.path), include.path))
                 if os.path.isfile(target):
-                    return types.Location(uri=uri_of(target), range=types.Range(
+                    return types.Location(uri=analysis.uri_for(target), range=types.Range(
                         start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)))
     name = analysis.name_at(analysis.path, offset)
     if name is None:
@@ -36,7 +31,7 @@ def definition(analysis: Analysis, offset: int) -> Union[types.Location, None]:
     if found is None:
         return None
     declaration, source = found
-    return types.Location(uri=uri_of(source.path), range=analysis.lines(source.path).range(declaration.name_span))
+    return types.Location(uri=analysis.uri_for(source.path), range=analysis.lines(source.path).range(declaration.name_span))
 
 
 def references(analysis: Analysis, offset: int, include_declaration: bool) -> Union[list[types.Location], None]:
@@ -44,7 +39,7 @@ def references(analysis: Analysis, offset: int, include_declaration: bool) -> Un
     if name is None:
         return None
     return [
-        types.Location(uri=uri_of(found.path), range=analysis.lines(found.path).range(found.span))
+        types.Location(uri=analysis.uri_for(found.path), range=analysis.lines(found.path).range(found.span))
         for found in analysis.occurrences(name)
         if include_declaration or not found.is_declaration
     ]
@@ -72,7 +67,7 @@ def rename(analysis: Analysis, offset: int, new_name: str) -> Union[types.Worksp
         raise RenameError(f"`{new_name}` is not a name: use letters, digits, `_` and `-`, starting with a letter")
     changes: dict[str, list[types.TextEdit]] = {}
     for found in analysis.occurrences(name):
-        changes.setdefault(uri_of(found.path), []).append(
+        changes.setdefault(analysis.uri_for(found.path), []).append(
             types.TextEdit(range=analysis.lines(found.path).range(found.span), new_text=new_name))
     return types.WorkspaceEdit(changes=changes)
 

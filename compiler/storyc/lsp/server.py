@@ -8,7 +8,7 @@ two open documents include the same file, that file shows the union of what each
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, TypeVar, Union, cast
+from typing import Any, Callable, NamedTuple, TypeVar, Union, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -30,7 +30,7 @@ class StoryServer(LanguageServer):
         self.profiles = profiles or catalog()
         self.analyses: dict[str, Analysis] = {}
         # published[target uri][owner uri]: what checking `owner` found in `target`
-        self.published: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        self.published: dict[str, dict[str, Finding]] = {}
 
     @property
     def encoding(self) -> str:
@@ -42,41 +42,63 @@ class StoryServer(LanguageServer):
 
     def analyse(self, uri: str) -> Analysis:
         document = self.workspace.get_text_document(uri)
-        analysis = Analysis(self.path_of(uri), document.source, self.profiles, self.encoding)
+        analysis = Analysis(self.path_of(uri), document.source, self.profiles, self.encoding, uri)
         self.analyses[uri] = analysis
-        self.publish(uri, {navigate.uri_of(path): found for path, found in edits.by_path(analysis).items()},
-                     document.version)
+        found = {}
+        for path, diagnostics in edits.by_path(analysis).items():
+            source = analysis.program.sources.get(path)
+            found[analysis.uri_for(path)] = Finding(source.text if source else "", diagnostics)
+        self.publish(uri, found, document.version)
         return analysis
 
     def analysis(self, uri: str) -> Analysis:
         found = self.analyses.get(uri)
         return found if found is not None else self.analyse(uri)
 
-    def publish(self, owner: str, found: dict[str, list[types.Diagnostic]], version: Union[int, None] = None) -> None:
+    def publish(self, owner: str, found: dict[str, Finding], version: Union[int, None] = None) -> None:
         targets = set(found) | {target for target, owners in self.published.items() if owner in owners}
-        for target in targets:
+        for target in sorted(targets, key=lambda target: target != owner):
             owners = self.published.setdefault(target, {})
             if target in found:
                 owners[owner] = found[target]
             else:
                 owners.pop(owner, None)
-            merged: list[types.Diagnostic] = []
-            seen: set[tuple[Any, ...]] = set()
-            for diagnostics in owners.values():
-                for diagnostic in diagnostics:
-                    key = (diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line,
-                           diagnostic.range.end.character, diagnostic.code, diagnostic.message)
-                    if key not in seen:
-                        seen.add(key)
-                        merged.append(diagnostic)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=target, diagnostics=self._merged(target, owners), version=version if target == owner else None))
             if not owners:
                 del self.published[target]
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=target, diagnostics=merged, version=version if target == owner else None))
+
+    def _merged(self, target: str, owners: dict[str, Finding]) -> list[types.Diagnostic]:
+        """What every open document found in `target`; for a file open in the editor, only what was
+        found in the text the editor shows (an includer read the file from disk)."""
+        shown = self.analyses.get(target)
+        merged: list[types.Diagnostic] = []
+        seen: set[tuple[Any, ...]] = set()
+        for owner, finding in owners.items():
+            if shown is not None and owner != target and finding.text != shown.text:
+                continue
+            for diagnostic in finding.diagnostics:
+                key = (diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line,
+                       diagnostic.range.end.character, diagnostic.code, diagnostic.message)
+                if key not in seen:
+                    seen.add(key)
+                    merged.append(diagnostic)
+        return merged
 
     def close(self, uri: str) -> None:
         self.analyses.pop(uri, None)
         self.publish(uri, {})
+
+    def reanalyse_all(self) -> None:
+        for uri in list(self.analyses):
+            self.analyse(uri)
+
+
+class Finding(NamedTuple):
+    """Diagnostics for one file, and the text of that file their positions refer to."""
+
+    text: str
+    diagnostics: list[types.Diagnostic]
 
 
 def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
@@ -113,9 +135,11 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        # A saved file may be included by other open documents: check them again.
-        for uri in list(server.analyses):
-            server.analyse(uri)
+        server.reanalyse_all()  # a saved file may be included by other open documents
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files_changed(params: types.DidChangeWatchedFilesParams) -> None:
+        server.reanalyse_all()  # an include changed on disk (the VS Code client reports *.story)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
