@@ -1,0 +1,4 @@
+model wan2.7-t2v
+clip a 5s
+  soundtrack: ./tone-5s.wav
+  One
