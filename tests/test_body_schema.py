@@ -50,7 +50,7 @@ values = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 3_000_000_000), st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["", "x", "720P", "1080P", "16:9", "1280*720", "single", "multi", "file://a.mp3", "ftp://a",
                      "長" * 1600]),
-    st.just({}), st.just([]), st.just(1.0), st.just(15.0),
+    st.builds(dict), st.builds(list), st.just(1.0), st.just(15.0),
 )
 
 

@@ -112,7 +112,7 @@ def test_a_syntax_fix_that_uncovers_more_errors_is_held_back(tmp_path: Path, cap
     path.write_text(text, encoding="utf-8")
     assert main(["check", "--fix", str(path)]) == 1
     assert path.read_text(encoding="utf-8") == text
-    assert "fixes undone: they would leave 2 errors where there is 1" in capsys.readouterr().err
+    assert "fixes undone: they would leave 2 errors where there was 1" in capsys.readouterr().err
 
 
 def test_model_suggestions_prefer_the_same_generation() -> None:

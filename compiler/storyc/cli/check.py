@@ -20,6 +20,8 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
+    from ..load import Program
+    from ..profile import Catalog
     from ..source import Source
 
 
@@ -60,27 +62,8 @@ def run(options: argparse.Namespace) -> int:
     for path in files:
         program = load(options.stdin_filename, read_stdin()) if path == "-" else load(path)
         found = diagnose(program, profiles)
-        syntax_held = False
-        for _ in range(5 if options.fix and path != "-" else 0):  # a fix may uncover the next problem
-            safe = [d for d in found if d.fix is not None and d.fix.safe]
-            # Syntax fixes go first and alone, so that one that is held back does not hold back the rest.
-            syntax = [] if syntax_held else [d for d in safe if d.code.startswith("SB1")]
-            fixed = _fix_files(syntax or [d for d in safe if not d.code.startswith("SB1")], found, program.sources)
-            if not fixed:
-                break
-            after = load(path)
-            now = diagnose(after, profiles)
-            if _errors(now) > _errors(found):  # --fix never leaves more errors than it found
-                for fixed_path, text in fixed.items():
-                    write_atomically(fixed_path, text)
-                print(f"{path}: fixes undone: they would leave {plural(_errors(now), 'error')} where there "
-                      f"{'is' if _errors(found) == 1 else 'are'} {_errors(found)}; make the changes by hand",
-                      file=sys.stderr)
-                if syntax:
-                    syntax_held = True
-                    continue
-                break
-            program, found = after, now
+        if options.fix and path != "-":
+            program, found = _fix(path, program, found, profiles)
         diagnostics.extend(found)
         sources.update(program.sources)
     sys.stdout.write(render(diagnostics, sources, options.format))
@@ -93,6 +76,43 @@ def run(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fix(path: str, program: Program, found: list[Diagnostic], profiles: Catalog) -> tuple[Program, list[Diagnostic]]:
+    """Apply machine-applicable fixes, round after round (a fix may uncover the next problem).
+
+    Syntax fixes go first and alone, so that the other fixes see the whole file. A syntax fix can
+    make readable a clip whose other errors then count, so rounds are judged together: the files
+    are left as they were after the last round with no more errors than at the start, and never
+    with more.
+    """
+    from ..load import load
+    from ..pipeline import diagnose
+
+    start = _errors(found)
+    originals: dict[str, str] = {}
+    accepted: dict[str, str] = {}
+    best = (program, found)
+    for _ in range(5):
+        safe = [d for d in found if d.fix is not None and d.fix.safe]
+        syntax = [d for d in safe if d.code.startswith("SB1")]
+        fixed = _fix_files(syntax or safe, found, program.sources)
+        if not fixed:
+            break
+        for fixed_path, text in fixed.items():
+            originals.setdefault(fixed_path, text)
+        program = load(path)
+        found = diagnose(program, profiles)
+        if _errors(found) <= start:
+            accepted = {changed: program.sources[changed].text for changed in originals if changed in program.sources}
+            best = (program, found)
+    if _errors(found) > start:  # --fix never leaves more errors than it found
+        for changed, text in originals.items():
+            write_atomically(changed, accepted.get(changed, text))
+        print(f"{path}: fixes undone: they would leave {plural(_errors(found), 'error')} where there "
+              f"{'was' if start == 1 else 'were'} {start}; make the changes by hand", file=sys.stderr)
+        return best
+    return program, found
+
+
 def _errors(diagnostics: list[Diagnostic]) -> int:
     return sum(1 for d in diagnostics if d.level == "error")
 
@@ -103,6 +123,7 @@ def _fix_files(chosen: list[Diagnostic], diagnostics: list[Diagnostic], sources:
     Files that did not decode cleanly are left alone.
     """
     from ..diagnostics import apply_fixes
+    from ..source import visible
 
     changed: dict[str, str] = {}
     for path, source in sources.items():
@@ -111,7 +132,7 @@ def _fix_files(chosen: list[Diagnostic], diagnostics: list[Diagnostic], sources:
         text, count = apply_fixes(source.text, [d.fix for d in chosen if d.path == path and d.fix and d.fix.safe])
         if count:
             write_atomically(path, text)
-            print(f"{path}: applied {plural(count, 'fix', 'es')}", file=sys.stderr)
+            print(f"{visible(path)}: applied {plural(count, 'fix', 'es')}", file=sys.stderr)
             changed[path] = source.text
     return changed
 
