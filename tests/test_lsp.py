@@ -425,7 +425,7 @@ async def test_code_actions_apply_the_diagnostics_fixes(project: Path) -> None:
             text_document=types.TextDocumentIdentifier(uri=uri), range=wanted,
             context=types.CodeActionContext(diagnostics=[d for d in found if d.range == wanted])))
         assert actions is not None
-        (action,) = [a for a in actions if isinstance(a, types.CodeAction)]
+        (action,) = [a for a in actions if isinstance(a, types.CodeAction) and a.kind == types.CodeActionKind.QuickFix]
         assert action.kind == types.CodeActionKind.QuickFix and action.title == "Replace `@foxx` with `@fox`"
         assert action.diagnostics and action.diagnostics[0].code == "SB205"
         assert action.edit is not None and action.edit.changes is not None
@@ -519,3 +519,47 @@ async def test_an_open_include_shows_what_its_includers_found_only_while_the_tex
             if "SB204" in {d.code for d in saved}:
                 break
         assert [d.range.start for d in saved if d.code == "SB204"] == [stray]
+
+
+FIXABLE = """\
+model wan2.7-t2v
+cast fox: a fox
+
+clip a 6s
+  shot 3s wdie
+    @foxx runs
+  shot 3s closeup
+    @fox stops
+"""
+
+
+@pytest.mark.asyncio
+async def test_preferred_quick_fixes_and_fix_all_follow_each_fixes_applicability(tmp_path: Path) -> None:
+    path = _write(tmp_path / "fixable.story", FIXABLE)
+    records = [r for r in check_records(path) if r["fix"]]
+    safe = {(r["line"] - 1, r["column"] - 1) for r in records if r["fix"].get("applicability") == "machine-applicable"}
+    async with session(tmp_path) as started:
+        uri = started.open(path)
+        await started.diagnostics(uri, 1)
+        everything = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=99, character=0))
+        actions = await started.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=everything,
+            context=types.CodeActionContext(diagnostics=[])))
+        fix_all = await started.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=everything,
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+    assert actions is not None and fix_all is not None
+    quick = [a for a in actions if isinstance(a, types.CodeAction) and a.kind == types.CodeActionKind.QuickFix]
+    assert len(quick) == len(records) == 3
+    preferred = {(a.diagnostics[0].range.start.line, a.diagnostics[0].range.start.character)
+                 for a in quick if a.is_preferred and a.diagnostics}
+    assert preferred == safe
+    if not safe:  # fixes that do not say how applicable they are: nothing is preferred, nothing fixed at once
+        assert fix_all == []
+        return
+    (action,) = fix_all
+    assert isinstance(action, types.CodeAction) and action.edit and action.edit.changes
+    fixed = apply_edits(FIXABLE, list(action.edit.changes[uri]))
+    cli("check", "--fix", str(path))  # the command line applies the same fixes to the file
+    assert fixed == path.read_text("utf-8")
+    assert "@foxx" in fixed and "shot 3s wide" in fixed

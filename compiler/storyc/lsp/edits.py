@@ -106,14 +106,17 @@ def _title(fix: Fix, text: str) -> str:
     return f"Replace `{old}` with `{fix.replacement}`"
 
 
-def code_actions(analysis: Analysis, uri: str, wanted: types.Range) -> list[types.CodeAction]:
+def code_actions(analysis: Analysis, uri: str, wanted: types.Range,
+                 only: Union[list[str], None] = None) -> list[types.CodeAction]:
+    """A quick fix per diagnostic with a fix under `wanted`; and, when any fix is machine-applicable,
+    a `source.fixAll` action applying all of those (as `story check --fix` would)."""
     lines = analysis.lines(analysis.path)
     span = lines.span(wanted)
     actions = []
-    for diagnostic in analysis.diagnostics:
+    fixable = [d for d in analysis.diagnostics if d.fix is not None and d.path == analysis.path]
+    for diagnostic in fixable:
         fix = diagnostic.fix
-        if fix is None or diagnostic.path != analysis.path:
-            continue
+        assert fix is not None
         if diagnostic.span.end < span.start or diagnostic.span.start > span.end:
             continue
         edit = types.TextEdit(range=lines.range(fix.span), new_text=fix.replacement)
@@ -124,4 +127,26 @@ def code_actions(analysis: Analysis, uri: str, wanted: types.Range) -> list[type
             edit=types.WorkspaceEdit(changes={uri: [edit]}),
             is_preferred=_preferred(fix) or None,
         ))
+    safe = _non_overlapping([d.fix for d in fixable if d.fix is not None and _preferred(d.fix)])
+    if safe:
+        actions.append(types.CodeAction(
+            title=f"Apply {len(safe)} safe fix{'es' if len(safe) != 1 else ''} (story check --fix)",
+            kind=types.CodeActionKind.SourceFixAll,
+            edit=types.WorkspaceEdit(changes={uri: [
+                types.TextEdit(range=lines.range(fix.span), new_text=fix.replacement) for fix in safe]}),
+        ))
+    if only:
+        actions = [a for a in actions if any(_kind(a.kind).startswith(kind) for kind in only)]
     return actions
+
+
+def _kind(kind: object) -> str:
+    return str(getattr(kind, "value", kind))
+
+
+def _non_overlapping(fixes: list[Fix]) -> list[Fix]:
+    chosen: list[Fix] = []
+    for fix in sorted(fixes, key=lambda f: (f.span.start, f.span.end)):
+        if not chosen or fix.span.start >= chosen[-1].span.end:
+            chosen.append(fix)
+    return chosen

@@ -159,12 +159,13 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
         return edits.format_range(server.path_of(uri), server.workspace.get_text_document(uri).source,
                                   server.encoding, params.range)
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]))
     @guarded([])
     def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        return edits.code_actions(server.analysis(uri), uri, params.range)
+        only = [str(getattr(kind, "value", kind)) for kind in params.context.only] if params.context.only else None
+        return edits.code_actions(server.analysis(uri), uri, params.range, only)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(None)
