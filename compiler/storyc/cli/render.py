@@ -156,7 +156,14 @@ def _prepare(options: argparse.Namespace, offline: bool, create: bool = True) ->
 
 
 def _money(amount: float | None, currency: str) -> str:
-    return "unknown" if amount is None else f"{amount:.2f} {currency}"
+    from ..pricing import money
+
+    return money(amount, currency)
+
+
+def _sum_text(sums: list[Any]) -> str:
+    """`CNY 7.34`, `CNY 7.34 + USD 1.00`; `nothing` for no prices."""
+    return " + ".join(_money(item.amount, item.currency) for item in sums) or "nothing"
 
 
 def _shown(path: str) -> str:
@@ -166,11 +173,6 @@ def _shown(path: str) -> str:
 
 # -- story render ------------------------------------------------------------------------------------
 def run_render(options: argparse.Namespace) -> int:
-    import asyncio
-
-    from ..pricing import total
-    from ..submit.jobs import clip_state
-
     if options.concurrency is not None and options.concurrency < 1:
         raise UsageError("--concurrency is at least 1")
     offline, key, base = _connection(options)
@@ -178,6 +180,19 @@ def run_render(options: argparse.Namespace) -> int:
         prepared = _prepare(options, offline)
     except Failed:
         return EXIT_PROBLEMS
+    try:
+        return _render_prepared(prepared, options, offline, key, base)
+    finally:
+        prepared.close()
+
+
+def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: bool, key: str | None,
+                     base: str | None) -> int:
+    import asyncio
+
+    from ..pricing import totals
+    from ..submit.jobs import clip_state
+
     for journal in {id(job.journal): job.journal for job in prepared.jobs}.values():
         if not journal.exclusive():
             raise UsageError(f"another `story render` is running on `{os.path.dirname(journal.folder)}`; "
@@ -188,22 +203,26 @@ def run_render(options: argparse.Namespace) -> int:
     to_pay = [job for job in prepared.jobs if states[job.hash] == "to submit"]
     out = sys.stderr if options.json else sys.stdout
     out.write(_plan_text(prepared, states, offline))
-    cost = total(job.price for job in to_pay)
-    currency = to_pay[0].currency if to_pay else (prepared.jobs[0].currency if prepared.jobs else "")
+    sums = totals(job.price for job in to_pay)
+    cost = _sum_text(sums)
     if options.budget is not None and to_pay:
-        if cost is None:
+        if any(item.amount is None for item in sums):
             print(f"story render: the price of some clips is unknown for their region; --budget "
                   f"{options.budget:g} refuses them", file=sys.stderr)
             return EXIT_PROBLEMS
-        if cost > options.budget:
-            print(f"story render: over budget: {cost:.2f} > {options.budget:.2f} {currency}", file=sys.stderr)
+        if len(sums) > 1:
+            print(f"story render: --budget is one amount, but these clips are priced in {cost}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        amount = sums[0].amount or 0.0
+        if amount > options.budget:
+            print(f"story render: over budget: {cost} > {options.budget:.2f}", file=sys.stderr)
             return EXIT_PROBLEMS
     if to_pay and not offline and not options.yes:
         if not sys.stdin.isatty():
-            print(f"story render: this run would spend {_money(cost, currency)}; pass --yes to spend without "
+            print(f"story render: this run would spend {cost}; pass --yes to spend without "
                   "asking", file=sys.stderr)
             return EXIT_PROBLEMS
-        answer = input(f"submit {plural(len(to_pay), 'clip')} for {_money(cost, currency)}? [y/N] ")
+        answer = input(f"submit {plural(len(to_pay), 'clip')} for {cost}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("story render: nothing submitted", file=sys.stderr)
             return EXIT_PROBLEMS
@@ -275,17 +294,15 @@ def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str
         if states[job.hash] == "to submit" and job.hash not in seen:
             seen.add(job.hash)
             pay.append(job)
-    from ..pricing import total
+    from ..pricing import totals
 
-    amount = total(job.price for job in pay)
-    currency = pay[0].currency if pay else ""
-    cached = sum(1 for job in prepared.jobs if states[job.hash] == "cached")
-    flying = sum(1 for job in prepared.jobs if states[job.hash] == "in flight")
     summary = f"to submit: {plural(len(pay), 'request')}"
     if pay:
-        summary += f", {sum(job.seconds for job in pay):g}s, {_money(amount, currency)}"
+        summary += f", {sum(job.seconds for job in pay):g}s, {_sum_text(totals(job.price for job in pay))}"
         if offline:
             summary += " (emulated: nothing is paid)"
+    cached = sum(1 for job in prepared.jobs if states[job.hash] == "cached")
+    flying = sum(1 for job in prepared.jobs if states[job.hash] == "in flight")
     summary += f"; cached: {cached}; in flight: {flying}"
     expired = sum(1 for job in prepared.jobs if states[job.hash] == "expired")
     if expired:
@@ -323,7 +340,7 @@ def _write_locks(prepared: Prepared) -> None:
 def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, Any], offline: bool) -> int:
     import json
 
-    from ..pricing import total
+    from ..pricing import Price, totals
 
     clips = []
     problems = 0
@@ -345,10 +362,19 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
     for job in prepared.jobs:
         if job.outcome == "rendered":
             billed += job.billed or 0.0
-            from ..pricing import Price
-
             costs.append(Price(job.cost, job.currency, job.region, "", job.billed or 0.0))
-    spent = total(costs)
+    sums = totals(costs)
+    spent = sums[0].amount if len(sums) == 1 else (0.0 if not sums else None)
+    currency = sums[0].currency if len(sums) == 1 else currency
+    for clip in clips:  # problems go to standard error in every format
+        if clip["outcome"] == "failed":
+            print(f"{clip['where']}: clip `{clip['clip']}` failed: {clip['detail']}", file=sys.stderr)
+        elif clip["outcome"] == "expired":
+            print(f"{clip['where']}: clip `{clip['clip']}`: {clip['detail']}; run with --resubmit-expired to "
+                  "submit it again (it is priced in the plan)", file=sys.stderr)
+        elif clip["outcome"] not in ("cached", "rendered"):
+            print(f"{clip['where']}: clip `{clip['clip']}` is not done: {clip['detail'] or clip['outcome']}",
+                  file=sys.stderr)
     if options.json:
         document = {"clips": clips, "seconds_billed": billed, "cost": spent, "currency": currency,
                     "emulated": offline, "error": outcome["error"], "requests": outcome["counters"]}
@@ -357,16 +383,8 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
         for clip in clips:
             if clip["outcome"] in ("cached", "rendered"):
                 print(f"{clip['clip']}: {clip['outcome']} -> {clip['video']}")
-            elif clip["outcome"] == "failed":
-                print(f"{clip['where']}: clip `{clip['clip']}` failed: {clip['detail']}", file=sys.stderr)
-            elif clip["outcome"] == "expired":
-                print(f"{clip['where']}: clip `{clip['clip']}`: {clip['detail']}; run with --resubmit-expired to "
-                      "submit it again (it is priced in the plan)", file=sys.stderr)
-            else:
-                print(f"{clip['where']}: clip `{clip['clip']}` is not done: {clip['detail'] or clip['outcome']}",
-                      file=sys.stderr)
         note = " (emulated: nothing was paid)" if offline else ""
-        print(f"billed: {billed:g}s, {_money(spent, currency)}{note}")
+        print(f"billed: {billed:g}s, {_sum_text(sums) if sums else _money(0.0, currency)}{note}")
     if outcome["error"]:
         print(f"story render: {outcome['error']}; the journal is kept, run again to continue", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -437,15 +455,24 @@ def _display(options: argparse.Namespace) -> Any:
 
 # -- story status ------------------------------------------------------------------------------------
 def run_status(options: argparse.Namespace) -> int:
-    import json
 
-    from ..submit.jobs import clip_state
 
     offline = bool(options.offline) or not os.environ.get("DASHSCOPE_API_KEY", "").strip()
     try:
         prepared = _prepare(options, offline, create=False)
     except Failed:
         return EXIT_PROBLEMS
+    try:
+        return _status(prepared, options, offline)
+    finally:
+        prepared.close()
+
+
+def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> int:
+    import json
+
+    from ..submit.jobs import clip_state
+
     rows: list[dict[str, Any]] = []
     for path, targets in prepared.storyboards:
         for target in targets:
@@ -483,7 +510,10 @@ def run_cancel(options: argparse.Namespace) -> int:
         prepared = _prepare(options, offline, create=False)
     except Failed:
         return EXIT_PROBLEMS
-    return asyncio.run(_cancel(prepared, key, base))
+    try:
+        return asyncio.run(_cancel(prepared, key, base))
+    finally:
+        prepared.close()
 
 
 async def _cancel(prepared: Prepared, key: str | None, base: str | None) -> int:

@@ -75,6 +75,11 @@ class Job:
 class Prepared(NamedTuple):
     jobs: list[Job]
     storyboards: list[tuple[str, list[Target]]]  # each storyboard with its clips in order
+    journals: list[Journal]
+
+    def close(self) -> None:
+        for journal in self.journals:
+            journal.close()
 
 
 def output_folder(storyboard: str, output: str | None, several: bool) -> str:
@@ -126,7 +131,7 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
         storyboards.append((path, targets))
         _adopt_from_lock(path, journal, [job for (f, _), job in jobs.items() if f == folder])
-    return Prepared(list(jobs.values()), storyboards)
+    return Prepared(list(jobs.values()), storyboards, list(journals.values()))
 
 
 def jobs_hash(jobs: dict[tuple[str, str], Job], folder: str, target: Target) -> str:

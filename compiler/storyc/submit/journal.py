@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import time
-from typing import Any, Callable, NamedTuple
+from typing import IO, Any, Callable, NamedTuple
 
 JOURNAL_FOLDER = ".story"
 JOURNAL_NAME = "journal.sqlite"
@@ -136,6 +136,7 @@ class Journal:
         self.folder = folder
         self.path = os.path.join(folder, OFFLINE_NAME if offline else JOURNAL_NAME)
         self.offline = offline
+        self._lock_handle: IO[str] | None = None
         self.wall = wall
         # not creating, and nothing there yet: an empty journal in memory
         where = self.path if create or os.path.exists(self.path) else ":memory:"
@@ -146,6 +147,9 @@ class Journal:
 
     def close(self) -> None:
         self.db.close()
+        if self._lock_handle is not None:
+            self._lock_handle.close()  # closing the file releases the run lock
+            self._lock_handle = None
 
     def exclusive(self) -> bool:
         """Hold the folder's run lock until the process ends; False when another run holds it.
@@ -154,7 +158,7 @@ class Journal:
         """
         import fcntl
 
-        if getattr(self, "_lock_handle", None) is not None:
+        if self._lock_handle is not None:
             return True
         handle = open(os.path.join(self.folder, "run.lock"), "a+")  # noqa: SIM115 - held for the whole run
         try:

@@ -242,7 +242,8 @@ class Runner:
             if verdict == "adopted":
                 await self._release(job, limits)
                 return
-            await self.scheduler.sleep(max(0.25, limits.polls.expected * 0.1))
+            clock = limits.polls
+            await self.scheduler.sleep(max(0.25, min(15.0, clock.expected * 0.1 if clock.known else 1.0)))
 
     async def _look(self, job: Job, attempt: float) -> str:
         """'adopted', 'none', or 'wait' while an unknown task that may be ours is still running."""
