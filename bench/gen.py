@@ -5,18 +5,25 @@ from __future__ import annotations
 import json
 
 
-def storyboard(shots: int) -> str:
-    """A `scene` of `shots` shots, each with framing, camera, prose, a cue and dialogue."""
+def storyboard(shots: int, declarations: int = 0, unknown: int = 0) -> str:
+    """A `scene` of `shots` shots, each with framing, camera, prose, a cue and dialogue.
+
+    `declarations` adds that many more cast members; `unknown` makes that many of the shots refer to
+    a name nobody declared (a different one each time, close to a declared one), for the cost of
+    reporting undeclared names with a suggestion.
+    """
     lines = [
         "storyboard \"bench\"", "model wan2.7-t2v", "resolution 720P", "ratio 16:9", "language en",
-        "cast fox: a red fox in a brown trench coat", "place office: a cluttered detective office", "",
+        "cast fox: a red fox in a brown trench coat", "place office: a cluttered detective office",
+        *(f"cast extra_{n}: extra number {n}" for n in range(declarations)), "",
         "scene long",
     ]
     for index in range(shots):
+        who = f"extra_{index}x" if index < unknown else "fox"
         lines += [
             f"  shot 3s {'wide' if index % 2 else 'close-up'}",
             "    camera: slow push in",
-            f"    @fox paces the @office, turning page {index} of the case file under the lamp",
+            f"    @{who} paces the @office, turning page {index} of the case file under the lamp",
             "    sfx: rain on the window",
             "    say fox: the case was cold, colder than a fish in winter",
         ]

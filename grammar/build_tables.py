@@ -45,16 +45,19 @@ def build(grammar_text: str) -> str:
         )
         for rule in rules
     ]
-    states: dict[int, dict[str, tuple[int, int]]] = {}
+    # An action is one int, so the driver's hottest test is `action >= 0`: a shift (or goto) to
+    # state `action`, or a reduction by rule `~action`.
+    states: dict[int, dict[str, int]] = {}
     for state, actions in table.states.items():
         row = {}
         for symbol, (action, argument) in sorted(actions.items()):
             if action.name == "Shift":
-                row[symbol] = (0, numbering[argument])
+                row[symbol] = numbering[argument]
             else:
-                row[symbol] = (1, rule_index[argument])
+                row[symbol] = ~rule_index[argument]
         states[numbering[state]] = row
     states = dict(sorted(states.items()))
+    assert list(states) == list(range(len(states)))
     order = sorted(
         terminals, key=lambda name: (-terminals[name][1], -terminals[name][2], -terminals[name][3], name)
     )
@@ -73,7 +76,7 @@ def build(grammar_text: str) -> str:
         f"START_STATE = {numbering[table.start_states['start']]!r}",
         f"END_STATE = {numbering[table.end_states['start']]!r}",
         f"RULES = {pprint.pformat(rule_rows, width=110)}",
-        f"STATES = {pprint.pformat(states, width=110)}",
+        f"STATES = {pprint.pformat(list(states.values()), width=110)}",
         f"LEXER_STATES = {pprint.pformat(lexer_states, width=110)}",
         "",
     ])

@@ -126,7 +126,9 @@ def parse(
                         if match is None:
                             raise LexFailure(_skip_blanks(text, position), expected_terminals(state_stack[-1]))
                         kind: str = match.lastgroup  # type: ignore[assignment]
-                        token = (kind, match.group(kind), match.start(kind), match.end())
+                        start = match.start(kind)
+                        end = match.end()  # the token's group always ends the match
+                        token = (kind, text[start:end], start, end)
                         if kind == "_NL":
                             newlines += 1
                             if not newlines % CHECKPOINT_EVERY:
@@ -134,10 +136,10 @@ def parse(
                                     position, tuple(state_stack), tuple(values),
                                     [(v, len(v)) for v in values if type(v) is splice], lexer.save(),
                                 ))
-                            position = match.end()
+                            position = end
                             pending: Iterable[Token] = on_newline(token)
                         else:
-                            position = match.end()
+                            position = end
                             pending = (token,)
                     else:
                         pending = (*lexer.finish(length), ("$END", "", length, length))
@@ -145,16 +147,16 @@ def parse(
                     for token in pending:
                         kind = token[0]
                         while True:  # shift `token`, after as many reductions as its lookahead calls for
-                            state = state_stack[-1]
-                            action = states[state].get(kind)
-                            if action is None:
-                                raise ParseFailure(token, expected_terminals(state))
-                            if action[0] == 0:
-                                state_stack.append(action[1])
+                            try:
+                                action = states[state_stack[-1]][kind]
+                            except KeyError:
+                                raise ParseFailure(token, expected_terminals(state_stack[-1])) from None
+                            if action >= 0:
+                                state_stack.append(action)
                                 values.append(token)
                                 break
                             # Reduce, inlined: this loop runs several times per line of input.
-                            size, keep, callback, origin = reductions[action[1]]
+                            size, keep, callback, origin = reductions[~action]
                             children: Any = None
                             if size:
                                 popped = values[-size:]
@@ -177,7 +179,7 @@ def parse(
                                 values.append(children if type(children) is splice else splice(children))
                             else:
                                 values.append(callback(children))
-                            state_stack.append(states[state_stack[-1]][origin][1])
+                            state_stack.append(states[state_stack[-1]][origin])
                             if state_stack[-1] == end_state:  # only after the last reduction, on `$END`
                                 break
                 return values[-1]

@@ -7,7 +7,7 @@ branches on a model's name.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Union
+from typing import Any, Iterator, Union
 
 from . import audio, framing, limits
 from .context import Context, Rule, Scope
@@ -128,9 +128,31 @@ def dialogues(clip: Clip) -> Iterator[Dialogue]:
             yield from (inner for inner in line.lines if isinstance(inner, Dialogue))
 
 
-def _references(context: Context) -> Iterator[Ref]:
-    for text in texts(context.storyboard):
-        yield from text.refs
+def _references(context: Context) -> list[Ref]:
+    """Every `@name` in the file, as `texts` would find them, in one flat pass (it runs per line)."""
+    refs: list[Ref] = []
+    item: Any
+    line: Any
+    kind: type
+    for item in context.storyboard.items:
+        kind = type(item)
+        if kind is Declaration:
+            refs += item.text.refs
+        elif kind is Clip:
+            for line in item.lines:
+                kind = type(line)
+                if kind is Shot:
+                    if line.text is not None:
+                        refs += line.text.refs
+                    for inner in line.lines:
+                        refs += (inner.line if type(inner) is Dialogue else inner.text).refs
+                elif kind is Dialogue:
+                    refs += line.line.refs
+                elif kind is Soundtrack:
+                    refs += line.source.refs
+                elif kind is not Setting:
+                    refs += line.text.refs
+    return refs
 
 
 def undeclared_names(context: Context) -> Iterator[Diagnostic]:

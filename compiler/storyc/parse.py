@@ -238,14 +238,20 @@ def _measure(newline: str) -> tuple[int, str, int]:
     return line_start, indent_text, len(indent_text) + indent_text.count("\t") * (TAB_WIDTH - 1)
 
 
+# The builders below run once or more per line: they build nodes and spans with `tuple.__new__`
+# directly, which skips the Python-level `__new__` of each class (about a tenth of a parse).
+_new: Any = tuple.__new__
+
+
 def _text(token: Token) -> Text:
     value, start = token[1], token[2]
     refs: tuple[Ref, ...] = ()
     if "@" in value:
-        refs = tuple(
-            Ref(m.group(1), Span(start + m.start(), start + m.end())) for m in _REF.finditer(value)
-        )
-    return Text(value, refs, Span(start, token[3]))
+        refs = tuple([
+            _new(Ref, (m.group(1), _new(Span, (start + m.start(), start + m.end()))))
+            for m in _REF.finditer(value)
+        ])
+    return _new(Text, (value, refs, _new(Span, (start, token[3]))))  # type: ignore[no-any-return]
 
 
 def _millis(number: str) -> int:
@@ -258,7 +264,7 @@ def _end(item: Any) -> int:
 
 
 def _token_span(token: Token) -> Span:
-    return Span(token[2], token[3])
+    return _new(Span, (token[2], token[3]))  # type: ignore[no-any-return]
 
 
 def _storyboard(children: list[Any]) -> Storyboard:
@@ -286,7 +292,7 @@ def _include(children: list[Any]) -> Include:
 
 
 def _duration(token: Token) -> Duration:
-    return Duration(_millis(_NUMBER.match(token[1]).group()), _token_span(token))  # type: ignore[union-attr]
+    return _new(Duration, (_millis(_NUMBER.match(token[1]).group()), _new(Span, (token[2], token[3]))))  # type: ignore[union-attr,no-any-return]
 
 
 def _clip(children: list[Any]) -> Clip:
@@ -312,27 +318,29 @@ def _shot(children: list[Any]) -> Shot:
         else:
             text = _text(token)
     last = rest[-1] if rest else (text or framing or timing)
-    return Shot(timing, framing, text, tuple(rest), Span(keyword[2], _end(last)))
+    return _new(Shot, (timing, framing, text, tuple(rest), _new(Span, (keyword[2], _end(last)))))  # type: ignore[no-any-return]
 
 
 def _prose(children: list[Any]) -> Prose:
     text = _text(children[0])
-    return Prose(text, text.span)
+    return _new(Prose, (text, text.span))  # type: ignore[no-any-return]
 
 
 def _camera(children: list[Any]) -> Camera:
     keyword, value = children
-    return Camera(_text(value), Span(keyword[2], value[3]))
+    return _new(Camera, (_text(value), _new(Span, (keyword[2], value[3]))))  # type: ignore[no-any-return]
 
 
 def _cue(children: list[Any]) -> Cue:
     keyword, value = children
-    return Cue(keyword[1].rstrip(" \t:："), _text(value), Span(keyword[2], value[3]))
+    return _new(Cue, (keyword[1].rstrip(" \t:："), _text(value), _new(Span, (keyword[2], value[3]))))  # type: ignore[no-any-return]
 
 
 def _dialogue(children: list[Any]) -> Dialogue:
     kind, speaker, value = children
-    return Dialogue(kind[1], speaker[1], _token_span(speaker), _text(value), Span(kind[2], value[3]))
+    return _new(Dialogue, (  # type: ignore[no-any-return]
+        kind[1], speaker[1], _new(Span, (speaker[2], speaker[3])), _text(value), _new(Span, (kind[2], value[3]))
+    ))
 
 
 def _soundtrack(children: list[Any]) -> Soundtrack:
