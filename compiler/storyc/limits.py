@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def model(context: Context) -> Iterator[Diagnostic]:
-    for scope in context.distinct_scopes():
+    # The file's own model too, even when every clip names its own: the plan starts from it.
+    for scope in (Scope(context.settings, context.profile), *context.distinct_scopes()):
         if scope.profile is not None or "model" not in scope.settings.values:
             continue
         node = scope.settings.nodes["model"]
