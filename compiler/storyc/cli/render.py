@@ -93,13 +93,21 @@ COMMANDS = {
 
 # -- shared steps ----------------------------------------------------------------------------------
 def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Compiled, str]]:
-    """Check and compile each storyboard, resolving its region; print diagnostics; Failed on errors."""
+    """Check and compile each storyboard, resolving its region; print diagnostics; Failed on errors.
+
+    Each result is (path, plan, compiled, region): the region the plan priced, which clips may override.
+    """
     from ..diagnostics import Diagnostic, has_errors, render
     from ..load import load
     from ..pipeline import checked_plan
-    from ..regions import RegionError, resolve_region
+    from ..regions import RegionError, region_for, resolve_region
     from ..render import compile_plan
 
+    region_option = getattr(options, "region", None)
+    try:
+        region_for(None, region_option)  # an unknown --region or $DASHSCOPE_REGION stops here
+    except RegionError as error:
+        raise UsageError(str(error)) from None
     profiles = catalog(options)
     results = []
     diagnostics: list[Diagnostic] = []
@@ -109,12 +117,12 @@ def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Co
             raise UsageError(f"{options.command} reads files, not standard input")
         program = load(path)
         sources.update(program.sources)
-        found, planned = checked_plan(program, profiles)
-        if planned is not None:
+        found, planned = checked_plan(program, profiles, region_option)
+        if planned is not None and planned.clips:  # a file of declarations only has nothing to send
             compiled = compile_plan(planned)
             found.extend(compiled.diagnostics)
             try:
-                region = resolve_region(compiled.region, getattr(options, "region", None), os.environ)
+                region = resolve_region(compiled.region, region_option, os.environ)
             except RegionError as error:
                 raise UsageError(str(error)) from None
             results.append((path, planned, compiled, region))

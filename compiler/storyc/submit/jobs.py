@@ -111,18 +111,21 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         targets: list[Target] = []
         for clip in result.clips:
             clip_plan = plans[clip.name]
+            # a clip may set its own model and region; the storyboard's resolved region otherwise
+            profile = plan.profile_for(clip_plan)
+            clip_region = clip_plan.region or region
             files = local_files(clip.body, path)
             hashes = file_hashes(files)
-            model = str(clip.body.get("model", plan.model))
-            hash = request_hash(model, region, clip.body, hashes)
+            model = str(clip.body.get("model", plan.model_for(clip_plan)))
+            hash = request_hash(model, clip_region, clip.body, hashes)
             key = (folder, hash)
             if key not in jobs:
                 values = request_values(plan, clip_plan, clip.prompt)
                 seconds = clip_plan.millis / 1000
-                price = clip_price(plan.profile, region, tier_of(plan.profile, values), seconds)
-                jobs[key] = Job(hash, model, region, clip.body, files, hashes, journal, price,
-                                dict(plan.profile.data["rate_limits"]), price.currency, seconds)
-                journal.remember(hash, model, region, clip.body)
+                price = clip_price(profile, clip_region, tier_of(profile, values), seconds)
+                jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
+                                dict(profile.data["rate_limits"]), price.currency, seconds)
+                journal.remember(hash, model, clip_region, clip.body)
             position = source.position(clip_plan.clip.name_span.start)
             target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"),
                             f"{path}:{position.line}:{position.column}")

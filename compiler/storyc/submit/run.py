@@ -42,7 +42,7 @@ TRANSIENT_FAILURES = ("InternalError", "SystemError", "ModelServiceFailed", "Req
                       "ModelUnavailable")
 TASK_RETRIES = 3  # FAILED tasks with a transient code, per request and run
 LISTING_SKEW = 300.0  # the service's clock against ours, when looking for a possibly created task
-LISTING_SETTLE = 2.0  # how long a created task may take to appear in the listing
+LISTING_SETTLE = 1.0  # how long a created task may take to appear in the listing
 DAY = 24 * 3600
 
 
