@@ -9,11 +9,13 @@ come from the files themselves (`probe`), not from the storyboard.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from fractions import Fraction
 from typing import NamedTuple, Union
 
 from .board import Board, ClipView
-from .ffmpeg import AUDIO_FORMAT, SAMPLE_RATE, MediaError, encode
+from .ffmpeg import AUDIO_FORMAT, INTERMEDIATE, SAMPLE_RATE, MediaError, encode, run
 from .probe import MediaInfo, probe
 
 
@@ -104,60 +106,94 @@ def cut(board: Board, output: str, crossfade: float = 0.0) -> Film:
 
 
 def join(found: list[Piece], output: str, crossfade: float = 0.0) -> Film:
-    """Encode the pieces, in order, as one film at `output`."""
+    """Encode the pieces, in order, as one film at `output`.
+
+    In passes, so that memory stays flat however many clips there are: each segment (a clip, or a
+    scene's parts) is normalised into a lossless intermediate file, cut into head, body and tail
+    when there are dissolves; each tail is dissolved into the next head; then the bodies and
+    dissolves are encoded once, read one after another by ffmpeg's concat demuxer.
+    """
     first = found[0].info
     width, height, rate = first.width - first.width % 2, first.height - first.height % 2, first.rate
     grouped = segments(found)
     fade = crossfade_frames(crossfade, rate)
     if fade and len(grouped) > 1:
-        lengths = [sum(piece.frames for piece in group) for group in grouped]
-        shortest = min(range(len(grouped)), key=lambda index: lengths[index])
-        if fade >= lengths[shortest]:
-            raise MediaError(f"a {crossfade:g}s crossfade is longer than `{grouped[shortest][0].clip.name}` "
-                             f"({float(lengths[shortest] / rate):g}s)")
+        for number, group in enumerate(grouped):
+            frames = sum(piece.frames for piece in group)
+            needed = fade * (2 if 0 < number < len(grouped) - 1 else 1)
+            if frames <= needed:
+                raise MediaError(f"a {crossfade:g}s crossfade needs `{group[0].clip.name}` to be longer than "
+                                 f"{float(needed / rate):g}s; it lasts {float(frames / rate):g}s")
     film = Film(output, width, height, rate, tuple(found), fade, len(grouped) - 1 if fade else 0)
-    arguments: list[str] = []
-    for piece in found:
-        arguments += ["-i", str(piece.info.path)]
-    graph = _graph(film, grouped)
-    arguments += ["-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]", "-r", str(rate)]
-    encode(arguments, output)
+    if fade and len(grouped) == 1:
+        film = film._replace(crossfade_frames=0)
+    with tempfile.TemporaryDirectory(prefix="storyc-cut-") as folder:
+        order: list[tuple[str, int]] = []  # (file, frames)
+        fade = film.crossfade_frames
+        for number, group in enumerate(grouped):
+            parts = _segment(film, group, number, len(grouped), folder)
+            if number > 0 and fade:
+                order.append((_dissolve(film, os.path.join(folder, f"t{number - 1}.nut"), parts["h"],
+                                        os.path.join(folder, f"x{number}.nut")), fade))
+            frames = sum(piece.frames for piece in group)
+            order.append((parts["b"], frames - fade * ((number > 0) + (number < len(grouped) - 1))))
+        listing = os.path.join(folder, "film.ffconcat")
+        with open(listing, "w", encoding="utf-8") as handle:
+            handle.write("ffconcat version 1.0\n")
+            # The exact length of each file, so that the demuxer starts the next one where it ends.
+            handle.writelines(f"file '{os.path.basename(path)}'\nduration {float(frames / rate):.6f}\n"
+                              for path, frames in order)
+        encode(["-f", "concat", "-safe", "0", "-i", listing, "-map", "0:v", "-map", "0:a", "-r", str(rate)], output)
     return film
 
 
-def _graph(film: Film, grouped: list[list[Piece]]) -> list[str]:
-    width, height, rate = film.width, film.height, film.rate
+def _segment(film: Film, group: list[Piece], number: int, count: int, folder: str) -> dict[str, str]:
+    """Normalise one segment into intermediate files: its body, and its head and tail when they dissolve."""
+    width, height, rate, fade = film.width, film.height, film.rate, film.crossfade_frames
+    arguments: list[str] = []
     graph: list[str] = []
-    index = 0
-    for number, group in enumerate(grouped):
-        labels = []
-        for piece in group:
-            samples = piece.frames * SAMPLE_RATE // rate
-            graph.append(
-                f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={rate},format=yuv420p,"
-                f"trim=end_frame={piece.frames},setpts=PTS-STARTPTS[v{index}]"
-            )
-            sound = f"[{index}:a]{AUDIO_FORMAT}," if piece.info.has_audio else \
-                f"anullsrc=r={SAMPLE_RATE}:cl=stereo,aformat=sample_fmts=fltp,"
-            graph.append(f"{sound}apad,atrim=end_sample={samples},asetpts=N/SR/TB[a{index}]")
-            labels.append(f"[v{index}][a{index}]")
-            index += 1
-        graph.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=1[sv{number}][sa{number}]")
-    if film.crossfade_frames == 0 or len(grouped) == 1:
-        inputs = "".join(f"[sv{n}][sa{n}]" for n in range(len(grouped)))
-        graph.append(f"{inputs}concat=n={len(grouped)}:v=1:a=1[v][a]")
-        return graph
+    labels = []
+    for index, piece in enumerate(group):
+        arguments += ["-i", str(piece.info.path)]
+        samples = piece.frames * SAMPLE_RATE // rate
+        graph.append(
+            f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={rate},format=yuv420p,"
+            f"trim=end_frame={piece.frames},setpts=PTS-STARTPTS[v{index}]"
+        )
+        sound = f"[{index}:a]{AUDIO_FORMAT}," if piece.info.has_audio else \
+            f"anullsrc=r={SAMPLE_RATE}:cl=stereo,aformat=sample_fmts=fltp,"
+        graph.append(f"{sound}apad,atrim=end_sample={samples},asetpts=N/SR/TB[a{index}]")
+        labels.append(f"[v{index}][a{index}]")
+    graph.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=1[sv][sa]")
+    frames = sum(piece.frames for piece in group)
+    samples = sum(piece.frames * SAMPLE_RATE // rate for piece in group)
+    fade_samples = fade * SAMPLE_RATE // rate
+    head = fade and number > 0
+    tail = fade and number < count - 1
+    ranges = {"b": ((fade if head else 0, frames - fade if tail else frames),
+                    (fade_samples if head else 0, samples - fade_samples if tail else samples))}
+    if head:
+        ranges["h"] = ((0, fade), (0, fade_samples))
+    if tail:
+        ranges["t"] = ((frames - fade, frames), (samples - fade_samples, samples))
+    names = {"b": f"b{number}.nut", "h": f"h{number}.nut", "t": f"t{number}.nut"}
+    graph.append(f"[sv]split={len(ranges)}" + "".join(f"[{part}vin]" for part in ranges))
+    graph.append(f"[sa]asplit={len(ranges)}" + "".join(f"[{part}ain]" for part in ranges))
+    outputs: list[str] = []
+    for part, ((first, end), (first_sample, end_sample)) in ranges.items():
+        graph.append(f"[{part}vin]trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS[{part}v]")
+        graph.append(f"[{part}ain]atrim=start_sample={first_sample}:end_sample={end_sample},asetpts=N/SR/TB[{part}a]")
+        # Each part is written by its own muxer as the frames come: nothing waits in memory.
+        outputs += ["-map", f"[{part}v]", "-map", f"[{part}a]", *INTERMEDIATE, os.path.join(folder, names[part])]
+    run([*arguments, "-filter_complex", ";".join(graph), *outputs], f"`{group[0].clip.name}` (normalising)")
+    return {part: os.path.join(folder, names[part]) for part in ranges}
+
+
+def _dissolve(film: Film, tail: str, head: str, output: str) -> str:
     fade = film.crossfade_frames
-    seconds = f"{float(fade / rate):.6f}"
-    length = sum(piece.frames for piece in grouped[0])
-    video, audio = "[sv0]", "[sa0]"
-    for number in range(1, len(grouped)):
-        offset = f"{float((length - fade) / rate):.6f}"
-        last = number == len(grouped) - 1
-        out_v, out_a = ("[v]", "[a]") if last else (f"[xv{number}]", f"[xa{number}]")
-        graph.append(f"{video}[sv{number}]xfade=transition=fade:duration={seconds}:offset={offset}{out_v}")
-        graph.append(f"{audio}[sa{number}]acrossfade=ns={fade * SAMPLE_RATE // rate}:c1=tri:c2=tri{out_a}")
-        video, audio = out_v, out_a
-        length += sum(piece.frames for piece in grouped[number]) - fade
-    return graph
+    graph = (f"[0:v][1:v]xfade=transition=fade:duration={float(fade / film.rate):.6f}:offset=0[v];"
+             f"[0:a][1:a]acrossfade=ns={fade * SAMPLE_RATE // film.rate}:c1=tri:c2=tri[a]")
+    run(["-i", tail, "-i", head, "-filter_complex", graph, "-map", "[v]", "-map", "[a]", *INTERMEDIATE, output],
+        "a dissolve")
+    return output

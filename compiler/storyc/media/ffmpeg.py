@@ -17,24 +17,35 @@ class MediaError(Exception):
     """ffmpeg failed, or an input cannot be used; the message says which file and why."""
 
 
+# Intermediate files between passes: lossless H.264 and PCM in NUT, whose time bases are exact.
+INTERMEDIATE = ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-c:a", "pcm_s16le", "-f", "nut"]
+
+
+def run(arguments: Sequence[str], what: str) -> None:
+    """Run ffmpeg; MediaError with its last lines when it fails."""
+    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *arguments]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise MediaError(f"ffmpeg did not run: {error}") from None
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-5:])
+        raise MediaError(f"ffmpeg failed writing {what}:\n{tail}")
+
+
 def encode(arguments: Sequence[str], output: str) -> None:
     """Run ffmpeg writing `output` through a partial file, so a failed run leaves no half film behind."""
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise MediaError(f"cannot write `{output}`: no such folder")
     partial = output + ".partial.mp4"
-    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *arguments,
-               "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-               "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-movflags", "+faststart", partial]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
-    except (OSError, subprocess.TimeoutExpired) as error:
+        run([*arguments, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+             "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-movflags", "+faststart", partial],
+            f"`{output}`")
+    except MediaError:
         _remove(partial)
-        raise MediaError(f"ffmpeg did not run: {error}") from None
-    if result.returncode != 0:
-        _remove(partial)
-        tail = "\n".join(result.stderr.strip().splitlines()[-5:])
-        raise MediaError(f"ffmpeg failed writing `{output}`:\n{tail}")
+        raise
     os.replace(partial, output)
 
 
