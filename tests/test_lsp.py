@@ -563,3 +563,23 @@ async def test_preferred_quick_fixes_and_fix_all_follow_each_fixes_applicability
     cli("check", "--fix", str(path))  # the command line applies the same fixes to the file
     assert fixed == path.read_text("utf-8")
     assert "@foxx" in fixed and "shot 3s wide" in fixed
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_changes_ends_in_the_last_versions_diagnostics(project: Path) -> None:
+    async with session(project) as started:
+        uri = started.open(project / "main.story")
+        await started.diagnostics(uri, 1)
+        end = MAIN.count("\n")
+        typed = "  @owlx flies\n"
+        for version, char in enumerate(typed, 2):  # one keystroke each, sent without waiting
+            at = types.Position(line=end, character=version - 2)
+            started.change(uri, version, types.Range(start=at, end=at), char)
+        last = len(typed) + 1
+        found = await started.diagnostics(uri, last)
+        hover = await started.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=end, character=4)))
+    undeclared = [d for d in found if d.code == "SB205"]
+    assert [d.range.start for d in undeclared] == [position_of(MAIN, "@foxx", "utf-16"),
+                                                    types.Position(line=end, character=2)]
+    assert hover is not None and "`@owlx` is not declared" in str(hover.contents.value)  # type: ignore[union-attr]

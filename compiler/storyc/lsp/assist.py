@@ -98,7 +98,8 @@ def _clip_hover(analysis: Analysis, clip: Clip) -> str:
     for index, part in enumerate(parts):
         price = prices[index] if index < len(prices) else None
         head = f"`{part.name}`: " if part.part is not None else ""
-        out.append(f"{head}{_range_text(0, part.millis)} · {len(part.shots) or 1} shot(s) · "
+        shots = len(part.shots) or 1
+        out.append(f"{head}{_range_text(0, part.millis)} · {shots} shot{'s' if shots != 1 else ''} · "
                    f"{_money(price)} ({price.region if price else '?'}, {price.tier if price else '?'}) "
                    f"on `{planned.model}`")
         prompt = _prompt(planned, part)

@@ -7,6 +7,7 @@ two open documents include the same file, that file shows the union of what each
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any, Callable, NamedTuple, TypeVar, Union, cast
 
@@ -29,6 +30,7 @@ class StoryServer(LanguageServer):
         super().__init__("storyc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.profiles = profiles or catalog()
         self.analyses: dict[str, Analysis] = {}
+        self.pending: set[str] = set()  # documents changed since their last check
         # published[target uri][owner uri]: what checking `owner` found in `target`
         self.published: dict[str, dict[str, Finding]] = {}
 
@@ -52,8 +54,25 @@ class StoryServer(LanguageServer):
         return analysis
 
     def analysis(self, uri: str) -> Analysis:
+        """The document's analysis, brought up to date first when a change is waiting."""
         found = self.analyses.get(uri)
-        return found if found is not None else self.analyse(uri)
+        if found is None or uri in self.pending:
+            self.pending.discard(uri)
+            return self.analyse(uri)
+        return found
+
+    def changed(self, uri: str) -> None:
+        """Check the document after the messages already read: a burst of keystrokes is checked once."""
+        if uri in self.pending:
+            return
+        self.pending.add(uri)
+
+        def run() -> None:
+            if uri in self.pending:
+                self.pending.discard(uri)
+                self.analyse(uri)
+
+        asyncio.get_running_loop().call_soon(run)
 
     def publish(self, owner: str, found: dict[str, Finding], version: Union[int, None] = None) -> None:
         targets = set(found) | {target for target, owners in self.published.items() if owner in owners}
@@ -86,6 +105,7 @@ class StoryServer(LanguageServer):
         return merged
 
     def close(self, uri: str) -> None:
+        self.pending.discard(uri)
         self.analyses.pop(uri, None)
         self.publish(uri, {})
 
@@ -131,7 +151,7 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        server.analyse(params.text_document.uri)
+        server.changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
