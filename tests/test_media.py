@@ -444,3 +444,13 @@ def test_render_offline_then_cut_and_export(tmp_path: Path, capsys: pytest.Captu
     story.write_text(story.read_text(encoding="utf-8").replace("A lantern.", "A red lantern."), encoding="utf-8")
     assert main(["cut", str(story), "-o", str(film)]) == 0
     assert "rendered from an earlier version of the storyboard: second;" in capsys.readouterr().err
+
+
+def test_a_crossfade_longer_than_a_clip_is_refused(project: Project, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "long.mp4"
+    assert main(["cut", str(project.story), "-o", str(output), "--crossfade", "2.5"]) == 1
+    error = capsys.readouterr().err
+    assert "a 2.5s crossfade needs `ending` to be longer than 2.5s" in error and not output.exists()
+    assert main(["cut", str(project.story), "-o", str(output), "--crossfade", "-1"]) == 2
+    assert "cannot be negative" in capsys.readouterr().err
