@@ -39,16 +39,37 @@ def read_source(path: str, *, regular_only: bool = True) -> tuple[Source, list[D
     try:
         data = read_bytes(path, regular_only=regular_only)
     except FileProblem as problem:
-        source = Source(path, "")
-        if os.path.isdir(path):
-            return source, [make("SB104", f"cannot read the folder `{path}`: {_folder_problem(path)}",
-                                 source, Span(0, 0), help="give storyc permission to list it, or move it away")]
-        large = str(problem).startswith("it is larger")
-        return source, [make(
-            "SB104", f"cannot read `{path}`: {problem}", source, Span(0, 0),
-            help=f"split it into files under {MAX_FILE_BYTES // (1024 * 1024)} MB joined by `include`" if large else "",
-        )]
+        return Source(path, ""), [_unreadable(path, problem)]
     return source_from_bytes(path, data)
+
+
+def read_storyboard(path: str) -> tuple[Union[bytes, None], list[Diagnostic]]:
+    """The bytes of a storyboard named on the command line or found in a folder, or why not (SB104).
+
+    A storyboard that is a symlink leading outside its project folder is not read: its bytes could
+    otherwise reach a diagnostic excerpt or a request.
+    """
+    root = find_root(path)
+    real = os.path.realpath(path)
+    if not contains(os.path.realpath(root), real):
+        return None, [make(
+            "SB104", f"cannot read `{path}`: it leads outside its project folder, to `{real}`", Source(path, ""),
+            Span(0, 0), help=f"storyboards are read only inside `{_display_root(root)}`; copy the file there instead of linking it",
+        )]
+    try:
+        return read_bytes(path, regular_only=False), []
+    except FileProblem as problem:
+        return None, [_unreadable(path, problem)]
+
+
+def _unreadable(path: str, problem: FileProblem) -> Diagnostic:
+    source = Source(path, "")
+    if os.path.isdir(path):
+        return make("SB104", f"cannot read the folder `{path}`: {_folder_problem(path)}", source, Span(0, 0),
+                    help="give storyc permission to list it, or move it away")
+    large = str(problem).startswith("it is larger")
+    return make("SB104", f"cannot read `{path}`: {problem}", source, Span(0, 0),
+                help=f"split it into files under {MAX_FILE_BYTES // (1024 * 1024)} MB joined by `include`" if large else "")
 
 
 def _folder_problem(path: str) -> str:
@@ -87,16 +108,11 @@ def load(path: str, data: Union[bytes, None] = None) -> Program:
     root = find_root(path)
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
+    source, diagnostics = Source(path, ""), list[Diagnostic]()
+    if data is None:
+        data, diagnostics = read_storyboard(path)
     if data is not None:
         source, diagnostics = source_from_bytes(path, data)
-    elif not contains(real_root, real):
-        source = Source(path, "")
-        diagnostics = [make(
-            "SB104", f"cannot read `{path}`: it leads outside its project folder, to `{real}`", source, Span(0, 0),
-            help=f"storyboards are read only inside `{_display_root(root)}`; copy the file there instead of linking it",
-        )]
-    else:
-        source, diagnostics = read_source(path, regular_only=False)
     entry = parse(source)
     sources = {source.path: source}
     diagnostics.extend(entry.diagnostics)
