@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
+from typing import Any
 
 from .common import EXIT_OK, EXIT_PROBLEMS, Command, UsageError, catalog, profiles_option, storyboard_files
 
@@ -28,6 +30,8 @@ def define(plan: argparse.ArgumentParser) -> None:
                       help="the region for storyboards without a `region` setting (default: $DASHSCOPE_REGION, "
                       "else singapore): prices, model ids and availability follow it")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON for tools")
+    plan.add_argument("--against", metavar="GIT_REF", help="list the clips whose requests changed since that git "
+                      "revision, and what regenerating them costs")
     profiles_option(plan)
     plan.set_defaults(run=run)
 
@@ -54,6 +58,7 @@ def run(options: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     profiles = catalog(options)
     tables = []
+    changes: list[tuple[str, list[dict[str, Any]]]] = []
     failed = False
     for path in storyboard_files(options.paths):
         if path == "-":
@@ -67,9 +72,22 @@ def run(options: argparse.Namespace) -> int:
         if not planned.clips:  # a file of declarations, for others to include: no table
             print(f"{path}: no clips, nothing to plan", file=sys.stderr)
             continue
-        tables.append((path, plan_rows(planned)))
+        from ..submit.against import AgainstError, changed_since, plan_status
+
+        if options.against:  # the clips whose requests changed since a revision
+            try:
+                changes.append((path, changed_since(path, planned, options.against, profiles, options.region)))
+            except AgainstError as error:
+                raise UsageError(f"--against {options.against}: {error}") from None
+        tables.append((path, plan_rows(planned, plan_status(path, planned))))  # cached / in flight / to submit
     if failed:
         return EXIT_PROBLEMS
+    if options.against:
+        from ..submit.against import against_json, against_text
+
+        text = json.dumps(against_json(changes, options.against), ensure_ascii=False, indent=2) + "\n"
+        sys.stdout.write(text if options.json else against_text(changes, options.against))
+        return EXIT_OK
     if options.json:
         sys.stdout.write(plan_json(tables, options.budget))
     else:

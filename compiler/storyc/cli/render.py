@@ -152,13 +152,14 @@ def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | No
     return offline, (None if offline else key), base
 
 
-def _prepare(options: argparse.Namespace, offline: bool, create: bool = True) -> Prepared:
+def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, record: bool = True) -> Prepared:
     from ..submit.jobs import prepare
     from ..submit.upload import SoundtrackMissing
 
     compiled = compile_storyboards(options)
     try:
-        return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline)
+        return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
+                       record=record)
     except SoundtrackMissing as error:
         raise UsageError(str(error)) from None
 
@@ -467,7 +468,7 @@ def run_status(options: argparse.Namespace) -> int:
 
     offline = bool(options.offline) or not os.environ.get("DASHSCOPE_API_KEY", "").strip()
     try:
-        prepared = _prepare(options, offline, create=False)
+        prepared = _prepare(options, offline, create=False, record=False)
     except Failed:
         return EXIT_PROBLEMS
     try:
@@ -515,7 +516,7 @@ def run_cancel(options: argparse.Namespace) -> int:
               "there is nothing to cancel", file=sys.stderr)
         return EXIT_OK
     try:
-        prepared = _prepare(options, offline, create=False)
+        prepared = _prepare(options, offline, create=False, record=False)
     except Failed:
         return EXIT_PROBLEMS
     try:

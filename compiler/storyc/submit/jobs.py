@@ -92,8 +92,12 @@ def output_folder(storyboard: str, output: str | None, several: bool) -> str:
 
 def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None = None,
             journals: dict[str, Journal] | None = None, create_journal: bool = True,
-            offline: bool = False) -> Prepared:
-    """Jobs for every clip of the compiled storyboards ((path, plan, compiled, region) each)."""
+            offline: bool = False, record: bool = True, journal_root: str | None = None) -> Prepared:
+    """Jobs for every clip of the compiled storyboards ((path, plan, compiled, region) each).
+
+    `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
+    journal elsewhere (an empty scratch folder: hashes and prices only).
+    """
     from ..render import request_values
 
     journals = {} if journals is None else journals
@@ -101,7 +105,7 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     storyboards: list[tuple[str, list[Target]]] = []
     several = len(compiled) > 1
     for path, plan, result, region in compiled:
-        folder = journal_folder(path)
+        folder = journal_root or journal_folder(path)
         if folder not in journals:
             journals[folder] = Journal(folder, create=create_journal, offline=offline)
         journal = journals[folder]
@@ -125,15 +129,17 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
                 price = clip_price(profile, clip_region, tier_of(profile, values), seconds)
                 jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
                                 dict(profile.data["rate_limits"]), price.currency, seconds)
-                journal.remember(hash, model, clip_region, clip.body)
+                if record:
+                    journal.remember(hash, model, clip_region, clip.body)
             position = source.position(clip_plan.clip.name_span.start)
             target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"),
                             f"{path}:{position.line}:{position.column}")
             jobs[key].targets.append(target)
             targets.append(target)
-        journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
         storyboards.append((path, targets))
-        _adopt_from_lock(path, journal, [job for (f, _), job in jobs.items() if f == folder])
+        if record:
+            journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
+            _adopt_from_lock(path, journal, [job for (f, _), job in jobs.items() if f == folder])
     return Prepared(list(jobs.values()), storyboards, list(journals.values()))
 
 

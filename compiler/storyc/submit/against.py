@@ -1,0 +1,150 @@
+"""What `story plan` learns from the journal and from git: each clip cached / in flight / to submit, and
+(`--against GIT_REF`) the clips whose requests changed since a revision, with what regenerating costs.
+
+A request is compared by its hash (model, region, body, local files by content), so an edit that
+changes only a comment or the layout of the file changes nothing, while an edited shot, setting,
+template or soundtrack does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+from .jobs import clip_state, prepare
+from .journal import JOURNAL_NAME, journal_folder
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+    from ..profile import Catalog
+
+
+class AgainstError(Exception):
+    """A revision git cannot give, or a folder outside any git repository."""
+
+
+def plan_status(path: str, planned: Plan) -> dict[str, str] | None:
+    """Clip name -> `cached`, `in flight` or `to submit`, from the journal of real (paid) runs;
+    None when the storyboard was never rendered (no journal)."""
+    from ..render import compile_plan
+
+    if not os.path.exists(os.path.join(journal_folder(path), JOURNAL_NAME)):
+        return None
+    compiled = compile_plan(planned)
+    prepared = prepare([(path, planned, compiled, planned.region)], create_journal=False, record=False)
+    try:
+        return {target.name: clip_state(job.row()) for job in prepared.jobs for target in job.targets}
+    finally:
+        prepared.close()
+
+
+def request_hashes(path: str, planned: Plan) -> dict[str, tuple[str, Any]]:
+    """Clip name -> (request hash, job) for a planned storyboard, without touching any journal."""
+    from ..render import compile_plan
+
+    compiled = compile_plan(planned)
+    with tempfile.TemporaryDirectory(prefix="storyc-hash-") as scratch:
+        prepared = prepare([(path, planned, compiled, planned.region)], create_journal=False, record=False,
+                           journal_root=scratch)
+        try:
+            return {target.name: (job.hash, job) for job in prepared.jobs for target in job.targets}
+        finally:
+            prepared.close()
+
+
+def changed_since(path: str, planned: Plan, ref: str, profiles: Catalog,
+                  region_option: str | None) -> list[dict[str, Any]]:
+    """Per clip now and at `ref`: `new`, `changed`, `unchanged` (and `removed` for clips gone since)."""
+    from ..load import find_root, load
+    from ..pipeline import checked_plan
+
+    now = request_hashes(path, planned)
+    root = find_root(path)
+    with tempfile.TemporaryDirectory(prefix="storyc-against-") as scratch:
+        old_path = _checkout(root, path, ref, scratch)
+        before: dict[str, str] = {}
+        if old_path is not None and os.path.exists(old_path):
+            _, old_plan = checked_plan(load(old_path), profiles, region_option)
+            if old_plan is not None and old_plan.clips:
+                before = {name: value[0] for name, value in request_hashes(old_path, old_plan).items()}
+    rows = []
+    for name, (hash, job) in now.items():
+        change = "new" if name not in before else ("unchanged" if before[name] == hash else "changed")
+        rows.append({"clip": name, "change": change, "request": hash, "price": job.price})
+    rows += [{"clip": name, "change": "removed", "request": hash, "price": None}
+             for name, hash in before.items() if name not in now]
+    return rows
+
+
+def _git(folder: str, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", folder, *args], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise AgainstError(f"cannot run git: {error}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise AgainstError(message[-1] if message else f"git {' '.join(args)} failed")
+    return done.stdout
+
+
+def _checkout(root: str, path: str, ref: str, scratch: str) -> str | None:
+    """The storyboard's project folder as it was at `ref`, unpacked in `scratch`; the storyboard's path
+    there, or None when the folder did not exist at that revision."""
+    top = _git(root, "rev-parse", "--show-toplevel").decode().strip()
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except AgainstError:
+        raise AgainstError(f"`{ref}` is not a revision of the repository at `{top}`") from None
+    real_top = os.path.realpath(top)
+    relative_root = os.path.relpath(os.path.realpath(root), real_top)
+    try:
+        archive = _git(top, "archive", "--format=tar", ref, "--", relative_root)
+    except AgainstError:
+        return None  # the folder is newer than the revision: every clip is new
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(scratch, filter="data")
+    return os.path.join(scratch, os.path.relpath(os.path.realpath(path), real_top))
+
+
+def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> str:
+    """The changed clips of each storyboard and what regenerating them costs, per currency."""
+    from ..pricing import money, totals
+
+    out = []
+    prices = []
+    for path, rows in tables:
+        out.append(f"{path} (against {ref})")
+        shown = [("clip", "change", "price")]
+        for row in rows:
+            price = row["price"]
+            regenerated = row["change"] in ("new", "changed")
+            if regenerated:
+                prices.append(price)
+            shown.append((row["clip"], row["change"],
+                          money(price.amount, price.currency) if regenerated else "-"))
+        widths = [max(len(line[i]) for line in shown) for i in range(3)]
+        out += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+                for line in shown]
+    count = sum(1 for _, rows in tables for row in rows if row["change"] in ("new", "changed"))
+    cost = " + ".join(money(item.amount, item.currency) for item in totals(prices)) or "nothing"
+    out.append(f"regenerating {count} clip{'' if count == 1 else 's'} changed since {ref}: {cost}")
+    return "\n".join(out) + "\n"
+
+
+def against_json(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> list[dict[str, Any]]:
+    return [{"storyboard": path, "against": ref, "clips": [
+        {"clip": row["clip"], "change": row["change"], "request": row["request"],
+         "price": None if row["price"] is None or row["change"] not in ("new", "changed") else
+         {"amount": row["price"].amount, "currency": row["price"].currency, "region": row["price"].region}}
+        for row in rows]} for path, rows in tables]
+
+
+def option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--against", metavar="GIT_REF",
+                        help="list the clips whose requests changed since that git revision, and what "
+                        "regenerating them costs")
