@@ -30,7 +30,9 @@ def valid_storyboard(draw: st.DrawFn) -> tuple[str, str]:
     resolution = profile.resolution
     tier = draw(st.sampled_from(resolution["tiers"]))
     ratio = draw(st.sampled_from(sorted(resolution["pixels"][tier])))
-    lines = [f"model {model}", f"language {draw(st.sampled_from(['zh', 'zh-Hans', 'en']))}"]
+    # a region that offers the model under this id (wan2.6-t2v-us: virginia; wanx2.1-*: beijing)
+    region = draw(st.sampled_from([r for r in profile.regions if profile.id_in(r) == model]))
+    lines = [f"model {model}", f"region {region}", f"language {draw(st.sampled_from(['zh', 'zh-Hans', 'en']))}"]
     if profile.protocol == "new":
         lines += [f"resolution {tier}", f"ratio {ratio}"]
     else:
