@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Union
 
 from .context import Context
 from .diagnostics import Diagnostic, make
+from .load import find_root
 from .nodes import Clip, Soundtrack
+from .paths import outside
 from .timeline import seconds, total_millis
 
 if TYPE_CHECKING:
@@ -64,6 +66,12 @@ def _one(context: Context, clip: Clip, soundtrack: Soundtrack, profile: Profile)
         return
     path = soundtrack_path(soundtrack, context.source.path)
     assert path is not None
+    leads = outside(path, find_root(context.source.path))
+    if leads is not None:
+        yield make("SB413", f"soundtrack `{value}` is outside the project" if os.path.realpath(path) == os.path.abspath(path)
+                   else f"soundtrack `{value}` leads outside the project, to `{leads}`", context.source, span,
+                   label="outside the project", help="copy the audio into the project folder and name it relative to the storyboard")
+        return
     if not os.path.isfile(path):
         yield make("SB409", f"soundtrack `{value}` does not exist", context.source, span,
                    label="not found", help=f"looked for `{path}`; paths are relative to the storyboard")

@@ -156,6 +156,10 @@ _TABLE = (
     Code("SB412", "audio-in-scene", "error",
          "A scene is split into several clips, so one soundtrack cannot follow it. Give the "
          "soundtrack to a `clip`."),
+    Code("SB413", "audio-outside-project", "error",
+         "A local soundtrack lies outside the project folder (the folder holding `story.toml`, or "
+         "else the storyboard's own), once symlinks are followed. Copy the audio into the project: "
+         "a storyboard must not upload files from elsewhere on the machine."),
     Code("SB501", "template-error", "error",
          "A prompt or body template failed: a missing variable, a syntax error, a body that is "
          "not the API's JSON, or (in a project template) an attempt to reach outside the context."),

@@ -3,7 +3,7 @@ so two trees compare equal when they say the same thing wherever it is written."
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, TypeVar, Union
 
 from ._frozen import node
 from .source import Span
@@ -159,18 +159,39 @@ class Storyboard:
     items: tuple[Item, ...]
     span: Span
 
+    # Each of these is asked for once per clip by some stages: they are computed once per tree.
     @property
     def settings(self) -> tuple[Setting, ...]:
-        return tuple(item for item in self.items if isinstance(item, Setting))
+        return _items_of(self, Setting)
 
     @property
     def declarations(self) -> tuple[Declaration, ...]:
-        return tuple(item for item in self.items if isinstance(item, Declaration))
+        return _items_of(self, Declaration)
 
     @property
     def includes(self) -> tuple[Include, ...]:
-        return tuple(item for item in self.items if isinstance(item, Include))
+        return _items_of(self, Include)
 
     @property
     def clips(self) -> tuple[Clip, ...]:
-        return tuple(item for item in self.items if isinstance(item, Clip))
+        return _items_of(self, Clip)
+
+
+_ItemT = TypeVar("_ItemT")
+# id(storyboard) -> (the storyboard, its items by kind). Nodes are tuples without instance storage,
+# so the cache lives here; it holds the last few trees only, and checks identity, not just the id.
+_ITEMS: dict[int, tuple[Storyboard, dict[type, tuple[Any, ...]]]] = {}
+_ITEMS_KEPT = 8
+
+
+def _items_of(storyboard: Storyboard, kind: type[_ItemT]) -> tuple[_ItemT, ...]:
+    entry = _ITEMS.get(id(storyboard))
+    if entry is None or entry[0] is not storyboard:
+        if len(_ITEMS) >= _ITEMS_KEPT:
+            _ITEMS.pop(next(iter(_ITEMS)))
+        entry = (storyboard, {})
+        _ITEMS[id(storyboard)] = entry
+    found = entry[1].get(kind)
+    if found is None:
+        found = entry[1][kind] = tuple(item for item in storyboard.items if isinstance(item, kind))
+    return found

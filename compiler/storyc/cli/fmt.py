@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..source import visible
 from .common import EXIT_OK, EXIT_PROBLEMS, Command, read_stdin, storyboard_files, write_atomically
 
 
@@ -24,7 +25,7 @@ COMMANDS = {"fmt": Command(
 def run(options: argparse.Namespace) -> int:
     from ..diagnostics import render
     from ..fmt import format_text
-    from ..load import source_from_bytes
+    from ..load import read_storyboard, source_from_bytes
     from ..parse import parse
 
     changed: list[str] = []
@@ -33,13 +34,12 @@ def run(options: argparse.Namespace) -> int:
         if path == "-":
             data = read_stdin()
         else:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as error:
-                print(f"{path}: cannot read: {(error.strerror or str(error)).lower()}", file=sys.stderr)
+            read, unreadable = read_storyboard(path)  # bounded, and never through a symlink out of the project
+            if read is None:
+                sys.stderr.write(render(unreadable, {path: source_from_bytes(path, b"")[0]}, "concise"))
                 status = EXIT_PROBLEMS
                 continue
+            data = read
         source, problems = source_from_bytes("<stdin>" if path == "-" else path, data)
         result = parse(source)
         problems.extend(result.diagnostics)
@@ -57,7 +57,7 @@ def run(options: argparse.Namespace) -> int:
             if not options.check:
                 write_atomically(path, formatted)
     for path in changed:
-        print(f"{'would reformat' if options.check else 'reformatted'} {path}")
+        print(f"{'would reformat' if options.check else 'reformatted'} {visible(path)}")
     if options.check and changed:
         return EXIT_PROBLEMS
     return status
