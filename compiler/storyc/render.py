@@ -157,10 +157,6 @@ def _render(environment: Any, name: str, **context: Any) -> str:
         if not isinstance(environment, sandbox.ProjectEnvironment):
             raise
         raise TemplateProblem(f"template `{name}` failed: {type(error).__name__}: {error}", "fix the template") from None
-    except Exception as error:  # noqa: BLE001 - a project template's own bug is a diagnostic, not a crash
-        if not isinstance(environment, sandbox.ProjectEnvironment):
-            raise
-        raise TemplateProblem(f"template `{name}` failed: {type(error).__name__}: {error}", "fix the template") from None
 
 
 def declarations(plan: Plan) -> dict[str, Declaration]:

@@ -124,7 +124,6 @@ def _fix_files(chosen: list[Diagnostic], diagnostics: list[Diagnostic], sources:
     """
     from ..diagnostics import apply_fixes
     from ..source import visible
-    from ..source import visible
 
     changed: dict[str, str] = {}
     for path, source in sources.items():
