@@ -204,3 +204,23 @@ def test_dashscope_asyncio_sdk_polls_with_a_trailing_slash() -> None:
         dashscope.base_http_api_url = f"{base}/api/v1"
         assert asyncio.run(scenario()) == "SUCCEEDED"
     assert polled and all(path.startswith("/api/v1/tasks/") and path.endswith("/") for path in polled)
+
+
+def test_render_cards_holds_each_card_for_exactly_its_frames(tmp_path: Path) -> None:
+    """One PNG per card, repeated by ffmpeg: fractional shot lengths still land on the nearest frame,
+    and the whole clip is exactly duration x 30 frames."""
+    from storyc.emulator.video import Card, ffmpeg, render_cards
+
+    shots = [Card(1, 0.0, 1.5, "wide"), Card(2, 1.5, 3.25, "close"), Card(3, 3.25, 4.1, "end")]
+    path = tmp_path / "cards.mp4"
+    render_cards(str(path), shots, 320, 180, 4.1, "test", silent_track=True)
+    width, height = 64, 36
+    frames = subprocess.run([ffmpeg(), "-v", "error", "-i", str(path), "-vf", f"scale={width}:{height},format=gray",
+                             "-f", "rawvideo", "-"], capture_output=True, check=True).stdout
+    size = width * height
+    pictures = [frames[i : i + size] for i in range(0, len(frames), size)]
+    assert len(pictures) == 123  # round(4.1 * 30)
+    changes = [index for index in range(1, len(pictures))
+               if max(abs(a - b) for a, b in zip(pictures[index], pictures[index - 1], strict=True)) > 40]
+    assert changes == [45, 98]  # 1.5 s and 3.25 s (97.5 frames, rounded half to even)
+    assert_video(path.read_bytes(), tmp_path, 320, 180, 4.1, audio=True)
