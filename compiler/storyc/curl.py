@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from typing import Any, Iterable, Union
+from typing import Any, Iterable
 
 from .pricing import Price, clip_price, money, totals
 from .profile import Catalog, Profile
@@ -267,11 +267,3 @@ def _create(name: str, body: dict[str, Any], storyboard: str, price: Price, file
         lines.append(f"  submit \"$dir\" {quoted} \"$work/body.json\"")
     lines.append("fi")
     return "\n".join(lines)
-
-
-def curl_commands(results: Iterable[Compiled], profiles: Union[Catalog, None] = None) -> str:
-    """The script for compiled results without their paths (named `storyboard-1`, …)."""
-    from .profile import catalog
-
-    named = [(f"storyboard-{number}.story", compiled) for number, compiled in enumerate(results, start=1)]
-    return curl_script(named, profiles or catalog())
