@@ -291,8 +291,7 @@ def hostile_repository(base: Path) -> Path:
     repo = base / "repo"
     (repo / "story.toml").write_text("", encoding="utf-8")
     (repo / "templates").mkdir()
-    (repo / "templates" / "prompt-en.j2").write_text(
-        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", encoding="utf-8")
+    (repo / "templates" / "prompt-en.j2").write_text("{{ 'x' * 10**10 }}{{ clip.name }}", encoding="utf-8")
     (repo / "templates" / "prompt-zh.j2").symlink_to(base / "outside" / "templates" / "prompt-en.j2")
     (repo / "bomb.story").write_text(CLEAN, encoding="utf-8")
     (repo / "template-leak.story").write_text("clip a 5s\n  A fox\n", encoding="utf-8")  # prompt-zh.j2

@@ -58,7 +58,7 @@ def storyboard_files(paths: Sequence[str]) -> list[str]:
     outside the folder given, are listed like files, so that loading them reports the problem as
     an error (exit 1). FIFOs, sockets and devices named *.story are skipped with a warning on
     standard error, since opening one could hang. Symlinked folders are followed only when they
-    lead to a folder inside the one given and not already walked.
+    lead inside the folder given, after every real folder, and each folder is walked once.
     """
     found: list[str] = []
     for path in paths:
@@ -66,7 +66,12 @@ def storyboard_files(paths: Sequence[str]) -> list[str]:
             found.append(path)
         elif os.path.isdir(path):
             real = os.path.realpath(path)
-            _walk(path, real, {real}, found)
+            walked: set[str] = set()
+            linked = [path]  # symlinked folders wait until every real folder has been walked
+            while linked:
+                folder = linked.pop(0)
+                if os.path.realpath(folder) not in walked:
+                    _walk(folder, real, walked, found, linked)
         elif os.path.lexists(path):
             found.append(path)
         else:
@@ -74,9 +79,10 @@ def storyboard_files(paths: Sequence[str]) -> list[str]:
     return found
 
 
-def _walk(folder: str, real_root: str, walked: set[str], found: list[str]) -> None:
+def _walk(folder: str, real_root: str, walked: set[str], found: list[str], linked: list[str]) -> None:
     from ..paths import contains, kind
 
+    walked.add(os.path.realpath(folder))
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -99,13 +105,11 @@ def _walk(folder: str, real_root: str, walked: set[str], found: list[str]) -> No
             if entry.name.startswith("."):
                 continue
             if is_link:
-                real = os.path.realpath(entry.path)
-                if not contains(real_root, real):
+                if not contains(real_root, os.path.realpath(entry.path)):
                     files.append(entry.path)  # loading it reports where it leads
-                    continue
-                if real in walked:
-                    continue
-                walked.add(real)
+                else:
+                    linked.append(entry.path)
+                continue
             folders.append(entry.path)
         elif entry.name.endswith(".story"):
             if stat.S_ISREG(mode):
@@ -114,7 +118,7 @@ def _walk(folder: str, real_root: str, walked: set[str], found: list[str]) -> No
                 warn(f"skipping {visible(entry.path)}: it is {kind(mode)}, not a regular file")
     found.extend(files)
     for path in folders:
-        _walk(path, real_root, walked, found)
+        _walk(path, real_root, walked, found, linked)
 
 
 def warn(message: str) -> None:
