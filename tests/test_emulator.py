@@ -958,3 +958,38 @@ def test_remote_audio_is_stood_in_for_by_silence(caplog: pytest.LogCaptureFixtur
     with caplog.at_level("INFO", logger="storyc.emulator"):
         run(scenario())
     assert any("stood in for by silence" in record.getMessage() for record in caplog.records)
+
+
+def test_the_emulators_own_record_of_admitted_tasks() -> None:
+    clock = Clock()
+    application = app(clock, accounts=ACCOUNTS, admin=True)
+
+    async def scenario() -> None:
+        async with loopback(application) as client:
+            first = (await submit(client, WAN27, auth("sk-studio-1", True))).json()
+            await submit(client, SILENT, auth("sk-rival", True))
+            await submit(client, {**WAN27, "model": "nope"}, auth("sk-rival", True))  # refused: not admitted
+            store = application.state.emulator.tasks
+            assert [task.request_id for task in store.billable("studio")] == [first["request_id"]]
+            assert len(store.billable()) == 2 and store.billable("sk-rival")[0].spec.model == "wan2.2-t2v-plus"
+            await finish(client, clock, first["output"]["task_id"], auth("sk-studio-1"))
+            record = (await client.get("/_emulator/tasks")).json()
+            assert record["total"] == 2
+            studio = (await client.get("/_emulator/tasks", headers=auth("sk-studio-2"))).json()["tasks"]
+            assert [(row["task_id"], row["status"], row["billed_seconds"]) for row in studio] == \
+                [(first["output"]["task_id"], "SUCCEEDED", 6)]
+        async with loopback(app(clock)) as client:
+            assert (await client.get("/_emulator/tasks")).status_code == 404  # off unless configured
+
+    run(scenario())
+
+
+def test_unknown_paths_and_methods_answer_json() -> None:
+    async def scenario() -> None:
+        async with loopback(app(Clock())) as client:
+            missing = await client.get("/api/v2/nothing", headers=KEY)
+            assert missing.status_code == 404 and set(missing.json()) == {"code", "message", "request_id"}
+            wrong = await client.delete(CREATE, headers=KEY)
+            assert wrong.status_code == 405 and set(wrong.json()) == {"code", "message", "request_id"}
+
+    run(scenario())

@@ -7,7 +7,7 @@ import math
 import os
 from typing import Any, Callable
 
-from .common import EXIT_OK, Command, UsageError
+from .common import EXIT_OK, Command, UsageError, catalog, profiles_option
 
 FAULTS = (
     ("throttle", "429 Throttling.RateQuota on submissions"),
@@ -122,6 +122,9 @@ def define(emulator: argparse.ArgumentParser) -> None:
         help="how long --fault-stuck tasks stay RUNNING, in service seconds (default 10800)")
     add("--expire-url-seconds", type=_number(0, what="time"), default=60.0, metavar="SECONDS",
         help="life of a --fault-expire-url result URL, in service seconds (default 60)")
+    add("--admin", action="store_true",
+        help="serve GET /_emulator/tasks, the emulator's record of admitted tasks (for tests; not a service path)")
+    profiles_option(emulator)
     add("--seed", type=_seed, help="seed for fault injection, to repeat a chaos run (default: random)")
     emulator.set_defaults(run=run)
 
@@ -151,9 +154,11 @@ def run(options: argparse.Namespace) -> int:
         api_keys=frozenset(options.key) if options.key else None, storage=options.storage or "",
         render_videos=not options.no_video, accounts=accounts or None, region=options.region,
         reject=options.reject, limits=not options.no_limits, fetch_remote_audio=options.fetch_remote_audio,
+        admin=options.admin,
         faults=Faults(**rates, slow_seconds=options.slow_seconds, seed=options.seed,
                       stuck_seconds=options.stuck_seconds, expire_url_seconds=options.expire_url_seconds),
     )
+    profiles = catalog(options)  # a bad --profiles folder is a usage error before anything is bound
     log = logging.getLogger("storyc.emulator")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
@@ -169,7 +174,7 @@ def run(options: argparse.Namespace) -> int:
     base = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
     print(f"storyc emulator on {base}, region {options.region}  (DashScope SDK: dashscope.base_http_api_url = "
           f"'{base}/api/v1')", flush=True)
-    server: Any = make_server(create_app(config), config)
+    server: Any = make_server(create_app(config, profiles=profiles), config)
     try:
         server.run(sockets=[sock])
     finally:
