@@ -124,8 +124,9 @@ def test_a_missing_key_or_bad_base_url_is_a_clear_error(
     script = generate(tmp_path, monkeypatch, capsys)
     result = run_script(script, "http://127.0.0.1:9", key="")
     assert result.returncode == 1 and "set DASHSCOPE_API_KEY" in result.stderr
-    result = run_script(script, "ftp://example")
-    assert result.returncode == 1 and "DASHSCOPE_BASE_URL must be a scheme and host" in result.stderr
+    for wrong in ("ftp://example", "https://example.com/v2", "https://", "http://127.0.0.1:9?x=1"):
+        result = run_script(script, wrong)
+        assert result.returncode == 1 and "DASHSCOPE_BASE_URL must be a scheme and host" in result.stderr, wrong
 
 
 def test_curl_refuses_storyboards_in_several_regions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -97,6 +97,9 @@ def test_budget_and_curl_use_the_same_region(capsys: pytest.CaptureFixture[str])
     assert code == 0 and "https://dashscope-intl.aliyuncs.com" in script and "dashscope.aliyuncs.com}" not in script
     code, _, _ = run(capsys, "plan", "--budget", "7", "--region", "beijing", FUTURE_GARDEN)
     assert code == 0
+    code, out, err = run(capsys, "plan", "--json", "--budget", "7.339", FUTURE_GARDEN)
+    assert code == 1 and f"over budget: CNY {round(singapore, 6)} in singapore > CNY 7.339" in err
+    assert json.loads(out)["budget"] == {"amount": 7.339, "within": False, "problem": err.strip()}
 
 
 def test_region_order_setting_then_option_then_environment(

@@ -51,7 +51,7 @@ _HEAD = r"""#!/usr/bin/env bash
 # Estimated cost: {cost} (billed per generated second; failed tasks are free).
 #
 # Run:    DASHSCOPE_API_KEY=sk-... bash THIS-SCRIPT   (from the folder it was generated in)
-# Needs:  curl and jq. The key is read from $DASHSCOPE_API_KEY when the script runs; it is never
+# Needs:  curl (7.55 or newer) and jq. The key is read from $DASHSCOPE_API_KEY when the script runs; it is never
 #         printed, written or put on a command line.
 # Where:  DASHSCOPE_BASE_URL (scheme and host; a trailing /api/v1 is accepted) overrides the
 #         {region} endpoint. Videos go to ${{STORYC_OUT:-out}}/<storyboard>/<clip>.mp4.
@@ -70,8 +70,11 @@ command -v jq >/dev/null 2>&1 || die "jq is not installed (https://jqlang.github
 base=${{base%/}}
 base=${{base%/api/v1}}
 case $base in
-  http://?*|https://?*) ;;
+  http://* | https://*) ;;
   *) die "DASHSCOPE_BASE_URL must be a scheme and host, such as https://dashscope-intl.aliyuncs.com" ;;
+esac
+case ${{base#*://}} in
+  "" | */* | *[?#]*) die "DASHSCOPE_BASE_URL must be a scheme and host, such as https://dashscope-intl.aliyuncs.com" ;;
 esac
 api=$base/api/v1
 out=${{STORYC_OUT:-out}}

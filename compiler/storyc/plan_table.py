@@ -170,7 +170,8 @@ def plan_json(tables: list[tuple[str, PlanTable]], budget: Union[float, None] = 
         "totals": grand_totals(tables),
     }
     if budget is not None:
-        document["budget"] = budget
+        problem = budget_problem(tables, budget)
+        document["budget"] = {"amount": budget, "within": problem is None, "problem": problem}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -187,6 +188,8 @@ def budget_problem(tables: list[tuple[str, PlanTable]], budget: float) -> Union[
         unknown = [f"{path}: {note}" for path, table in tables for note in table.notes if note.startswith("no price")]
         return "cannot check --budget: the total is unknown, and unknown is not zero\n  " + "\n  ".join(unknown)
     if entry["amount"] > budget:
-        return (f"over budget: {money(entry['amount'], entry['currency'])} in {', '.join(entry['regions'])} "
-                f"> {money(budget, entry['currency'])}")
+        total, limit = money(entry["amount"], entry["currency"]), money(budget, entry["currency"])
+        if total == limit:  # 7.33924 > 7.339 reads as 7.34 > 7.34: show the exact figures
+            total, limit = f"{entry['currency']} {entry['amount']}", f"{entry['currency']} {budget}"
+        return f"over budget: {total} in {', '.join(entry['regions'])} > {limit}"
     return None
