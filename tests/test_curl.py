@@ -138,3 +138,28 @@ def test_curl_refuses_storyboards_in_several_regions(tmp_path: Path, monkeypatch
     assert "several" in capsys.readouterr().err
     assert main(["compile", "--curl", "--region", "beijing", "a.story", "b.story"]) == 0
     assert "https://dashscope.aliyuncs.com" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("region", "sent"), [("singapore", "wan2.1-t2v-turbo"), ("beijing", "wanx2.1-t2v-turbo")],
+                         ids=["singapore", "beijing"])
+def test_the_model_id_sent_is_the_one_the_region_serves(
+    region: str, sent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same storyboard compiled for each region runs against an emulator serving that region, and
+    is refused ("Model not exist") by one serving the other."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.story").write_text("model wanx2.1-t2v-turbo\nsize 832*480\nclip a\n  A fox in the snow\n",
+                                      encoding="utf-8")
+    assert main(["compile", "--curl", "--region", region, "t.story"]) == 0
+    script = tmp_path / "t.sh"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert f'"model":"{sent}"' in script.read_text(encoding="utf-8")
+    other = "beijing" if region == "singapore" else "singapore"
+    with serve(FAST._replace(region=other)) as base_url:
+        refused = run_script(script, base_url)
+    assert refused.returncode == 1 and "HTTP 400" in refused.stderr and "Model not exist" in refused.stderr
+    with serve(FAST._replace(region=region)) as base_url:
+        result = run_script(script, base_url)
+    assert result.returncode == 0, result.stderr
+    duration, width, height, _ = probe(tmp_path / "out" / "t" / "a.mp4")
+    assert abs(duration - 5) < 0.5 and (width, height) == (832, 480)
