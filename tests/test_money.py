@@ -223,3 +223,19 @@ def test_plan_carries_the_resolved_region() -> None:
     assert planned is not None and planned.region == "singapore"
     planned = plan(load(FUTURE_GARDEN), region="beijing")
     assert planned is not None and planned.region == "beijing"
+
+
+def test_one_list_of_regions() -> None:
+    """The `region` setting, the profile schema, the endpoints table and the profiles name the same regions."""
+    import json as json_module
+
+    from storyc.profile import SCHEMA
+    from storyc.regions import known_regions
+    from storyc.settings import spec
+
+    with open(SCHEMA, encoding="utf-8") as handle:
+        schema = json_module.load(handle)
+    assert set(spec()["region"]["values"]) == set(known_regions()) == set(schema["$defs"]["region"]["enum"])
+    for profile in builtin().values():
+        assert set(profile.regions) <= set(known_regions())
+        assert set(profile.data["pricing"]) <= set(profile.regions), profile.id

@@ -10,6 +10,7 @@ from . import data
 from .context import Context, Scope
 from .diagnostics import Diagnostic, Fix, make
 from .nodes import Clip, Dialogue, TimeRange
+from .regions import DEFAULT_REGION
 from .source import Span
 from .suggest import closest_model
 from .timeline import seconds, timed_shots, total_millis
@@ -280,8 +281,9 @@ def region_rules(source: Source, settings: Settings, profile: Union[Profile, Non
     if not profile.offered_in(region):
         others = [p.id_in(region) for p in catalog.profiles.values() if p.offered_in(region)]
         instead = f"; models offered in {region}: {', '.join(sorted(others))}" if others else ""
+        suggested = DEFAULT_REGION if profile.offered_in(DEFAULT_REGION) else profile.regions[0]
         help = f"`{profile.id}` is offered in {', '.join(profile.regions)}: write `region " \
-               f"{profile.regions[0]}`{instead}"
+               f"{suggested}`{instead}"
         if region_node is not None:
             span, label = region_node.value.span, f"`{profile.id}` is not offered here"
         elif model_node is not None:
