@@ -118,7 +118,9 @@ def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Co
         program = load(path)
         sources.update(program.sources)
         found, planned = checked_plan(program, profiles, region_option)
-        if planned is not None and planned.clips:  # a file of declarations only has nothing to send
+        if planned is not None and not planned.clips:  # a file of declarations, for others to include
+            print(f"{path}: no clips, nothing to {options.command}", file=sys.stderr)
+        elif planned is not None:
             compiled = compile_plan(planned)
             found.extend(compiled.diagnostics)
             try:
@@ -202,6 +204,8 @@ def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: b
     from ..pricing import totals
     from ..submit.jobs import clip_state
 
+    if not prepared.jobs:
+        return EXIT_OK
     for journal in {id(job.journal): job.journal for job in prepared.jobs}.values():
         if not journal.exclusive():
             raise UsageError(f"another `story render` is running on `{os.path.dirname(journal.folder)}`; "

@@ -79,6 +79,8 @@ class Runner:
 
     # -- entry -------------------------------------------------------------------------------------
     async def run(self, jobs: list[Job]) -> None:
+        if not jobs:
+            return
         folders = {os.path.dirname(target.path) for job in jobs for target in job.targets}
         for folder in folders:
             remove_partial_files(folder)

@@ -103,7 +103,7 @@ class PollClock:
     def due(self, submitted: float, last_poll: float | None, polls: int, phase: float) -> float:
         """The wall time of the next poll of a task submitted at `submitted`."""
         if self.known:
-            first = submitted + self.expected * 1.02 + 0.02
+            first = submitted + self.expected * 1.005 + 0.01  # `submitted` is when the answer came: later
             if polls == 0 or last_poll is None:
                 return first
             # back off in proportion to how overdue the task is: 25% of the lateness, at most 15 s
