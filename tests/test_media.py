@@ -336,9 +336,17 @@ def test_timeline_exports_read_back_as_the_storyboard(project: Project, tmp_path
     assert main(["export", str(project.story), "--to", kind, "-o", str(output)]) == 0
     rate = float(project.renders["opening"].rate)
     timeline = read_timeline(str(output), kind, rate)
-    clips = list(timeline.find_clips())
+    (video,) = timeline.video_tracks()
+    clips = list(video.find_clips())
     assert [clip.name for clip in clips] == list(RENDERS)
     frames = film_frames(project)
+    if kind != "edl":  # the clips' own sound, in step, on an audio track (an EDL lists picture only)
+        (sound,) = timeline.audio_tracks()
+        placed = [(item.name if hasattr(item, "media_reference") else None, item.range_in_parent())
+                  for item in sound]
+        assert [name for name, _ in placed] == [name if RENDERS[name][2] else None for name in RENDERS]
+        assert [(r.start_time.value, r.duration.value) for _, r in placed] == \
+            [(sum(frames[:index]), count) for index, count in enumerate(frames)]
     at = 0
     for clip, count in zip(clips, frames, strict=True):
         placed = clip.range_in_parent()
@@ -368,7 +376,7 @@ def test_otio_metadata_keeps_types(project: Project, tmp_path: Path) -> None:
     output = tmp_path / "film.otio"
     assert main(["export", str(project.story), "--to", "otio", "-o", str(output)]) == 0
     timeline = otio.adapters.read_from_file(str(output))
-    first = next(iter(timeline.find_clips()))
+    first = next(iter(timeline.video_tracks()[0].find_clips()))
     assert first.metadata["storyc"]["seed"] == 7
     assert first.metadata["storyc"]["cost"] == pytest.approx(project.board.clips[0].price.amount)
     assert timeline.duration().value == sum(film_frames(project))
@@ -426,7 +434,7 @@ def test_render_offline_then_cut_and_export(tmp_path: Path, capsys: pytest.Captu
     timeline = read_timeline(str(tmp_path / "film.xml"), "fcp7")
     lock = read_lock(lock_path(str(story)))
     assert lock is not None
-    clips = list(timeline.find_clips())
+    clips = list(timeline.video_tracks()[0].find_clips())
     assert [clip.name for clip in clips] == ["first", "second"]
     assert [clip.duration().value for clip in clips] == frames
     for clip, view in zip(clips, board.clips, strict=True):

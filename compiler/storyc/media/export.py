@@ -1,6 +1,7 @@
 """`story export`: the rendered clips as a timeline for an editing program, or the dialogue as subtitles.
 
-Timelines go through OpenTimelineIO and its adapters (otio, fcpxml, fcp7, edl). Every clip carries
+Timelines go through OpenTimelineIO and its adapters (otio, fcpxml, fcp7, edl): the clips on V1,
+their own sound on A1. Every video clip carries
 where it came from — prompt, seed, model, region, task id and cost — in the form each format keeps:
 OTIO metadata (`storyc`), a Final Cut X note and `md` entries, Final Cut 7 / Premiere logging info
 and master comments, EDL comment lines. Audio cues and soundtracks become markers at their shots.
@@ -57,9 +58,17 @@ def timeline(board: Board, found: list[Piece], kind: str) -> otio.schema.Timelin
     result = otio.schema.Timeline(name=board.title, global_start_time=otio.opentime.RationalTime(0, rate))
     result.metadata["storyc"] = {"storyboard": os.path.basename(board.path), "model": board.model, "region": board.region}
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    result.tracks.append(track)
+    # The clips' own sound, in step on A1 (a clip without sound leaves a gap), so editors link it.
+    sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    result.tracks.extend([track, sound])
     for piece in found:
-        track.append(_clip(piece, rate, kind))
+        item = _clip(piece, rate, kind)
+        track.append(item)
+        if piece.info.has_audio:
+            sound.append(otio.schema.Clip(name=item.name, media_reference=item.media_reference.clone(),
+                                          source_range=item.source_range))
+        else:
+            sound.append(otio.schema.Gap(source_range=item.source_range))
     return result
 
 
