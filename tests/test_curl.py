@@ -53,13 +53,36 @@ def probe(path: Path) -> tuple[float, int, int, bool]:
         return container.duration / av.time_base, video.width, video.height, bool(container.streams.audio)
 
 
-def test_shellcheck_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    script = generate(tmp_path, monkeypatch, capsys)
+def shellcheck(script: Path) -> None:
     result = subprocess.run(["shellcheck", "--shell=bash", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_shellcheck_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    script = generate(tmp_path, monkeypatch, capsys)
+    shellcheck(script)
     text = script.read_text(encoding="utf-8")
     assert "set -eu" in text and KEY not in text and "$DASHSCOPE_API_KEY" in text
     assert "https://dashscope-intl.aliyuncs.com" in text  # the resolved region (singapore) is the default host
+
+
+def test_shellcheck_passes_on_every_storyboard_and_a_workspace_only_region(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DASHSCOPE_REGION", "beijing")  # not the default region; every storyboard model is offered there
+    stories = sorted((ROOT / "storyboards").glob("*.story"))
+    assert main(["compile", "--curl", *map(str, stories)]) == 0
+    script = tmp_path / "all.sh"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert "upload()" not in script.read_text(encoding="utf-8")  # no local soundtrack, no upload code
+    shellcheck(script)
+    frankfurt = tmp_path / "f.story"
+    frankfurt.write_text("model wan2.6-t2v\nregion frankfurt\nsize 1280*720\nclip a 5s\n  One\n", encoding="utf-8")
+    assert main(["compile", "--curl", str(frankfurt)]) == 0
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    shellcheck(script)
+    result = run_script(script, "")
+    assert result.returncode == 1 and "frankfurt has only workspace endpoints" in result.stderr
 
 
 def test_script_creates_polls_uploads_and_downloads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

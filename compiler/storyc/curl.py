@@ -83,7 +83,6 @@ retry=${{STORYC_RETRY_SECONDS:-5}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=""
-oss_url=""
 
 # call WHAT CURL-ARGS...: one API call. The key reaches curl on standard input, never its command
 # line. Sets $status; the answer is in $work/response.
@@ -103,30 +102,6 @@ failed() {{
 # need DIR CLIP: true when CLIP has neither a video nor a task yet.
 need() {{
   [ ! -s "$1/$2.mp4" ] && [ ! -s "$1/$2.task" ]
-}}
-
-# upload FILE MODEL: put a local file in temporary storage (48 h) for MODEL; sets $oss_url.
-upload() {{
-  call "upload $1" -G "$api/uploads" --data-urlencode action=getPolicy --data-urlencode "model=$2"
-  case $status in 2??) ;; *) failed "upload policy for $1" ;; esac
-  jq -e '.data.upload_host and .data.upload_dir and .data.policy and .data.signature' "$work/response" \
-    >/dev/null || die "upload $1: the answer holds no upload policy"
-  jq '.data' "$work/response" >"$work/policy"
-  field() {{ jq -r --arg name "$1" '.[$name] // ""' "$work/policy"; }}
-  key=$(field upload_dir)/$(basename "$1")
-  host=$(field upload_host)
-  code=$(curl -sS -o "$work/upload" -w '%{{http_code}}' \
-    --form-string "OSSAccessKeyId=$(field oss_access_key_id)" \
-    --form-string "Signature=$(field signature)" \
-    --form-string "policy=$(field policy)" \
-    --form-string "x-oss-object-acl=$(field x_oss_object_acl)" \
-    --form-string "x-oss-forbid-overwrite=$(field x_oss_forbid_overwrite)" \
-    --form-string "key=$key" \
-    --form-string "success_action_status=200" \
-    -F "file=@\"$1\"" \
-    "$host") || die "upload $1: no answer from $host"
-  case $code in 2??) ;; *) die "upload $1: HTTP $code from the upload host: $(head -c 300 "$work/upload")" ;; esac
-  oss_url=oss://$key
 }}
 
 # submit DIR CLIP BODY [CURL-ARGS...]: create CLIP's task (waiting out 429s); its id goes to DIR/CLIP.task.
@@ -182,6 +157,33 @@ fetch() {{
   mv "$dir/$clip.mp4.part" "$dir/$clip.mp4"
   printf '%s: %s\n' "$clip" "$dir/$clip.mp4"
 }}
+"""
+
+
+_UPLOAD = r"""# upload FILE MODEL: put a local file in temporary storage (48 h) for MODEL; sets $oss_url.
+upload() {
+  call "upload $1" -G "$api/uploads" --data-urlencode action=getPolicy --data-urlencode "model=$2"
+  case $status in 2??) ;; *) failed "upload policy for $1" ;; esac
+  jq -e '.data.upload_host and .data.upload_dir and .data.policy and .data.signature' "$work/response" \
+    >/dev/null || die "upload $1: the answer holds no upload policy"
+  jq '.data' "$work/response" >"$work/policy"
+  field() { jq -r --arg name "$1" '.[$name] // ""' "$work/policy"; }
+  key=$(field upload_dir)/$(basename "$1")
+  host=$(field upload_host)
+  code=$(curl -sS -o "$work/upload" -w '%{http_code}' \
+    --form-string "OSSAccessKeyId=$(field oss_access_key_id)" \
+    --form-string "Signature=$(field signature)" \
+    --form-string "policy=$(field policy)" \
+    --form-string "x-oss-object-acl=$(field x_oss_object_acl)" \
+    --form-string "x-oss-forbid-overwrite=$(field x_oss_forbid_overwrite)" \
+    --form-string "key=$key" \
+    --form-string "success_action_status=200" \
+    -F "file=@\"$1\"" \
+    "$host") || die "upload $1: no answer from $host"
+  case $code in 2??) ;; *) die "upload $1: HTTP $code from the upload host: $(head -c 300 "$work/upload")" ;; esac
+  oss_url=oss://$key
+}
+
 """
 
 
@@ -241,6 +243,8 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
     cost = "; ".join(money(t.amount, t.currency) for t in totals(prices)) or "nothing"
     head = _HEAD.format(count=len(prices), s="" if len(prices) == 1 else "s", region=region, cost=cost,
                         base=_base(region))
+    if files:  # only a script that uploads carries the upload function
+        head += 'oss_url=""\n\n' + _UPLOAD
     return head + preflight + "\n".join(sections) + "\n\nprintf 'done: %s\\n' \"$out\"\n"
 
 
