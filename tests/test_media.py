@@ -336,6 +336,10 @@ def test_timeline_exports_read_back_as_the_storyboard(project: Project, tmp_path
     assert main(["export", str(project.story), "--to", kind, "-o", str(output)]) == 0
     rate = float(project.renders["opening"].rate)
     timeline = read_timeline(str(output), kind, rate)
+    if kind == "fcpxml":
+        first = project.renders["opening"]
+        assert re.search(rf'<format width="{first.width}" height="{first.height}" [^>]*frameDuration="',
+                         output.read_text(encoding="utf-8"))
     (video,) = timeline.video_tracks()
     clips = list(video.find_clips())
     assert [clip.name for clip in clips] == list(RENDERS)

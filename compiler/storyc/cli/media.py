@@ -217,6 +217,6 @@ def run_export(options: argparse.Namespace) -> int:
 
     found = pieces(board)
     _warn_changed(options, board)
-    export.write_timeline(board, found, options.to, output)
+    write_atomically(output, export.timeline_text(board, found, options.to))
     print(f"{options.path}: {plural(len(found), 'clip')} ({options.to}) -> {output}")
     return EXIT_OK

@@ -137,15 +137,18 @@ def _markers(clip: ClipView, frames: int, rate: float) -> list[otio.schema.Marke
     return found
 
 
-def write_timeline(board: Board, found: list[Piece], kind: str, output: str) -> None:
+def timeline_text(board: Board, found: list[Piece], kind: str) -> str:
+    """The timeline written in format `kind`."""
     import opentimelineio as otio
 
     made = timeline(board, found, kind)
     options: dict[str, Any] = {"rate": float(found[0].info.rate)} if kind == "edl" else {}
-    text = otio.adapters.write_to_string(made, adapter_name=TIMELINE_FORMATS[kind], **options)
-    from ..cli.common import write_atomically
-
-    write_atomically(output, text if text.endswith("\n") else text + "\n")
+    text = str(otio.adapters.write_to_string(made, adapter_name=TIMELINE_FORMATS[kind], **options))
+    if kind == "fcpxml":
+        # The adapter names a format from its frame rate alone; Final Cut also needs the picture size.
+        first = found[0].info
+        text = text.replace("<format ", f'<format width="{first.width}" height="{first.height}" ')
+    return text if text.endswith("\n") else text + "\n"
 
 
 def read_timeline(path: str, kind: str, rate: Union[float, None] = None) -> otio.schema.Timeline:
