@@ -993,3 +993,29 @@ def test_unknown_paths_and_methods_answer_json() -> None:
             assert wrong.status_code == 405 and set(wrong.json()) == {"code", "message", "request_id"}
 
     run(scenario())
+
+
+def test_turning_on_one_fault_family_does_not_shift_another() -> None:
+    def outcomes(**rates: float) -> list[str]:
+        clock = Clock()
+
+        async def scenario() -> list[str]:
+            found = []
+            async with loopback(app(clock, limits=False, faults=Faults(seed=5, **rates))) as client:
+                for _ in range(24):
+                    answer = await submit(client, WAN27)
+                    if answer.status_code != 200:
+                        found.append(answer.json()["code"])
+                        continue
+                    view = await finish(client, clock, answer.json()["output"]["task_id"])
+                    found.append(view["output"].get("code", view["output"]["task_status"]))
+            return found
+
+        result: list[str] = run(scenario())
+        return result
+
+    alone = outcomes(fail_task=0.3)
+    mixed = outcomes(fail_task=0.3, timeout_task=0.3, arrearage=0.3)
+    algo = [index for index, code in enumerate(alone) if code == "InternalError.Algo"]
+    assert algo and [index for index in algo if mixed[index] in ("InternalError.Algo", "Arrearage")] == algo
+    assert "InternalError.Timeout" in mixed and "Arrearage" in mixed

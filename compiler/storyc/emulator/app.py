@@ -190,31 +190,39 @@ class _Dropped(Response):
         await send({"type": "http.response.body", "body": b'{"output": {"task_', "more_body": False})
 
 
-async def _faults(emulator: Emulator, request_id: str, submission: bool) -> Union[Response, None]:
+CALL_FAULTS = ("drop", "error_500")
+SUBMISSION_FAULTS = (("error_503", errors.UNAVAILABLE), ("throttle", errors.THROTTLED), ("arrearage", errors.ARREARAGE),
+                     ("allocation_quota", errors.ALLOCATION_QUOTA), ("burst_rate", errors.BURST_RATE),
+                     ("data_inspection", errors.DATA_INSPECTION))
+
+
+def _roll(emulator: Emulator, submission: bool) -> dict[str, Any]:
+    """Every fault family in play for one call rolls (each its own stream), before anything can
+    end the call early, so one family's rate never shifts another's sequence."""
     faults = emulator.config.faults
-    if emulator.roll(faults.slow, "slow"):
-        await asyncio.sleep(faults.slow_seconds)
-    if emulator.roll(faults.drop, "drop"):
+    rolls: dict[str, Any] = {family: emulator.roll(getattr(faults, family), family) for family in ("slow", *CALL_FAULTS)}
+    if submission:
+        rolls.update((family, emulator.roll(getattr(faults, family), family)) for family, _ in SUBMISSION_FAULTS)
+        rolls["task"] = emulator.tasks.roll_task_faults()
+    return rolls
+
+
+async def _faults(emulator: Emulator, request_id: str, rolls: dict[str, Any]) -> Union[Response, None]:
+    if rolls["slow"]:
+        await asyncio.sleep(emulator.config.faults.slow_seconds)
+    if rolls["drop"]:
         return _Dropped()
-    if emulator.roll(faults.error_500, "error_500"):
+    if rolls["error_500"]:
         return _error(errors.INTERNAL, request_id)
-    if submission and emulator.roll(faults.error_503, "error_503"):
-        return _error(errors.UNAVAILABLE, request_id)
-    if submission and emulator.roll(faults.throttle, "throttle"):
-        return _error(errors.THROTTLED, request_id)
+    for family, error in SUBMISSION_FAULTS[:2]:  # 503 and 429 come before the body is read
+        if rolls.get(family):
+            return _error(error, request_id)
     return None
 
 
-def _submission_faults(emulator: Emulator) -> Union[ApiError, None]:
+def _submission_faults(rolls: dict[str, Any]) -> Union[ApiError, None]:
     """The error families a well-formed submission can meet (each off unless its rate is set)."""
-    faults = emulator.config.faults
-    for family, rate, error in (("arrearage", faults.arrearage, errors.ARREARAGE),
-                                ("allocation_quota", faults.allocation_quota, errors.ALLOCATION_QUOTA),
-                                ("burst_rate", faults.burst_rate, errors.BURST_RATE),
-                                ("data_inspection", faults.data_inspection, errors.DATA_INSPECTION)):
-        if emulator.roll(rate, family):
-            return error
-    return None
+    return next((error for family, error in SUBMISSION_FAULTS[2:] if rolls[family]), None)
 
 
 def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catalog, None] = None,
@@ -243,7 +251,8 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         request_id, key, account = started
         if request.headers.get("x-dashscope-async", "").lower() != "enable":
             return _error(errors.SYNC_NOT_SUPPORTED, request_id)
-        faulted = await _faults(emulator, request_id, submission=True)
+        rolls = _roll(emulator, submission=True)
+        faulted = await _faults(emulator, request_id, rolls)
         if faulted is not None:
             return faulted
         body = parse_body(await request.body())
@@ -266,14 +275,14 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
                     return _error(errors.BAD_URL, request_id)
             elif scheme not in ("http", "https"):
                 return _error(errors.BAD_URL, request_id)
-        injected = _submission_faults(emulator)
+        injected = _submission_faults(rolls)
         if injected is not None:
             return _error(injected, request_id)
         per_second = spec.profile.data["rate_limits"]["submit_per_second"]
         if not emulator.tasks.admit(key, spec, account) or \
                 not emulator.limits.allow((account, "submit", spec.model), per_second, emulator.clock()):
             return _error(errors.THROTTLED, request_id)
-        task = emulator.tasks.submit(spec, key, request_id, audio_path, account)
+        task = emulator.tasks.submit(spec, key, request_id, audio_path, account, rolls["task"])
         request.state.task_id = task.id
         return JSONResponse({"output": {"task_status": "PENDING", "task_id": task.id}, "request_id": request_id})
 
@@ -289,7 +298,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         limited = throttled(account, request_id)
         if limited is not None:
             return limited
-        faulted = await _faults(emulator, request_id, submission=False)
+        faulted = await _faults(emulator, request_id, _roll(emulator, submission=False))
         if faulted is not None:
             return faulted
         task = emulator.tasks.get(task_id, account)

@@ -31,6 +31,7 @@ from .config import EmulatorConfig
 from .validate import TaskSpec
 
 ACTIVE = ("PENDING", "RUNNING")
+TASK_FAULTS = ("fail_task", "data_inspection_task", "timeout_task", "stuck", "expire_url")
 FINAL = ("SUCCEEDED", "FAILED", "CANCELED")
 
 
@@ -120,22 +121,28 @@ class TaskStore:
         return flight.count
 
     # -- lifecycle ---------------------------------------------------------------------------
+    def roll_task_faults(self) -> str:
+        """The injected task fault for one submission ('' for none). Every family rolls every
+        time, on its own stream, so one rate never shifts another's."""
+        faults = self.config.faults
+        rolled = [(family, self.dice.roll(family, getattr(faults, family))) for family in TASK_FAULTS]
+        return next((family for family, hit in rolled if hit), "")
+
     def submit(self, spec: TaskSpec, key: str, request_id: str, audio_path: Union[str, None] = None,
-               account: str = "") -> Task:
+               account: str = "", fault: Union[str, None] = None) -> Task:
+        """Admit a task; `fault` is what `roll_task_faults` gave for it (rolled here when None)."""
         task = Task(spec, key, self.clock(), self.wall(), request_id, account)
         task.audio_path = audio_path
         faults, config = self.config.faults, self.config
-        if task.failure is None:
-            if self.dice.roll("fail_task", faults.fail_task):
-                task.failure = errors.TASK_ALGO
-            elif self.dice.roll("data_inspection_task", faults.data_inspection_task):
-                task.failure = errors.TASK_INSPECTION
-            elif self.dice.roll("timeout_task", faults.timeout_task):
-                task.failure = errors.TASK_TIMEOUT
-            elif self.dice.roll("stuck", faults.stuck):
+        hit = self.roll_task_faults() if fault is None else fault
+        if task.failure is None and hit:
+            if hit == "stuck":
                 task.stuck = True
-            elif self.dice.roll("expire_url", faults.expire_url):
+            elif hit == "expire_url":
                 task.url_expires_after = faults.expire_url_seconds
+            else:
+                task.failure = {"fail_task": errors.TASK_ALGO, "data_inspection_task": errors.TASK_INSPECTION,
+                                "timeout_task": errors.TASK_TIMEOUT}[hit]
         running = faults.stuck_seconds if task.stuck else config.running_seconds
         task.nominal_end = task.submitted + (config.pending_seconds + running) / config.speed
         with self.lock:
