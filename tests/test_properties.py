@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from storygen import mutated, storyboard
 
-from storyc.check import check
+from storyc.check import check, texts
 from storyc.diagnostics import has_errors, render
 from storyc.fmt import format_text
 from storyc.load import load
+from storyc.names import resolve
 from storyc.parse import parse
 from storyc.plan import plan
 from storyc.render import compile_plan
@@ -61,6 +62,7 @@ BROKEN_LINES = ["clip", "%%% not a line", "Clip chase 3s", "cast : no name", "sh
                 "model", "place 3號: x"]
 
 
+@settings(max_examples=max(10, settings.default.max_examples // 4))
 @given(storyboard(), st.data())
 def test_a_broken_top_level_line_costs_only_itself(text: str, data: st.DataObject) -> None:
     """Recovery: a bad line between top-level items is reported once, and everything else parses."""
@@ -91,3 +93,35 @@ def test_fmt_keeps_the_prompts(text: str) -> None:
     assert again is not None
     assert [c.prompt for c in compile_plan(planned).clips] == [c.prompt for c in compile_plan(again).clips]
     assert [c.body for c in compile_plan(planned).clips] == [c.body for c in compile_plan(again).clips]
+
+
+unicode_name = st.text(
+    alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd"), max_codepoint=0x2FFFF), min_size=1, max_size=6
+).filter(lambda name: name.isidentifier())
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 4))
+@given(st.lists(unicode_name, min_size=1, max_size=5, unique=True), st.data())
+def test_names_in_any_script_round_trip_through_fmt(names: list[str], data: st.DataObject) -> None:
+    """Declared in any script and referred to with run-on text after them, every name parses, checks,
+    survives fmt and refers to the same declaration afterwards."""
+    kinds = ["cast", "place", "style"]
+    lines = [f"{data.draw(st.sampled_from(kinds))} {name}{data.draw(st.sampled_from([':', '：']))} {name} 的描述"
+             for name in names]
+    lines.append("clip 追逐")
+    for name in names:
+        after = data.draw(st.sampled_from(["追著羚羊", "。", "，然後", " runs", "!", ""]))
+        lines.append(f"  看 @{name}{after}")
+    text = "\n".join(lines) + "\n"
+    original = parse(Source("a.story", text))
+    assert not original.diagnostics, original.diagnostics
+    formatted = format_text(original)
+    again = parse(Source("b.story", formatted))
+    assert again.storyboard == original.storyboard and format_text(again) == formatted
+    declared = set(names)
+
+    def referred(result: object) -> list[object]:
+        return [resolve(ref.name, declared) for text in texts(result.storyboard) for ref in text.refs]  # type: ignore[attr-defined]
+
+    assert referred(again) == referred(original)
+    assert all(name is not None for name in referred(original))
