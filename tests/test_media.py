@@ -466,3 +466,45 @@ def test_a_crossfade_longer_than_a_clip_is_refused(project: Project, tmp_path: P
     assert "a 2.5s crossfade needs `ending` to be longer than 2.5s" in error and not output.exists()
     assert main(["cut", str(project.story), "-o", str(output), "--crossfade", "-1"]) == 2
     assert "cannot be negative" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rate", ["16", "30000/1001"], ids=["16fps", "ntsc"])
+def test_films_and_timelines_at_other_frame_rates(project: Project, tmp_path: Path, rate: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Wan 2.1 renders 16 fps; editors meet 29.97. The film and the timelines follow the first clip."""
+    from storyc.media.export import read_timeline
+
+    folder = tmp_path / "rates"
+    shutil.copytree(project.story.parent, folder)
+    story = folder / project.story.name
+    lock = read_lock(lock_path(str(story)))
+    assert lock is not None
+    clips = {}
+    for name, entry in lock.clips.items():
+        path = folder / entry.video
+        subprocess.run([ffmpeg(), "-loglevel", "error", "-y", "-i", str(path), "-r", rate, "-c:v", "libx264",
+                        "-preset", "ultrafast", "-c:a", "copy", f"{path}.tmp.mp4"], check=True)
+        os.replace(f"{path}.tmp.mp4", path)
+        clips[name] = entry._replace(sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    write_lock(lock_path(str(story)), lock._replace(clips=clips))
+    expected_rate = Fraction(rate)
+    renders = [probe(str(folder / lock.clips[name].video)) for name in RENDERS]
+    frames = [round(info.video_seconds * expected_rate) for info in renders]
+    assert main(["cut", str(story), "-o", str(folder / "cut.mp4")]) == 0
+    film = probe(str(folder / "cut.mp4"))
+    assert film.rate == expected_rate and abs(film.frames - sum(frames)) <= 1
+    assert_in_sync(film)
+    for kind, extension in (("fcp7", "xml"), ("fcpxml", "fcpxml")):
+        output = folder / f"film.{extension}"
+        if kind == "fcp7" and rate == "16":  # FCP 7 XML and EDLs count in SMPTE timecode: no 16 fps
+            assert main(["export", str(story), "--to", kind, "-o", str(output)]) == 1
+            assert "cannot write fcp7 for clips at 16 fps" in capsys.readouterr().err
+            continue
+        assert main(["export", str(story), "--to", kind, "-o", str(output)]) == 0
+        if kind == "fcpxml":  # written with the exact frame duration (its reader rounds 29.97 down to 29)
+            assert f'frameDuration="{expected_rate.denominator}/{expected_rate.numerator}s"' in output.read_text()
+            continue
+        timeline = read_timeline(str(output), kind)
+        placed = [clip.range_in_parent() for clip in timeline.video_tracks()[0]]
+        assert [r.duration.value for r in placed] == frames
+        assert placed[0].duration.rate == pytest.approx(float(expected_rate), abs=0.01)

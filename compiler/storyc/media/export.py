@@ -142,13 +142,32 @@ def timeline_text(board: Board, found: list[Piece], kind: str) -> str:
     import opentimelineio as otio
 
     made = timeline(board, found, kind)
+    if kind == "fcpxml":
+        _teach_fcpx(found[0].info.rate)
     options: dict[str, Any] = {"rate": float(found[0].info.rate)} if kind == "edl" else {}
-    text = str(otio.adapters.write_to_string(made, adapter_name=TIMELINE_FORMATS[kind], **options))
+    try:
+        text = str(otio.adapters.write_to_string(made, adapter_name=TIMELINE_FORMATS[kind], **options))
+    except ValueError as error:  # e.g. timecode at a rate SMPTE does not define
+        from .ffmpeg import MediaError
+
+        raise MediaError(f"cannot write {kind} for clips at {float(found[0].info.rate):g} fps: {error}; "
+                         "otio and fcpxml take any frame rate") from None
     if kind == "fcpxml":
         # The adapter names a format from its frame rate alone; Final Cut also needs the picture size.
         first = found[0].info
         text = text.replace("<format ", f'<format width="{first.width}" height="{first.height}" ')
+
     return text if text.endswith("\n") else text + "\n"
+
+
+def _teach_fcpx(rate: Fraction) -> None:
+    """The FCP X adapter knows frame durations for a fixed table of rates (30 and 29.97, but not
+    30000/1001 as exactly as PyAV reads it, nor 16); add this one, or it writes an empty one."""
+    import opentimelineio as otio
+
+    table = otio.adapters.from_name(TIMELINE_FORMATS["fcpxml"]).module().FRAMERATE_FRAMEDURATION
+    key: Union[int, float] = int(rate) if rate.denominator == 1 else float(rate)
+    table.setdefault(key, f"{rate.denominator}/{rate.numerator}s")
 
 
 def read_timeline(path: str, kind: str, rate: Union[float, None] = None) -> otio.schema.Timeline:
