@@ -81,7 +81,7 @@ async def loopback(application: Any) -> AsyncIterator[httpx.AsyncClient]:
         SWITCH.base = _SERVED.enter_context(serve(EmulatorConfig(header_timeout_seconds=5), app=SWITCH))
     SWITCH.target = application
     try:
-        async with httpx.AsyncClient(base_url=SWITCH.base, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=SWITCH.base, timeout=10, verify=False) as client:  # plain http: no TLS set-up
             yield client
     finally:
         application.state.emulator.tasks.shutdown()
