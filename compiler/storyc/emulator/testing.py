@@ -6,6 +6,11 @@
     async with asgi_client(create_app()) as client:         # in-process, no sockets
         await client.post("/api/v1/services/aigc/video-generation/video-synthesis", ...)
 
+    app = create_app(FAST)
+    with serve(FAST, app=app) as base_url:                  # served, its state readable
+        ...
+        app.state.emulator.tasks.billable()                 # every admitted task (the emulator's record)
+
 The pytest fixtures `emulator_app` (use it with `asgi_client`) and `emulator_url` wrap these; enable them
 with `pytest_plugins = ["storyc.emulator.testing"]` in a conftest.py.
 """
