@@ -208,6 +208,17 @@ def recovery(source: Source, text: str, failure: Failure, tab_width: int) -> tup
     return diagnostic, start, _width(text, start, tab_width)
 
 
+def capitalised_shot(source: Source, offset: int, text: str) -> Diagnostic:
+    """A prose line that reads `Shot 2s wide`: a shot header with a capital."""
+    word = text[offset : offset + 4]
+    span = Span(offset, offset + 4)
+    return make(
+        "SB101", f"`{word}` is not a keyword: keywords are lowercase", source, span,
+        label="read as prose", help=f"write `{word.lower()}`",
+        fix=Fix(span, word.lower(), MACHINE_APPLICABLE),
+    )
+
+
 def _lowercase_header(source: Source, offset: int, word: str) -> Diagnostic:
     span = Span(offset, offset + len(word))
     return make(

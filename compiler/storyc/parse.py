@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import partial
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from . import _lalr
@@ -44,6 +45,8 @@ MAX_SYNTAX_ERRORS = 20
 # spaces, so the name read here may run on into the sentence; `names.resolve` finds the declared one.
 _REF = re.compile(r"@([^\W\d]\w*(?:-\w+)*)")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# `shot` written with a capital, followed by what a shot header holds: read as prose, meant as a shot
+_CAPITALISED_SHOT = re.compile(r"(?!shot)(?i:shot)[ \t]+(?:[0-9]+(?:\.[0-9]+)?(?:s|秒)(?![\w.])|\[)")
 _COMMENT = re.compile(r"#[^\r\n]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_CONTROL_REPORTS = 20
@@ -126,9 +129,19 @@ def parse(source: Source) -> ParseResult:
         skipped.append(Span(start, end))
         return current[:start] + blanked + current[end:], start
 
-    storyboard: Union[Storyboard, None] = _lalr.parse(lexed, _CALLBACKS, indenter, recover)
+    capitalised: list[Text] = []  # prose lines shaped like a shot header: `Shot 2s wide`
+    callbacks: dict[str, Callable[[list[Any]], Any]] = {**_CALLBACKS, "prose": partial(_prose, capitalised)}
+    storyboard: Union[Storyboard, None] = _lalr.parse(lexed, callbacks, indenter, recover)
     if storyboard is not None:
         diagnostics.extend(_unterminated_strings(source, storyboard))
+    if capitalised:
+        from ._syntax_errors import capitalised_shot
+
+        # A line parsed again after a recovery is noted twice; one skipped since is reported already.
+        starts = sorted({text.span.start for text in capitalised})
+        for start in starts:
+            if not any(span.start <= start < span.end for span in skipped):
+                diagnostics.append(capitalised_shot(source, start, lexed))
     diagnostics.extend(_control_characters(source))
     return ParseResult(source, storyboard, tuple(indenter.comments), tuple(diagnostics), tuple(skipped))
 
@@ -321,8 +334,10 @@ def _shot(children: list[Any]) -> Shot:
     return _new(Shot, (timing, framing, text, tuple(rest), _new(Span, (keyword[2], _end(last)))))  # type: ignore[no-any-return]
 
 
-def _prose(children: list[Any]) -> Prose:
+def _prose(capitalised: list[Text], children: list[Any]) -> Prose:
     text = _text(children[0])
+    if text.value[:1] in "sS" and _CAPITALISED_SHOT.match(text.value):
+        capitalised.append(text)
     return _new(Prose, (text, text.span))  # type: ignore[no-any-return]
 
 
@@ -351,7 +366,7 @@ def _soundtrack(children: list[Any]) -> Soundtrack:
 _CALLBACKS: dict[str, Callable[[list[Any]], Any]] = {
     "start": _storyboard, "setting": _setting, "clip_setting": _setting, "style_setting": _style_setting,
     "declaration": _declaration, "include": _include, "clip": _clip, "shot": _shot,
-    "prose": _prose, "camera": _camera, "cue": _cue, "dialogue": _dialogue,
+    "camera": _camera, "cue": _cue, "dialogue": _dialogue,
     "soundtrack": _soundtrack,
 }
 
