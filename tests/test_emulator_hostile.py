@@ -241,20 +241,25 @@ def test_sdk_sees_429_while_it_polls_when_the_account_spent_its_budget() -> None
     dashscope = pytest.importorskip("dashscope")
     from dashscope import VideoSynthesis
 
-    with serve(SDK_CONFIG) as url:
+    from storyc.emulator import create_app
+
+    now = [1000.0]  # the emulator's clock stands still until the test moves it: no race with the window
+    app = create_app(SDK_CONFIG, clock=lambda: now[0])
+    with serve(SDK_CONFIG, app=app) as url:
         dashscope.base_http_api_url = f"{url}/api/v1"
         created = VideoSynthesis.async_call(api_key="sk-studio-1", model="wan2.7-t2v", prompt="a fox",
                                             resolution="720P", duration=2)
         assert created.status_code == 200
         other_key = {"Authorization": "Bearer sk-studio-2"}  # the same account, another key
         with httpx.Client(base_url=url) as client:
-            for _ in range(20):
-                client.get(f"/api/v1/tasks/{created.output.task_id}", headers=other_key)
+            spent = [client.get(f"/api/v1/tasks/{created.output.task_id}", headers=other_key).status_code
+                     for _ in range(20)]
+        assert spent == [200] * 20
         polled = VideoSynthesis.wait(task=created, api_key="sk-studio-1")
         assert (polled.status_code, polled.code) == (429, "Throttling.RateQuota")
         rival = VideoSynthesis.fetch(task=created.output.task_id, api_key="sk-rival")
         assert rival.status_code == 200  # another account has its own budget
-        time.sleep(1.0)
+        now[0] += 10  # the window has passed, and the task its running time
         done = VideoSynthesis.wait(task=created, api_key="sk-studio-2")
         assert done.output.task_status == "SUCCEEDED"
 
