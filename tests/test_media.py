@@ -452,6 +452,10 @@ def test_render_offline_then_cut_and_export(tmp_path: Path, capsys: pytest.Captu
     subtitles = parse_subtitles((tmp_path / "film.srt").read_text(encoding="utf-8"), "srt")
     assert subtitles == [Subtitle(0, 2000, "Guard: Who goes there?")]
     assert "earlier version" not in capsys.readouterr().err
+    assert main(["preview", str(story), "-o", str(tmp_path / "sheet.html")]) == 0
+    sheet = (tmp_path / "sheet.html").read_text(encoding="utf-8")
+    assert sheet.count("rendered by the emulator (nothing paid)") == 2
+    assert sheet.count('<video controls preload="metadata" src="renders/short/') == 2
     # An edit after rendering: the clip it touches is named as out of date.
     story.write_text(story.read_text(encoding="utf-8").replace("A lantern.", "A red lantern."), encoding="utf-8")
     assert main(["cut", str(story), "-o", str(film)]) == 0
