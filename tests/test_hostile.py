@@ -323,3 +323,13 @@ def test_hostile_repository(argv: list[str], place: Path, warm: str) -> None:
     if argv[0] == "check":
         for code in ("SB104", "SB203", "SB413", "SB103"):
             assert code in run.out, (code, run.output)
+
+
+def test_control_characters_in_the_names_of_clean_files(place: Path, warm: str) -> None:
+    repo = place / "repo"
+    (repo / f"ok{ESCAPE}.story").write_text("clip a 5s\n    A fox runs\n", encoding="utf-8")
+    for argv, status in ((["fmt", "--check", "."], 1), (["compile", "-o", "out", "."], 0), (["check", "."], 0)):
+        run = story(warm, repo, *argv)
+        assert run.status == status, (argv, run.output)
+        assert "\x1b" not in run.output and "\x07" not in run.output, (argv, run.output)
+        assert argv[0] == "check" or "ok␛]0;PWNED␇.story" in run.output, (argv, run.output)

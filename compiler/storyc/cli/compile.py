@@ -7,6 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from ..source import visible
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -75,7 +76,7 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
         sources.update(program.sources)
         found, planned = checked_plan(program, profiles, region_option)
         if planned is not None and not planned.clips:  # a file of declarations, for others to include
-            print(f"{path}: no clips, nothing to compile", file=sys.stderr)
+            print(f"{visible(path)}: no clips, nothing to compile", file=sys.stderr)
         elif planned is not None:
             clip_regions = sorted({planned.region_for(clip_plan) for clip_plan in planned.clips})
             if getattr(options, "curl", False) and len(clip_regions) > 1:
@@ -124,5 +125,5 @@ def run(options: argparse.Namespace) -> int:
             write_atomically(os.path.join(folder, f"{clip.name}.json"), clip.body_text())
             write_atomically(os.path.join(folder, f"{clip.name}.prompt.txt"), clip.prompt + "\n")
         if not (options.json or options.curl):
-            print(f"{path}: {plural(len(compiled.clips), 'clip')} -> {folder}")
+            print(visible(f"{path}: {plural(len(compiled.clips), 'clip')} -> {folder}"))
     return EXIT_OK
