@@ -490,13 +490,17 @@ VALID = [
     {"model": "wan2.1-t2v-turbo", "input": {"prompt": "x", "negative_prompt": "y"}, "parameters": {"size": "624*624"}},
     {"model": "wan2.5-t2v-preview", "input": {"prompt": "x"}, "parameters": {"size": "480*832", "duration": 10}},
 ]
-FIELDS = [("model",), ("input",), ("parameters",), ("input", "prompt"), ("input", "negative_prompt"),
-          ("input", "audio_url"), *(("parameters", name) for name in
-          ("size", "resolution", "ratio", "duration", "seed", "prompt_extend", "watermark", "shot_type"))]
+FIELDS = [(), ("model",), ("input",), ("parameters",), ("input", "prompt"), ("input", "negative_prompt"),
+          ("input", "audio_url"), ("input", "unknown"), ("parameters", "audio"), ("extra",),
+          *(("parameters", name) for name in
+            ("size", "resolution", "ratio", "duration", "seed", "prompt_extend", "watermark", "shot_type"))]
 DELETE = object()
 
 
-def one_field_wrong(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+def one_field_wrong(base: dict[str, Any], path: tuple[str, ...], value: Any) -> Any:
+    """`base` with the field at `path` set to `value` (or removed); the empty path is the whole body."""
+    if not path:
+        return {} if value is DELETE else value
     body = json.loads(json.dumps(base))
     parent = body
     for name in path[:-1]:
@@ -1019,3 +1023,24 @@ def test_turning_on_one_fault_family_does_not_shift_another() -> None:
     algo = [index for index, code in enumerate(alone) if code == "InternalError.Algo"]
     assert algo and [index for index in algo if mixed[index] in ("InternalError.Algo", "Arrearage")] == algo
     assert "InternalError.Timeout" in mixed and "Arrearage" in mixed
+
+
+def test_any_query_string_gets_a_documented_answer() -> None:
+    """Listing, upload policies and downloads with any query values: never a 5xx."""
+    application = create_app(EmulatorConfig(render_videos=False, limits=False))
+    base = use(application)
+    names = st.sampled_from(["start_time", "end_time", "page_no", "page_size", "status", "model_name", "task_id",
+                             "action", "model", "Expires", "Signature"])
+    values = st.text(max_size=20) | st.integers(-(2**70), 2**70).map(str) | st.sampled_from(
+        ["20261125000000", "99999999999999", "getPolicy", "wan2.7-t2v", "0", "-1", "1e9", "NaN", "٣"])
+
+    @settings(max_examples=int(os.environ.get("STORYC_EMULATOR_EXAMPLES", "150")))
+    @given(st.sampled_from(["/api/v1/tasks", "/api/v1/uploads", "/results/x.mp4", "/api/v1/tasks/x"]),
+           st.dictionaries(names, values, max_size=5))
+    def check(path: str, query: dict[str, str]) -> None:
+        answer = client.get(path, params=query, headers=KEY)
+        assert answer.status_code < 500, (path, query, answer.text)
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        check()
+    application.state.emulator.tasks.shutdown()
