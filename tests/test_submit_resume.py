@@ -224,3 +224,30 @@ def test_the_request_hash_counts_a_local_file_by_content(tmp_path: Path) -> None
     journal = Journal(str(tmp_path / ".story"))
     assert (tmp_path / ".story" / ".gitignore").read_text() == "*\n"
     journal.close()
+
+
+def test_a_soundtrack_is_uploaded_once_per_content_and_model_until_it_expires(
+    service: tuple[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_render_e2e import tone
+
+    tone(tmp_path / "theme.wav", 3)
+    story = tmp_path / "music.story"
+    text = ('storyboard "music"\nmodel wan2.7-t2v\nresolution 720P\nratio 1:1\nlanguage en\nprompt-extend off\n\n'
+            "clip one 3s\n  soundtrack: theme.wav\n  A drum on a rooftop.\n\n"
+            "clip two 3s\n  soundtrack: theme.wav\n  A flute by a river.\n")
+    story.write_text(text, encoding="utf-8")
+    code, summary, err = render([str(story), "--yes"], capsys)
+    assert code == 0, err
+    assert summary["requests"]["uploads"] == 1  # one file, one model: one upload for both clips
+    story.write_text(text.replace("A drum", "Two drums"), encoding="utf-8")
+    code, summary, err = render([str(story), "--yes"], capsys)
+    assert code == 0, err
+    assert summary["requests"]["uploads"] == 0 and summary["requests"]["creates"] == 1
+    journal = Journal(str(tmp_path / ".story"))
+    journal.db.execute("UPDATE uploads SET expires_at = 0")
+    journal.close()
+    story.write_text(text.replace("A drum", "Three drums"), encoding="utf-8")
+    code, summary, err = render([str(story), "--yes"], capsys)
+    assert code == 0, err
+    assert summary["requests"]["uploads"] == 1

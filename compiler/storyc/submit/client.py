@@ -366,7 +366,7 @@ class Client:
                 if size == 0:
                     raise NetworkError("the download was empty", sent=True)
                 out.flush()
-                os.fsync(out.fileno())
+                await asyncio.to_thread(os.fsync, out.fileno())  # a slow disk must not stall the polls
         except BaseException:
             _remove(temporary)
             raise
