@@ -356,3 +356,25 @@ def test_one_log_line_per_request_and_never_the_key(quiet: bool) -> None:
     assert len(lines) == 2, errors
     assert f"POST {CREATE} 200" in lines[0] and f"task={task_id}" in lines[0] and "ms" in lines[0]
     assert f"GET /api/v1/tasks/{task_id} 200" in lines[1]
+
+
+def test_any_bytes_to_any_route_get_a_documented_answer(base: str) -> None:
+    """Arbitrary bytes as a JSON body or as a multipart upload: never a 5xx, the server answers on."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    fragments = st.sampled_from([b"--x\r\n", b'Content-Disposition: form-data; name="file"; filename="a.wav"\r\n',
+                                 b'Content-Disposition: form-data; name="key"\r\n', b"\r\n", b"--x--\r\n", b"\x00",
+                                 b'{"model": "wan2.7-t2v"', b"\xff\xfe", b"\\ud800"])
+    payloads = st.lists(fragments | st.binary(max_size=40), max_size=12).map(b"".join)
+
+    @settings(max_examples=200)
+    @given(st.sampled_from([(CREATE, "application/json"), ("/oss/upload", "multipart/form-data; boundary=x"),
+                            ("/oss/upload", "application/x-www-form-urlencoded")]), payloads)
+    def check(route: tuple[str, str], payload: bytes) -> None:
+        path, content_type = route
+        answer = client.post(path, content=payload, headers={**SUBMIT, "Content-Type": content_type})
+        assert 400 <= answer.status_code < 500, (route, payload, answer.text)
+
+    with httpx.Client(base_url=base, timeout=10) as client:
+        check()
