@@ -157,3 +157,16 @@ def test_control_characters_keep_the_carets_aligned(tmp_path: Path) -> None:
     text = render(found, program.sources, "full")
     excerpt, carets = (line for line in text.splitlines() if line.startswith(("2 |", "  |")) and line.strip() != "|")
     assert "\x1b" not in text and excerpt.index("@ghost") == carets.index("^")
+
+
+def test_standard_input_is_bounded() -> None:
+    import subprocess
+    import sys
+
+    import storyc
+
+    compiler = str(Path(storyc.__file__).resolve().parent.parent)
+    with open("/dev/zero", "rb") as zero:
+        done = subprocess.run([sys.executable, "-m", "storyc", "check", "-"], stdin=zero, capture_output=True,
+                              timeout=20, env={**os.environ, "PYTHONPATH": compiler})
+    assert done.returncode == 2 and b"larger than 64 MB" in done.stderr, done.stderr

@@ -127,7 +127,13 @@ def warn(message: str) -> None:
 
 
 def read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+    """Standard input, at most `paths.MAX_FILE_BYTES` of it: `story check - < /dev/zero` ends at once."""
+    from ..paths import MAX_FILE_BYTES
+
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UsageError(f"standard input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the most storyc reads")
+    return data
 
 
 def write_atomically(path: str, text: str) -> None:
