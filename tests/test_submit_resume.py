@@ -198,18 +198,28 @@ def test_ctrl_c_keeps_the_journal_and_the_next_run_collects(
         assert summary["requests"]["creates"] == 0 and len(app.state.emulator.tasks.tasks) == 2
 
 
-def test_cancel_stops_pending_tasks(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_stops_pending_tasks_and_the_running_render_does_not_resend_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with emulator(EmulatorConfig(pending_seconds=60, running_seconds=1)) as (url, app):
         monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
         monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
         story = storyboard(tmp_path, clips=2)
-        for job in jobs_of(story):
-            job.journal.submitted(job.hash, create_directly(url, job.body))
+        process = subprocess.Popen([sys.executable, "-m", "storyc", "render", str(story), "--yes"],
+                                   env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stderr is not None
+        submitted = 0
+        for line in process.stderr:
+            submitted += ": submitted (" in line
+            if submitted == 2:
+                break
         assert main(["cancel", str(story)]) == 0
         assert "canceled 2 tasks" in capsys.readouterr().out
+        _, rest = process.communicate(timeout=60)
+        assert process.returncode == 1
+        assert rest.count("was canceled") >= 2
         statuses = {app.state.emulator.tasks.status(task) for task in app.state.emulator.tasks.tasks.values()}
-        assert statuses == {"CANCELED"}
+        assert statuses == {"CANCELED"} and len(app.state.emulator.tasks.tasks) == 2  # nothing sent again
         assert main(["status", str(story)]) == 0
         assert capsys.readouterr().out.count("to submit") == 2
 

@@ -74,7 +74,6 @@ class Runner:
         self.listing_lock = asyncio.Lock()
         self.claimed: set[str] = set()  # task ids adopted by some job in this run
         self.settled: set[str] = set()  # listed task ids that ended without a video: never adoptable
-        self.stopping = False
         self.started = wall()
 
     # -- entry -------------------------------------------------------------------------------------
@@ -123,6 +122,8 @@ class Runner:
         limits = self.scheduler.model(f"{job.region}/{job.model}")
         try:
             while True:
+                if job.outcome == "canceled":
+                    return  # someone canceled the task (story cancel): not sent again in this run
                 row = job.row()
                 assert row is not None
                 job.task_id = row.task_id
@@ -149,8 +150,6 @@ class Runner:
                         return
                     job.journal.not_created(job.hash)
                 elif row.state in ("new", "failed"):
-                    if self.stopping:
-                        return
                     await self._submit(job, limits)
                 elif row.state == "creating":
                     await self._reconcile(job, row, limits)
@@ -341,13 +340,9 @@ class Runner:
                 job.journal.canceled(job.hash, task_id)
                 job.outcome = "canceled"
                 self._set(job, "canceled", f"task {task_id} was canceled")
-                self.stopping_job(job)
             else:
                 job.journal.expired(job.hash, f"task {task_id} is unknown to the service (tasks are kept 24 h)")
             return
-
-    def stopping_job(self, job: Job) -> None:
-        job.attempts = TASK_RETRIES
 
     # -- downloading -------------------------------------------------------------------------------
     async def _download(self, job: Job, row: Row) -> None:
