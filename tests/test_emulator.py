@@ -1044,3 +1044,18 @@ def test_any_query_string_gets_a_documented_answer() -> None:
     with httpx.Client(base_url=base, timeout=10) as client:
         check()
     application.state.emulator.tasks.shutdown()
+
+
+def test_a_canceled_task_frees_its_place_at_once() -> None:
+    clock = Clock()
+
+    async def scenario() -> None:
+        async with loopback(app(clock)) as client:
+            first = (await submit(client, SILENT)).json()["output"]["task_id"]
+            assert (await submit(client, SILENT)).status_code == 200
+            clock.now += 1
+            assert (await submit(client, SILENT)).status_code == 429  # two in flight
+            assert (await client.post(f"/api/v1/tasks/{first}/cancel", headers=KEY)).status_code == 200
+            assert (await submit(client, SILENT)).status_code == 200
+
+    run(scenario())
