@@ -178,9 +178,10 @@ def test_dripping_connections_are_timed_out_and_the_server_stays_responsive(base
 
 
 class Trickle:
-    """An audio server on loopback that sends one byte every 0.2 s."""
+    """An audio server on loopback that sends one byte every 0.2 s (of its body, or of its headers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, headers: bool = False) -> None:
+        self.headers = headers
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.stop = threading.Event()
@@ -197,7 +198,10 @@ class Trickle:
     def drip(self, connection: socket.socket) -> None:
         with connection:
             connection.recv(4096)
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n")
+            if self.headers:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            else:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n")
             while not self.stop.wait(0.2):
                 try:
                     connection.sendall(b"R")
@@ -209,8 +213,9 @@ class Trickle:
         self.server.close()
 
 
-def test_trickling_audio_urls_time_out_without_holding_up_other_tasks(base: str) -> None:
-    trickle = Trickle()
+@pytest.mark.parametrize("headers", [False, True], ids=["body", "headers"])
+def test_trickling_audio_urls_time_out_without_holding_up_other_tasks(base: str, headers: bool) -> None:
+    trickle = Trickle(headers)
     query = {"Authorization": f"Bearer {KEY}"}
     try:
         slow = [httpx.post(base + CREATE, headers=SUBMIT, json={**BODY, "input": {

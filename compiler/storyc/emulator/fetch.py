@@ -8,11 +8,11 @@ within a deadline and a size cap, so a URL that trickles one byte a second canno
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
 import tempfile
-import time
 from typing import Union
 from urllib.parse import urljoin, urlsplit
 
@@ -39,19 +39,35 @@ def is_loopback(url: str) -> bool:
 
 
 def fetch(url: str, storage: str, timeout: float, max_bytes: int, allow_remote: bool) -> Union[str, None]:
-    """Download `url` into `storage`; None when it stands in for silence (a remote URL, offline)."""
-    import httpx
+    """Download `url` into `storage`; None when it stands in for silence (a remote URL, offline).
 
+    The whole download, headers included, has `timeout` seconds: it runs as one asyncio task
+    under `wait_for`, so a server that drips its headers cannot stretch it either.
+    """
     if not is_loopback(url) and not allow_remote:
         log.info("audio %s is not on loopback: stood in for by silence (--fetch-remote-audio downloads it)",
                  _shown(url))
         return None
-    deadline = time.monotonic() + timeout
     handle, path = tempfile.mkstemp(suffix=os.path.splitext(urlsplit(url).path)[1][:9], dir=storage)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as out, httpx.Client(timeout=min(timeout, 5.0), follow_redirects=False) as client:
+        asyncio.run(asyncio.wait_for(_download(url, path, max_bytes, allow_remote), timeout))
+    except (asyncio.TimeoutError, TimeoutError):
+        os.remove(path)
+        raise TaskFailure("InvalidURL.Timeout", f"Download {_shown(url)} timeout.") from None
+    except BaseException:
+        os.remove(path)
+        raise
+    return path
+
+
+async def _download(url: str, path: str, max_bytes: int, allow_remote: bool) -> None:
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(follow_redirects=False, timeout=None, verify=True) as client:
             for _ in range(MAX_REDIRECTS + 1):
-                with client.stream("GET", url) as response:
+                async with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         if not allow_remote and not is_loopback(url):
@@ -60,21 +76,16 @@ def fetch(url: str, storage: str, timeout: float, max_bytes: int, allow_remote: 
                     if response.status_code != 200:
                         raise TaskFailure(*DOWNLOAD_FAILED)
                     size = 0
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise TaskFailure("InvalidFile.Size", "File size is larger than 15MB.")
-                        if time.monotonic() > deadline:
-                            raise TaskFailure("InvalidURL.Timeout", f"Download {_shown(url)} timeout.")
-                        out.write(chunk)
-                    return path
+                    with open(path, "wb") as out:
+                        async for chunk in response.aiter_bytes():
+                            size += len(chunk)
+                            if size > max_bytes:
+                                raise TaskFailure("InvalidFile.Size", "File size is larger than 15MB.")
+                            out.write(chunk)
+                    return
             raise TaskFailure(*DOWNLOAD_FAILED)
     except httpx.HTTPError:
-        os.remove(path)
         raise TaskFailure(*DOWNLOAD_FAILED) from None
-    except BaseException:
-        os.remove(path)
-        raise
 
 
 def _shown(url: str) -> str:
