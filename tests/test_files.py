@@ -170,3 +170,15 @@ def test_standard_input_is_bounded() -> None:
         done = subprocess.run([sys.executable, "-m", "storyc", "check", "-"], stdin=zero, capture_output=True,
                               timeout=20, env={**os.environ, "PYTHONPATH": compiler})
     assert done.returncode == 2 and b"larger than 64 MB" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("format", ["full", "concise", "github"])
+def test_no_format_for_a_terminal_or_log_passes_control_characters(format: str, tmp_path: Path) -> None:
+    from storyc.diagnostics import render
+
+    path = tmp_path / "a\x1b[2J.story"
+    path.write_bytes(b"clip a 5s\n  \x1b]0;PWNED\x07 @ghost\x9b\n")
+    program = load(str(path))
+    text = render(check(program), program.sources, format)
+    assert "SB205" in text and "SB103" in text
+    assert not any(ord(char) < 32 and char != "\n" or 0x7F <= ord(char) < 0xA0 for char in text), repr(text)

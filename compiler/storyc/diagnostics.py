@@ -116,7 +116,7 @@ def _github(diagnostic: Diagnostic, source: Source) -> str:
     fields = {"file": diagnostic.path, "line": start.line, "endLine": end.line, "col": start.column,
               "endColumn": end.column, "title": f"{diagnostic.code} {CODES[diagnostic.code].name}"}
     properties = ",".join(f"{key}={_github_escape(str(value), True)}" for key, value in fields.items())
-    return f"::{kind} {properties}::{_github_escape(message, False)}\n"
+    return visible(f"::{kind} {properties}::{_github_escape(message, False)}") + "\n"  # CI logs render escapes
 
 
 def _github_escape(text: str, property: bool) -> str:
