@@ -25,7 +25,7 @@ def storyboard(shots: int, declarations: int = 0, unknown: int = 0) -> str:
             "    camera: slow push in",
             f"    @{who} paces the @office, turning page {index} of the case file under the lamp",
             "    sfx: rain on the window",
-            "    say fox: the case was cold, colder than a fish in winter",
+            "    say fox: the case was cold, colder than the rain",
         ]
     return "\n".join(lines) + "\n"
 
@@ -41,7 +41,7 @@ def as_json(shots: int) -> str:
             {"duration": 3, "framing": "wide" if i % 2 else "close-up", "camera": "slow push in",
              "prose": [f"@fox paces the @office, turning page {i} of the case file under the lamp"],
              "sfx": ["rain on the window"],
-             "dialogue": [{"speaker": "fox", "line": "the case was cold, colder than a fish in winter"}]}
+             "dialogue": [{"speaker": "fox", "line": "the case was cold, colder than the rain"}]}
             for i in range(shots)
         ]}],
     }

@@ -70,12 +70,32 @@ def expected_terminals(state: int) -> frozenset[str]:
 _scanners: dict[tuple[str, ...], Pattern[str]] = {}
 
 
+# Free text (VALUE) is most of the input. Its grammar regex stops before trailing blanks and before a
+# ` # ` comment by testing lookaheads at every blank; the scanner instead takes the rest of the line,
+# one fast character class, and `_trim_value` cuts it back to exactly what VALUE matches.
+_FAST = {"VALUE": r"[^ \t\r\n#][^\r\n]*"}
+_COMMENT_START = re.compile(r"[ \t]+#(?:[ \t]|$)")
+_COMMENT_START_INSIDE = re.compile(r"[ \t]+#[ \t]")
+
+
+def _trim_value(line: str, line_ends: bool = True) -> str:
+    """The part of a line's rest that the grammar's VALUE takes: no comment, no trailing blanks.
+
+    `line_ends` is false when the rest stopped at a lone `\r`, after which a `#` starts no comment.
+    """
+    if "#" in line:
+        cut = (_COMMENT_START if line_ends else _COMMENT_START_INSIDE).search(line)
+        if cut is not None:
+            line = line[: cut.start()]
+    return line.rstrip(" \t")
+
+
 def _scanner(names: tuple[str, ...]) -> Pattern[str]:
     """One regex per set of acceptable terminals; ignorable blanks are skipped by its prefix."""
     scanner = _scanners.get(names)
     if scanner is None:
         alternatives = "|".join(
-            f"(?P<{name}>{_tables.TERMINALS[name]})" for name in names if name not in _IGNORED
+            f"(?P<{name}>{_FAST.get(name, _tables.TERMINALS[name])})" for name in names if name not in _IGNORED
         )
         scanner = _scanners[names] = re.compile(f"[ \\t]*(?:{alternatives})")
     return scanner
@@ -94,8 +114,11 @@ def parse(
     states = _tables.STATES
     lexer_states = _tables.LEXER_STATES
     scanners: dict[int, Pattern[str]] = {}  # compiled on first use: most files visit few states
+    # The repetitions (`x+`, `x*`, inlined as `__x_plus_n: __x_plus_n x | x`) reduce once per line;
+    # shape 1 (append to the list) and 2 (start it) take a short path in the loop below.
     reductions = [
-        (size, keep, None if origin[0] == "_" else callbacks[origin], origin)
+        (size, keep, None if origin[0] == "_" else callbacks[origin], origin,
+         (1 if (size, keep) == (2, (0, 1)) else 2 if (size, keep) == (1, (0,)) else 0) if origin[:2] == "__" else 0)
         for origin, size, keep in _tables.RULES
     ]
     end_state = _tables.END_STATE
@@ -128,7 +151,15 @@ def parse(
                         kind: str = match.lastgroup  # type: ignore[assignment]
                         start = match.start(kind)
                         end = match.end()  # the token's group always ends the match
-                        token = (kind, text[start:end], start, end)
+                        if kind == "VALUE":
+                            value = text[start:end]
+                            if value[-1] in " \t#" or "#" in value:
+                                value = _trim_value(value, end == length or text[end] == "\n"
+                                                    or text.startswith("\r\n", end))
+                                end = start + len(value)
+                            token = (kind, value, start, end)
+                        else:
+                            token = (kind, text[start:end], start, end)
                         if kind == "_NL":
                             newlines += 1
                             if not newlines % CHECKPOINT_EVERY:
@@ -156,7 +187,21 @@ def parse(
                                 values.append(token)
                                 break
                             # Reduce, inlined: this loop runs several times per line of input.
-                            size, keep, callback, origin = reductions[~action]
+                            size, keep, callback, origin, shape = reductions[~action]
+                            if shape == 1:  # a repetition grows by one item, in place
+                                item = values.pop()
+                                if type(item) is splice:
+                                    values[-1].extend(item)
+                                else:
+                                    values[-1].append(item)
+                                del state_stack[-2:]
+                                state_stack.append(states[state_stack[-1]][origin])
+                                continue
+                            if shape == 2:  # a repetition starts
+                                item = values[-1]
+                                values[-1] = item if type(item) is splice else splice((item,))
+                                state_stack[-1] = states[state_stack[-2]][origin]
+                                continue
                             children: Any = None
                             if size:
                                 popped = values[-size:]

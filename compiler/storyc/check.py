@@ -157,8 +157,11 @@ def _references(context: Context) -> list[Ref]:
 
 def undeclared_names(context: Context) -> Iterator[Diagnostic]:
     suggestions = None  # built on the first unknown name only
-    for ref in _references(context):
-        if resolve_name(ref.name, context.declarations) is None:
+    refs = _references(context)
+    declared = context.declarations
+    unknown = {name for name in {ref.name for ref in refs} if resolve_name(name, declared) is None}
+    for ref in refs:
+        if ref.name in unknown:
             suggestions = suggestions or Suggestions(list(context.declarations))
             close, replaced = suggestions.closest(ref.name)
             hint = f"the closest declared name is `@{close}`" if close else \
@@ -179,7 +182,7 @@ def unused_declarations(context: Context) -> Iterator[Diagnostic]:
         return  # a file of declarations only is a library for others to include
     if not context.program.entry.complete:
         return  # lines left out by a syntax error may be the ones that use a name
-    used = {resolve_name(ref.name, context.declarations) for ref in _references(context)}
+    used = {resolve_name(name, context.declarations) for name in {ref.name for ref in _references(context)}}
     for clip in context.storyboard.clips:
         used.update(dialogue.speaker for dialogue in dialogues(clip))
     for declaration in context.storyboard.declarations:
