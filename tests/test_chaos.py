@@ -10,15 +10,20 @@ STORYC_CHAOS_CYCLES=20 runs twenty or more kill/restart cycles.
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import json
 import os
 import random
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from test_render_e2e import emulator, probe
@@ -36,6 +41,51 @@ def storyboard(clips: int) -> str:
     for number in range(1, clips + 1):
         lines += [f"clip shot{number:02d} 2s", f"  A paper boat number {number} drifts down a gutter in the rain.", ""]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def slow_link(url: str, delay: float) -> Iterator[str]:
+    """A TCP proxy on 127.0.0.1 that holds every answer `delay` seconds: a kill then often lands after
+    the service created a task and before the client heard of it, the case the journal must survive."""
+    host, port = url.rsplit(":", 1)[0].split("//")[1], int(url.rsplit(":", 1)[1])
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def pump(source: socket.socket, sink: socket.socket, hold: float) -> None:
+        try:
+            while data := source.recv(65536):
+                if hold:
+                    time.sleep(hold)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection((host, port))
+            threading.Thread(target=pump, args=(client, upstream, 0.0), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client, delay), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
 
 
 def run_with_kills(story: Path, url: str, cycles: int, seed: int) -> tuple[int, int]:
@@ -70,7 +120,8 @@ def run_with_kills(story: Path, url: str, cycles: int, seed: int) -> tuple[int, 
     raise AssertionError("the render did not complete")
 
 
-def check_outcome(story: Path, app: object, clips: int) -> None:
+def check_outcome(story: Path, app: object, clips: int) -> int:
+    """Check the end state; return how many tasks a restarted run found through the task list."""
     emulator_state = app.state.emulator  # type: ignore[attr-defined]
     tasks = list(emulator_state.tasks.tasks.values())
     billable = collections.Counter(task.spec.prompt for task in tasks if emulator_state.tasks.status(task) == "SUCCEEDED")
@@ -93,15 +144,23 @@ def check_outcome(story: Path, app: object, clips: int) -> None:
         assert data == Path(task.video.result()).read_bytes()  # whole: the emulator's result byte for byte
         width, height, seconds = probe(video)
         assert (width, height) == (960, 960) and abs(seconds - 2) < 0.2
+    journal = sqlite3.connect(story.parent / ".story" / "journal.sqlite")
+    try:
+        # an adopted task is journaled at the service's own creation time (gmt_create, in ms)
+        return sum(1 for task_id, at in journal.execute("SELECT task_id, created_at FROM tasks")
+                   if task_id in emulator_state.tasks.tasks
+                   and abs(at - int(emulator_state.tasks.tasks[task_id].wall * 1000) / 1000) < 1e-6)
+    finally:
+        journal.close()
 
 
-def chaos(tmp_path: Path, clips: int, cycles: int, seed: int) -> None:
+def chaos(tmp_path: Path, clips: int, cycles: int, seed: int) -> int:
     story = tmp_path / "chaos.story"
     story.write_text(storyboard(clips), encoding="utf-8")
-    with emulator(CONFIG._replace(faults=FAULTS._replace(seed=seed))) as (url, app):
-        kills, runs = run_with_kills(story, url, cycles, seed)
+    with emulator(CONFIG._replace(faults=FAULTS._replace(seed=seed))) as (url, app), slow_link(url, 0.3) as link:
+        kills, runs = run_with_kills(story, link, cycles, seed)
         assert kills == cycles, f"the render finished after {kills} kills of the {cycles} asked for"
-        check_outcome(story, app, clips)
+        return check_outcome(story, app, clips)
 
 
 def test_chaos_short(tmp_path: Path) -> None:
@@ -112,4 +171,5 @@ def test_chaos_short(tmp_path: Path) -> None:
                     reason="opt-in: set STORYC_CHAOS_CYCLES=20 for the long chaos run")
 def test_chaos_long(tmp_path: Path) -> None:
     cycles = int(os.environ["STORYC_CHAOS_CYCLES"])
-    chaos(tmp_path, clips=max(12, 3 * cycles), cycles=cycles, seed=cycles)
+    adopted = chaos(tmp_path, clips=max(12, 3 * cycles), cycles=cycles, seed=cycles)
+    assert adopted >= 1, "no kill landed between a create and its answer: the listing path was not exercised"
