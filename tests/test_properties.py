@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from storygen import mutated, storyboard
 
+from storyc import _lalr
 from storyc.check import check, texts
 from storyc.diagnostics import has_errors, render
 from storyc.fmt import format_text
@@ -125,3 +126,19 @@ def test_names_in_any_script_round_trip_through_fmt(names: list[str], data: st.D
 
     assert referred(again) == referred(original)
     assert all(name is not None for name in referred(original))
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 4))
+@given(mutated())
+def test_both_lexers_agree(data: bytes) -> None:
+    """Short texts are lexed terminal by terminal, long ones by one alternation per state: same result."""
+    text = data.decode("utf-8", errors="replace")
+    short = parse(Source("a.story", text))
+    saved = _lalr.SHORT_TEXT
+    _lalr.SHORT_TEXT = 0
+    try:
+        long = parse(Source("a.story", text))
+    finally:
+        _lalr.SHORT_TEXT = saved
+    assert short.storyboard == long.storyboard and short.diagnostics == long.diagnostics
+    assert short.comments == long.comments and short.skipped == long.skipped

@@ -90,6 +90,51 @@ def _trim_value(line: str, line_ends: bool = True) -> str:
     return line.rstrip(" \t")
 
 
+# Compiling a state's alternation costs about a millisecond, more than lexing a short file takes: a
+# text shorter than this is lexed by trying the state's terminals one by one (each compiled once).
+SHORT_TEXT = 20_000
+_terminals: dict[str, Pattern[str]] = {}
+
+
+class _Found:
+    """What `_Sequential.match` returns: the parts of a match the driver reads."""
+
+    __slots__ = ("lastgroup", "_start", "_end")
+
+    def __init__(self, kind: str, start: int, end: int) -> None:
+        self.lastgroup = kind
+        self._start = start
+        self._end = end
+
+    def start(self, _group: str = "") -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+class _Sequential:
+    """A state's scanner for short texts: its terminals tried in priority order, as the alternation
+    would (blanks first skipped; no terminal starts with one, so the alternation never backtracks
+    into them)."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.patterns = []
+        for name in names:
+            if name not in _IGNORED:
+                if name not in _terminals:
+                    _terminals[name] = re.compile(_FAST.get(name, _tables.TERMINALS[name]))
+                self.patterns.append((name, _terminals[name]))
+
+    def match(self, text: str, position: int) -> Union[_Found, None]:
+        position = _skip_blanks(text, position)
+        for name, pattern in self.patterns:
+            found = pattern.match(text, position)
+            if found is not None:
+                return _Found(name, position, found.end())
+        return None
+
+
 def _scanner(names: tuple[str, ...]) -> Pattern[str]:
     """One regex per set of acceptable terminals; ignorable blanks are skipped by its prefix."""
     scanner = _scanners.get(names)
@@ -113,7 +158,8 @@ def parse(
     """
     states = _tables.STATES
     lexer_states = _tables.LEXER_STATES
-    scanners: dict[int, Pattern[str]] = {}  # compiled on first use: most files visit few states
+    scanners: dict[int, Any] = {}  # compiled on first use: most files visit few states
+    make_scanner: Callable[[tuple[str, ...]], Any] = _Sequential if len(text) < SHORT_TEXT else _scanner
     # The repetitions (`x+`, `x*`, inlined as `__x_plus_n: __x_plus_n x | x`) reduce once per line;
     # shape 1 (append to the list) and 2 (start it) take a short path in the loop below.
     reductions = [
@@ -144,11 +190,11 @@ def parse(
                     if position < length:
                         scanner = scanners.get(state_stack[-1])
                         if scanner is None:
-                            scanner = scanners[state_stack[-1]] = _scanner(lexer_states[state_stack[-1]])
+                            scanner = scanners[state_stack[-1]] = make_scanner(lexer_states[state_stack[-1]])
                         match = scanner.match(text, position)
                         if match is None:
                             raise LexFailure(_skip_blanks(text, position), expected_terminals(state_stack[-1]))
-                        kind: str = match.lastgroup  # type: ignore[assignment]
+                        kind: str = match.lastgroup
                         start = match.start(kind)
                         end = match.end()  # the token's group always ends the match
                         if kind == "VALUE":
