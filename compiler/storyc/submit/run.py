@@ -202,7 +202,14 @@ class Runner:
         except (AuthError, AccessDenied, NotFound) as error:
             job.journal.not_created(job.hash)
             raise Fatal(error) from None
-        except SubmitError as error:  # retries exhausted on 429/5xx or an unreachable service
+        except RateLimited:
+            # still throttled after the client's retries (another process on the account, a quota):
+            # the service said no, so no task exists; keep the slot and try again a little later
+            job.journal.not_created(job.hash)
+            self._set(job, "throttled", "the account's limit is reached; trying again")
+            await self.scheduler.sleep(5.0)
+            return
+        except SubmitError as error:  # retries exhausted on 5xx or an unreachable service
             job.journal.not_created(job.hash)
             await self._release(job, limits)
             job.outcome = "failed"
