@@ -50,7 +50,9 @@ class ParseFailure(Failure):
 class Lexer(Protocol):
     """The post-lexer: turns each newline token into the tokens to feed, and can be rewound."""
 
-    def newline(self, token: Token) -> Sequence[Token]: ...
+    def newline(self, token: Token) -> Sequence[Token]:
+        """The tokens to feed for a newline token. Returning the token alone means nothing changed,
+        and the driver may then skip the call for the same newline text (without a `#`) next time."""
     def finish(self, end: int) -> Iterable[Token]: ...
     def save(self) -> object: ...
     def restore(self, saved: object) -> None: ...
@@ -176,6 +178,7 @@ def parse(
     position = 0
     length = len(text)
     newlines = 0
+    unchanged: Union[str, None] = None
     # (offset, states, values, splice lengths, lexer state); the first one is the start of the text
     checkpoints: list[tuple[int, tuple[int, ...], tuple[Any, ...], list[tuple[Any, int]], object]] = [
         (0, tuple(state_stack), (), [], lexer.save())
@@ -214,7 +217,13 @@ def parse(
                                     [(v, len(v)) for v in values if type(v) is splice], lexer.save(),
                                 ))
                             position = end
-                            pending: Iterable[Token] = on_newline(token)
+                            if token[1] == unchanged:  # the same newline text, nothing to collect
+                                pending: Iterable[Token] = (token,)
+                            else:
+                                pending = on_newline(token)
+                                # `newline` returning the token alone changed nothing; the same text
+                                # again (without comments to collect) will do the same.
+                                unchanged = token[1] if len(pending) == 1 and "#" not in token[1] else None
                         else:
                             position = end
                             pending = (token,)
@@ -288,6 +297,7 @@ def parse(
                 for grown, size in marks:  # repetition lists grow in place: cut them back
                     del grown[size:]
                 lexer.restore(saved_lexer)
+                unchanged = None
                 newlines = len(checkpoints) * CHECKPOINT_EVERY - CHECKPOINT_EVERY
     finally:
         if enabled:

@@ -304,8 +304,16 @@ def _include(children: list[Any]) -> Include:
     return Include(path[1][1:-1], _token_span(path), Span(keyword[2], path[3]))
 
 
+_DURATIONS: dict[str, int] = {}  # a file writes few distinct durations, each many times
+
+
 def _duration(token: Token) -> Duration:
-    return _new(Duration, (_millis(_NUMBER.match(token[1]).group()), _new(Span, (token[2], token[3]))))  # type: ignore[union-attr,no-any-return]
+    millis = _DURATIONS.get(token[1])
+    if millis is None:
+        millis = _millis(_NUMBER.match(token[1]).group())  # type: ignore[union-attr]
+        if len(_DURATIONS) < 1000:
+            _DURATIONS[token[1]] = millis
+    return _new(Duration, (millis, _new(Span, (token[2], token[3]))))  # type: ignore[no-any-return]
 
 
 def _clip(children: list[Any]) -> Clip:
@@ -324,14 +332,17 @@ def _shot(children: list[Any]) -> Shot:
         start, end = _NUMBER.findall(timing_token[1])
         timing = TimeRange(_millis(start), _millis(end), _token_span(timing_token))
     framing = text = None
-    while rest and type(rest[0]) is tuple:
-        token = rest.pop(0)
+    first = 0  # the lines come after the framing and text tokens
+    while first < len(rest) and type(rest[first]) is tuple:
+        token = rest[first]
+        first += 1
         if token[0] == "FRAMING":
             framing = _text(token)
         else:
             text = _text(token)
-    last = rest[-1] if rest else (text or framing or timing)
-    return _new(Shot, (timing, framing, text, tuple(rest), _new(Span, (keyword[2], _end(last)))))  # type: ignore[no-any-return]
+    lines = tuple(rest[first:]) if first else tuple(rest)
+    last = lines[-1] if lines else (text or framing or timing)
+    return _new(Shot, (timing, framing, text, lines, _new(Span, (keyword[2], _end(last)))))  # type: ignore[no-any-return]
 
 
 def _prose(capitalised: list[Text], children: list[Any]) -> Prose:
