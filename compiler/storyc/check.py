@@ -128,9 +128,10 @@ def dialogues(clip: Clip) -> Iterator[Dialogue]:
             yield from (inner for inner in line.lines if isinstance(inner, Dialogue))
 
 
-def _references(context: Context) -> list[Ref]:
-    """Every `@name` in the file, as `texts` would find them, in one flat pass (it runs per line)."""
+def _references(context: Context) -> tuple[list[Ref], set[str]]:
+    """Every `@name` in the file (as `texts` would find them) and every speaker, in one flat pass."""
     refs: list[Ref] = []
+    speakers: set[str] = set()
     item: Any
     line: Any
     kind: type
@@ -145,21 +146,34 @@ def _references(context: Context) -> list[Ref]:
                     if line.text is not None:
                         refs += line.text.refs
                     for inner in line.lines:
-                        refs += (inner.line if type(inner) is Dialogue else inner.text).refs
+                        if type(inner) is Dialogue:
+                            refs += inner.line.refs
+                            speakers.add(inner.speaker)
+                        else:
+                            refs += inner.text.refs
                 elif kind is Dialogue:
                     refs += line.line.refs
+                    speakers.add(line.speaker)
                 elif kind is Soundtrack:
                     refs += line.source.refs
                 elif kind is not Setting:
                     refs += line.text.refs
-    return refs
+    return refs, speakers
 
 
-def undeclared_names(context: Context) -> Iterator[Diagnostic]:
+def names_in_use(context: Context) -> Iterator[Diagnostic]:
+    """References to nothing declared, then declarations nothing refers to: one walk for both."""
+    refs, speakers = _references(context)
+    yield from undeclared_names(context, refs)
+    yield from unused_declarations(context, refs, speakers)
+
+
+def undeclared_names(context: Context, refs: list[Ref]) -> Iterator[Diagnostic]:
     suggestions = None  # built on the first unknown name only
-    refs = _references(context)
     declared = context.declarations
     unknown = {name for name in {ref.name for ref in refs} if resolve_name(name, declared) is None}
+    if not unknown:
+        return
     for ref in refs:
         if ref.name in unknown:
             suggestions = suggestions or Suggestions(list(context.declarations))
@@ -177,14 +191,13 @@ def undeclared_names(context: Context) -> Iterator[Diagnostic]:
             )
 
 
-def unused_declarations(context: Context) -> Iterator[Diagnostic]:
+def unused_declarations(context: Context, refs: list[Ref], speakers: set[str]) -> Iterator[Diagnostic]:
     if not context.storyboard.clips:
         return  # a file of declarations only is a library for others to include
     if not context.program.entry.complete:
         return  # lines left out by a syntax error may be the ones that use a name
-    used = {resolve_name(name, context.declarations) for name in {ref.name for ref in _references(context)}}
-    for clip in context.storyboard.clips:
-        used.update(dialogue.speaker for dialogue in dialogues(clip))
+    used = {resolve_name(name, context.declarations) for name in {ref.name for ref in refs}}
+    used |= speakers
     for declaration in context.storyboard.declarations:
         if declaration.name not in used:
             yield make(
@@ -340,6 +353,6 @@ def included_extras(context: Context) -> Iterator[Diagnostic]:
 
 
 RULES: tuple[Rule, ...] = (
-    undeclared_names, unused_declarations, duplicate_clips, speakers, framings, misspelled_labels,
+    names_in_use, duplicate_clips, speakers, framings, misspelled_labels,
     empty_clips, included_extras, *limits.RULES, *audio.RULES,
 )

@@ -146,7 +146,7 @@ class Clip:
 
     @property
     def shots(self) -> tuple[Shot, ...]:
-        return tuple(line for line in self.lines if isinstance(line, Shot))
+        return tuple([line for line in self.lines if isinstance(line, Shot)])  # rules ask often: no generator
 
 
 Item = Union[Setting, Declaration, Include, Clip]

@@ -19,12 +19,14 @@ def timed_shots(shots: tuple[Shot, ...] | list[Shot]) -> list[Timed]:
     """Lay shots end to end; an explicit range places its shot where it says."""
     timed: list[Timed] = []
     cursor = 0
+    new = tuple.__new__  # several rules lay out every shot of every clip: skip Timed's Python __new__
     for shot in shots:
-        if isinstance(shot.timing, Duration):
-            start, end = cursor, cursor + shot.timing.millis
+        timing = shot.timing
+        if type(timing) is Duration:
+            start, end = cursor, cursor + timing.millis
         else:
-            start, end = shot.timing.start_millis, shot.timing.end_millis
-        timed.append(Timed(shot, start, end))
+            start, end = timing.start_millis, timing.end_millis  # type: ignore[union-attr]
+        timed.append(new(Timed, (shot, start, end)))
         cursor = end
     return timed
 
