@@ -335,7 +335,8 @@ async def test_completion_of_names_models_settings_framings_and_includes(project
 
         end = MAIN.count("\n")
         started.change(uri, 2, types.Range(start=types.Position(line=end, character=0), end=types.Position(line=end, character=0)),
-                       "  shot 2s \n  camera: slow push in, \n  say \n  @\nresolution \nmodel \ninclude \"\n")
+                       "  shot 2s \n  camera: slow push in, \n  say \n  @\nresolution \nmodel \ninclude \"\n"
+                       "\nclip old 5s\n  model wan2.2-t2v-plus\n  resolution \n  A fox sleeps\n")
         await started.diagnostics(uri, 2)
         assert {"wide", "close-up", "medium"} <= await complete(end, 10)
         assert "pan left" in await complete(end + 1, 24)
@@ -344,9 +345,20 @@ async def test_completion_of_names_models_settings_framings_and_includes(project
         assert await complete(end + 4, 11) == {"720P", "1080P"}  # what wan2.7-t2v offers, not every tier
         assert "wan2.7-t2v" in await complete(end + 5, 6)
         assert await complete(end + 6, 9) == {"shared/cast.story"}
+        # A clip's own `model` line decides what its `resolution` may be.
+        assert await complete(end + 10, 13) == set(await _tiers("wan2.2-t2v-plus")) != {"720P", "1080P"}
+        assert {"model", "resolution", "shot", "camera"} <= await complete(end + 11, 2)
         top = await complete(end + 7, 0)
         assert {"clip", "scene", "cast", "include", "model"} <= top
         assert "shot" not in top
+
+
+async def _tiers(model: str) -> list[str]:
+    from storyc.profile import catalog
+
+    profile = catalog().get(model)
+    assert profile is not None
+    return list(profile.resolution["tiers"])
 
 
 # -- names across includes

@@ -37,12 +37,15 @@ STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story"))
 # Lines whose first word only looks like a keyword: the parser reads them as prose, and so must the grammar.
 LOOKALIKES = """\
 clip lookalikes 6s
+  model wan2.6-t2v
+  negative: text, watermarks
   shot 3s wide
     Shot from a low angle, the fox looks up.
     music swells as @fox runs  # a trailing comment
     camera crews wait by the road
   shot 3s
     say nothing, just run #not-a-comment
+    model trains circle the track
     sfx:  thunder # rolls
 """
 
@@ -111,6 +114,9 @@ def expectations(source: Source) -> Iterator[tuple[str, Span, str]]:
 def _clip_lines(clip: Clip, keyword: object) -> Iterator[tuple[str, Span, str]]:
     make = keyword  # (span, word, scope) -> expectation
     for line in clip.lines:
+        if isinstance(line, Setting):  # a clip's own setting
+            yield make(line.span, line.key, "keyword.other.setting.story")  # type: ignore[operator]
+            continue
         if isinstance(line, Shot):
             yield make(line.span, "shot", "keyword.other.shot.story")  # type: ignore[operator]
             yield "duration", line.timing.span, "constant.numeric.duration.story"

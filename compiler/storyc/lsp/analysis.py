@@ -16,7 +16,6 @@ from ..nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
 from ..plan import ClipPlan, Plan, plan
 from ..pricing import Price, clip_price, tier_of
 from ..profile import DEFAULT_MODEL, Catalog, Profile
-from ..regions import RegionError, resolve_region
 from ..source import Source, Span
 from ..timeline import Timed, timed_shots
 from .positions import UTF16, LineIndex
@@ -83,12 +82,21 @@ class Analysis:
 
     @property
     def profile(self) -> Union[Profile, None]:
+        """The file's model."""
+        return self.profile_at(-1)
+
+    def profile_at(self, offset: int) -> Union[Profile, None]:
+        """The model in force at `offset`: the clip's own `model` line there, else the file's."""
         storyboard = self.storyboard
         model = DEFAULT_MODEL
         if storyboard is not None:
             for setting in storyboard.settings:
                 if setting.key == "model":
                     model = setting.value.value
+            clip = clip_at(storyboard, offset)
+            for line in clip.lines if clip is not None else ():
+                if isinstance(line, Setting) and line.key == "model":
+                    model = line.value.value
         return self.profiles.get(model)
 
     def any_plan(self) -> Union[Plan, None]:
@@ -102,20 +110,16 @@ class Analysis:
                 self._any_plan = None
         return self._any_plan if isinstance(self._any_plan, Plan) else None
 
-    def region(self, planned: Plan) -> str:
-        try:
-            return resolve_region(planned.settings.get("region"), None, os.environ)
-        except RegionError:
-            return str(planned.profile.data["regions"][0])
-
     def price(self, planned: Plan, clip_plan: ClipPlan) -> Union[Price, None]:
+        """The request's price with its own model and region (a clip's settings may override the file's)."""
         from ..render import request_values
 
+        profile = planned.profile_for(clip_plan)
         try:
-            tier = tier_of(planned.profile, request_values(planned, clip_plan, ""))
+            tier = tier_of(profile, request_values(planned, clip_plan, ""))
         except (KeyError, TypeError, ValueError):
             return None
-        return clip_price(planned.profile, self.region(planned), tier, clip_plan.millis / 1000)
+        return clip_price(profile, planned.region_for(clip_plan), tier, clip_plan.millis / 1000)
 
     def parts(self, clip: Clip) -> list[ClipPlan]:
         """The requests a clip makes (a scene may make several)."""

@@ -93,15 +93,15 @@ def _clip_hover(analysis: Analysis, clip: Clip) -> str:
     out = [f"**{clip.kind} `{clip.name}`**"]
     if planned is None or not parts:
         return "\n\n".join(out + ["*no plan: fix the errors above first*"])
-    limit = planned.profile.data["prompt_max_chars"]
     _, prices = _prices(analysis, planned, parts)
     for index, part in enumerate(parts):
+        limit = planned.profile_for(part).data["prompt_max_chars"]
         price = prices[index] if index < len(prices) else None
         head = f"`{part.name}`: " if part.part is not None else ""
         shots = len(part.shots) or 1
         out.append(f"{head}{_range_text(0, part.millis)} · {shots} shot{'s' if shots != 1 else ''} · "
                    f"{_money(price)} ({price.region if price else '?'}, {price.tier if price else '?'}) "
-                   f"on `{planned.model}`")
+                   f"on `{planned.model_for(part)}`")
         prompt = _prompt(planned, part)
         if prompt is not None:
             over = " **over the limit**" if len(prompt) > limit else ""
@@ -141,7 +141,7 @@ def _keyword_at(text: str, line: Span, offset: int) -> Union[str, None]:
         return None  # only the first word of a line is a keyword
     table = keywords()
     meaning = table["body"].get(word) if before else table["top"].get(word)
-    if meaning is None and not before and word in spec():
+    if meaning is None and word in spec():  # a file's setting, or a clip's own
         entry = spec()[word]
         meaning = f"`{word}`: {entry['summary']}, for example `{word} {entry['example']}`"
     return meaning  # type: ignore[no-any-return]
@@ -182,7 +182,7 @@ def inlay_hints(analysis: Analysis, wanted: types.Range) -> list[types.InlayHint
 # -- completion
 
 _INCLUDE = re.compile(r'^\s*include\s+"([^"]*)$')
-_SETTING = re.compile(r"^([a-z-]+)(?:\s*[:：]\s*|\s+)(\S*)$")
+_SETTING = re.compile(r"^[ \t]*([a-z-]+)(?:\s*[:：]\s*|\s+)(\S*)$")
 _SHOT = re.compile(r"^\s+shot\s+\S+\s+(\S*)$")
 _CAMERA = re.compile(r"^\s+camera\s*[:：]\s*(?:.*,\s*)?([^,]*)$")
 _SPEAKER = re.compile(r"^\s+(?:say|voiceover)\s+([A-Za-z0-9_-]*)$")
@@ -224,22 +224,25 @@ def completion(analysis: Analysis, offset: int) -> list[types.CompletionItem]:
         return items(list(framing.table()), match.group(1), types.CompletionItemKind.EnumMember)
     match = _SETTING.match(before)
     if match and match.group(1) in spec():
-        return items(setting_values(analysis, match.group(1)), match.group(2), types.CompletionItemKind.Value)
+        return items(setting_values(analysis, match.group(1), offset), match.group(2), types.CompletionItemKind.Value)
     match = _FIRST_WORD.match(before)
     if match:
         table = keywords()
         if match.group(1):
-            return items(list(table["body"]), match.group(2), types.CompletionItemKind.Keyword, table["body"])
+            details = {key: spec()[key]["summary"] for key in table["clip_settings"]}
+            return items([*table["body"], *table["clip_settings"]], match.group(2), types.CompletionItemKind.Keyword,
+                         {**details, **table["body"]})
         details = {key: entry["summary"] for key, entry in spec().items()}
         words = [*table["top"], *(key for key in spec() if key not in table["top"])]
         return items(words, match.group(2), types.CompletionItemKind.Keyword, {**details, **table["top"]})
     return []
 
 
-def setting_values(analysis: Analysis, key: str) -> list[str]:
-    """The values a setting takes, narrowed to what the file's model offers where the profile says."""
+def setting_values(analysis: Analysis, key: str, offset: int = -1) -> list[str]:
+    """The values a setting takes, narrowed to what the model in force there (the clip's own, else the
+    file's) offers where the profile says."""
     entry = spec()[key]
-    profile = analysis.profile
+    profile = analysis.profile_at(offset)
     if key == "model":
         return analysis.profiles.ids()
     if profile is not None:
