@@ -183,3 +183,12 @@ def test_the_extension_declares_what_it_ships() -> None:
     assert {"clip", "shot", "cast"} <= set(snippets)
     grammar = json.loads((EXTENSION / "syntaxes" / "story.tmLanguage.json").read_text("utf-8"))
     assert grammar["scopeName"] == contributes["grammars"][0]["scopeName"]
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs node")
+    checked = subprocess.run([node, "--check", str(EXTENSION / manifest["main"])], capture_output=True, text=True,
+                             check=False, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    # The client starts `story lsp` with the configured path: the command it builds is one this CLI accepts.
+    source = (EXTENSION / manifest["main"]).read_text("utf-8")
+    assert 'config.get("path") || "story"' in source and '["lsp", ...' in source
