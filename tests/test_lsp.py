@@ -291,6 +291,7 @@ async def test_hover_on_references_keywords_and_clips(project: Path) -> None:
         assert "/ 5000 characters" in clip and "```text" in clip
         shot = await hover("shot 3s wide", shift=6)
         assert "shot 1 of 2" in shot and "[0-3s]" in shot
+        assert "the request `chase`: [0-6s] · prompt " in shot and f"CNY {price:.2f} (singapore)" in shot
         assert "camera shot" not in shot
         assert "resolution tier" in await hover("resolution 720P")
 

@@ -126,7 +126,17 @@ def _shot_hover(analysis: Analysis, clip: Clip, shot: Shot) -> str:
     if timed is None:
         return head
     where = f" of request `{part}`" if part else ""
-    return f"{head}: {_range_text(timed.start, timed.end)}{where}, {seconds(timed.end - timed.start)}s long"
+    out = [f"{head}: {_range_text(timed.start, timed.end)}{where}, {seconds(timed.end - timed.start)}s long"]
+    planned = analysis.any_plan()
+    request = next((p for p in analysis.parts(clip) if any(t.shot is shot for t in p.shots)), None)
+    if planned is not None and request is not None:
+        price = analysis.price(planned, request)
+        prompt = _prompt(planned, request)
+        limit = planned.profile_for(request).data["prompt_max_chars"]
+        length = f"prompt {len(prompt)} / {limit} characters · " if prompt is not None else ""
+        out.append(f"the request `{request.name}`: {_range_text(0, request.millis)} · {length}{_money(price)}"
+                   + (f" ({price.region})" if price else ""))
+    return "\n\n".join(out)
 
 
 def _keyword_at(text: str, line: Span, offset: int) -> Union[str, None]:
