@@ -1,4 +1,4 @@
-"""`story compile` grows linearly with the number of clips: 4k, 8k and 16k clips, best of three
+"""`story compile` grows linearly with the number of clips: 4k, 8k and 16k clips, best of five
 interleaved rounds.
 
 Each clip has one 5-second shot with a framing, a `camera:` line and prose naming two cast
@@ -96,7 +96,7 @@ def main() -> int:
             with open(paths[clips], "w", encoding="utf-8") as handle:
                 handle.write(storyboard(clips))
         times = dict.fromkeys(sizes, float("inf"))
-        for _ in range(3):  # rounds interleave the sizes, so a busy moment does not favour one
+        for _ in range(5):  # rounds interleave the sizes, so a busy moment does not favour one
             for clips in sizes:
                 times[clips] = min(times[clips], compile_seconds(paths[clips], clips))
         for clips, seconds in times.items():

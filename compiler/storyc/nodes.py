@@ -179,12 +179,17 @@ class Storyboard:
 
 _ItemT = TypeVar("_ItemT")
 # id(storyboard) -> (the storyboard, its items by kind). Nodes are tuples without instance storage,
-# so the cache lives here; it holds the last few trees only, and checks identity, not just the id.
+# so the cache lives here. Only trees large enough for the scan to matter are kept, and only the
+# last few (each keeps its tree alive: an editor's old versions must not pile up); identity is
+# checked, not just the id.
 _ITEMS: dict[int, tuple[Storyboard, dict[type, tuple[Any, ...]]]] = {}
-_ITEMS_KEPT = 8
+_ITEMS_KEPT = 4
+_ITEMS_WORTH_KEEPING = 64  # items; an include of a few declarations is cheaper to scan again
 
 
 def _items_of(storyboard: Storyboard, kind: type[_ItemT]) -> tuple[_ItemT, ...]:
+    if len(storyboard.items) < _ITEMS_WORTH_KEEPING:
+        return tuple(item for item in storyboard.items if isinstance(item, kind))
     entry = _ITEMS.get(id(storyboard))
     if entry is None or entry[0] is not storyboard:
         if len(_ITEMS) >= _ITEMS_KEPT:
