@@ -120,6 +120,11 @@ class Session:
             content_changes=[types.TextDocumentContentChangePartial(range=range_, text=text)]))
 
 
+# As the VS Code client starts it: the installed `story` command, `lsp --stdio`.
+_STORY = Path(sys.executable).parent / "story"
+SERVER = [str(_STORY), "lsp", "--stdio"] if _STORY.exists() else [sys.executable, "-m", "storyc", "lsp", "--stdio"]
+
+
 @contextlib.asynccontextmanager
 async def session(root: Path, encodings: Union[list[str], None] = None) -> AsyncIterator[Session]:
     client = LanguageClient("storyc-tests", "1")
@@ -130,7 +135,7 @@ async def session(root: Path, encodings: Union[list[str], None] = None) -> Async
         started.published.append(params)
         started.arrived.set()
 
-    await client.start_io(sys.executable, "-m", "storyc", "lsp", env={**os.environ, "DASHSCOPE_REGION": ""})
+    await client.start_io(*SERVER, env={**os.environ, "DASHSCOPE_REGION": ""})
     general = types.GeneralClientCapabilities(position_encodings=encodings) if encodings else None
     capabilities = types.ClientCapabilities(general=general, text_document=types.TextDocumentClientCapabilities(
         hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
