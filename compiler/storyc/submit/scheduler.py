@@ -103,12 +103,13 @@ class PollClock:
     def due(self, submitted: float, last_poll: float | None, polls: int, phase: float) -> float:
         """The wall time of the next poll of a task submitted at `submitted`."""
         if self.known:
-            first = submitted + self.expected * 1.005 + 0.01  # `submitted` is when the answer came: later
+            # `submitted` is when the create answer arrived, after the service started the task's clock
+            first = submitted + self.expected + 0.005
             if polls == 0 or last_poll is None:
                 return first
             # back off in proportion to how overdue the task is: 25% of the lateness, at most 15 s
-            gap = self.expected * 0.05 + 0.25 * max(0.0, last_poll - first)
-            return max(first, last_poll + min(MAX_POLL_GAP, max(0.05, gap)))
+            gap = self.expected * 0.02 + 0.25 * max(0.0, last_poll - first)
+            return max(first, last_poll + min(MAX_POLL_GAP, max(0.02, gap)))
         if polls == 0 or last_poll is None:
             return submitted + 0.5 * float(1.25 ** phase)
         return last_poll + min(MAX_POLL_GAP, max(0.25, (last_poll - submitted) * 0.25))
