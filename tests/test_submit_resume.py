@@ -120,8 +120,9 @@ def test_an_expired_task_is_named_and_resubmitted_only_when_asked(
     assert summary["clips"][0]["outcome"] == "expired"
     assert "resume.story:9:6: clip `part1`" in err and "--resubmit-expired" in err
     assert len(app.state.emulator.tasks.tasks) == 0
-    assert main(["plan", str(story)]) == 0 or True  # plan prints; its marking is tested in test_submit_plan
-    capsys.readouterr()
+    assert main(["plan", str(story), "--json"]) == 0  # an expired clip is priced again: it would be paid again
+    row = json.loads(capsys.readouterr().out)["storyboards"][0]["clips"][0]
+    assert row["status"] == "expired" and row["billed"] and row["price"]["amount"] > 0
     code, summary, err = render([str(story), "--yes", "--resubmit-expired"], capsys)
     assert code == 0, err
     assert len(app.state.emulator.tasks.tasks) == 1 and summary["clips"][0]["outcome"] == "rendered"
