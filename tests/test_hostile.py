@@ -333,3 +333,12 @@ def test_control_characters_in_the_names_of_clean_files(place: Path, warm: str) 
         assert run.status == status, (argv, run.output)
         assert "\x1b" not in run.output and "\x07" not in run.output, (argv, run.output)
         assert argv[0] == "check" or "ok␛]0;PWNED␇.story" in run.output, (argv, run.output)
+
+
+def test_a_fifo_among_the_profiles_is_a_usage_error(place: Path, warm: str) -> None:
+    repo = place / "repo"
+    (repo / "a.story").write_text(CLEAN, encoding="utf-8")
+    (repo / "profiles").mkdir()
+    os.mkfifo(repo / "profiles" / "wan-custom.yaml")
+    run = story(warm, repo, "check", "--profiles", "profiles", "a.story")
+    assert run.status == 2 and "wan-custom.yaml` is a FIFO" in run.err, run.output

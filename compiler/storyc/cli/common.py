@@ -45,10 +45,37 @@ def catalog(options: argparse.Namespace) -> Catalog:
     from ..profile import ProfileError
     from ..profile import catalog as load_catalog
 
+    given = getattr(options, "profiles", None)
+    if given == "":
+        raise UsageError("--profiles needs a folder")
+    folder = given or os.environ.get("STORYC_PROFILES")
+    if folder:
+        _check_profile_folder(folder)
     try:
-        return load_catalog(options.profiles)
+        return load_catalog(given)
     except ProfileError as error:
         raise UsageError(str(error)) from None
+
+
+def _check_profile_folder(folder: str) -> None:
+    """Refuse, before YAML reads them, profiles that are FIFOs, devices or over the size cap."""
+    from ..paths import MAX_FILE_BYTES, kind
+
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return  # the profile loader says what is wrong with the folder itself
+    for entry in entries:
+        if not entry.name.endswith((".yaml", ".yml")):
+            continue
+        try:
+            info = os.stat(entry.path)
+        except OSError:
+            continue  # a dangling link: the loader reports it when it reads the file
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"profile `{visible(entry.path)}` is {kind(info.st_mode)}, not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise UsageError(f"profile `{visible(entry.path)}` is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
 
 
 def storyboard_files(paths: Sequence[str]) -> list[str]:
