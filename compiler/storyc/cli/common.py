@@ -54,7 +54,7 @@ def catalog(options: argparse.Namespace) -> Catalog:
     try:
         return load_catalog(given)
     except ProfileError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(visible(str(error))) from None  # YAML errors quote the file
 
 
 def _check_profile_folder(folder: str) -> None:
