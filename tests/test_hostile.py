@@ -342,3 +342,15 @@ def test_a_fifo_among_the_profiles_is_a_usage_error(place: Path, warm: str) -> N
     os.mkfifo(repo / "profiles" / "wan-custom.yaml")
     run = story(warm, repo, "check", "--profiles", "profiles", "a.story")
     assert run.status == 2 and "wan-custom.yaml` is a FIFO" in run.err, run.output
+
+
+def test_a_template_over_one_megabyte_is_refused(tmp_path: Path) -> None:
+    from storyc.load import load
+    from storyc.plan import plan
+    from storyc.render import compile_plan
+
+    folder = project(tmp_path, "p", "{{ clip.name }}" + " " * (1024 * 1024))
+    planned = plan(load(str(folder / "main.story")))
+    assert planned is not None
+    messages = [d.message for d in compile_plan(planned).diagnostics]
+    assert len(messages) == 2 and all("larger than 1 MB" in message for message in messages), messages

@@ -9,7 +9,8 @@ Each render of a project's template (and any built-in template rendered beside i
 - `MAX_NUMBER` for any whole number handed to a filter, function or method, and as the size of a
   `*` or `**` result (so `'x' * 10**10`, `center(10**9)` or `2 ** 10**9` never start),
 - `MAX_DEPTH` nested calls (macros calling macros) and Python's recursion limit for `include`,
-- `MEMORY_BYTES` of growth in the process's peak memory while rendering (where the platform says).
+- `MEMORY_BYTES` of growth in the process's peak memory while rendering (where the platform says),
+- `MAX_TEMPLATE_BYTES` (1 MB) of template source, since compiling a template is not under the clock.
 
 `range` is capped by Jinja's sandbox at 100,000 items and `lipsum` is removed. A breach raises
 `LimitExceeded`, whose message names the template and the limit; once a template has breached a
@@ -38,6 +39,7 @@ MAX_ITEMS = 100_000
 MAX_NUMBER = 100_000
 MAX_DEPTH = 64
 MEMORY_BYTES = 512 * 1024 * 1024
+MAX_TEMPLATE_BYTES = 1024 * 1024  # a template's source; compiling a huge one is not under the clock
 
 _CHECK_EVERY = 4  # line events between clock and memory checks
 _WIDE_PERCENT = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(?:\*|\d{6,})")  # `%1000000s`, `%*s`
@@ -74,7 +76,7 @@ class ProjectLoader(jinja2.BaseLoader):
         if leads is not None:
             raise Refused(f"template `{template}` is refused: `{written}` leads outside the project, to `{leads}`")
         try:
-            data = read_bytes(path)
+            data = read_bytes(path, limit=MAX_TEMPLATE_BYTES)
         except FileProblem as problem:
             raise Refused(f"template `{template}` is refused: cannot read `{written}`: {problem}") from None
         try:
@@ -93,6 +95,7 @@ class ProjectEnvironment(SandboxedEnvironment):
         super().__init__(**options)
         self.depth = 0
         self.breached: dict[str, str] = {}
+        self.refused: dict[str, str] = {}
         self.globals.pop("lipsum", None)
         self.globals["namespace"] = _Namespace
         self.filters = {name: bounded(function) for name, function in self.filters.items()}
@@ -165,7 +168,13 @@ def render(environment: ProjectEnvironment, name: str, context: dict[str, Any]) 
     """Render `name` within the limits; LimitExceeded (naming the template and limit) on a breach."""
     if name in environment.breached:
         raise LimitExceeded(environment.breached[name])
-    template = environment.get_template(name)
+    if name in environment.refused:
+        raise Refused(environment.refused[name])
+    try:
+        template = environment.get_template(name)
+    except Refused as refused:  # every later clip would read the file again to refuse it again
+        environment.refused[name] = str(refused)
+        raise
     watch = _Watch(environment)
     previous = sys.gettrace()
     sys.settrace(watch.enter)
