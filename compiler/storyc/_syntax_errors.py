@@ -130,10 +130,13 @@ def parse_failure(
 ) -> Diagnostic:
     kind, value, start, end = token
     if kind == "_INDENT":
+        help = "only the lines under `clip`, `scene` or `shot` are indented"
+        if "\t" in value:
+            width = len(value) + value.count("\t") * 7
+            help += f"; a tab counts as 8 columns, so this line is indented {width} columns"
         return make(
             "SB102", "unexpected indentation", source, Span(start, start + 1),
-            label="this line is indented but opens no block",
-            help="only the lines under `clip`, `scene` or `shot` are indented",
+            label="this line is indented but opens no block", help=help,
         )
     if kind == "_DEDENT":
         return make(
