@@ -184,14 +184,14 @@ def test_no_format_for_a_terminal_or_log_passes_control_characters(format: str, 
     assert not any(ord(char) < 32 and char != "\n" or 0x7F <= ord(char) < 0xA0 for char in text), repr(text)
 
 
-def test_a_profile_error_quoting_the_file_shows_control_characters_visibly(
+def test_a_profile_error_naming_the_file_shows_control_characters_visibly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from storyc.cli import main
 
     (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "x.yaml").write_bytes(b"id: x\nbad: [\x1b]0;PWNED\x07\n")
+    (tmp_path / "profiles" / "x\x1b]0;PWNED\x07.yaml").write_bytes(b"- not a mapping\n")
     (tmp_path / "a.story").write_text("clip a 5s\n  A fox\n", encoding="utf-8")
     assert main(["check", "--profiles", str(tmp_path / "profiles"), str(tmp_path / "a.story")]) == 2
     err = capsys.readouterr().err
-    assert "x.yaml" in err and "\x1b" not in err and "\x07" not in err
+    assert "x␛]0;PWNED␇.yaml" in err and "\x1b" not in err and "\x07" not in err

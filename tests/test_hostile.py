@@ -301,7 +301,7 @@ def hostile_repository(base: Path) -> Path:
     (repo / "audio.story").write_text(f"clip a 5s\n  soundtrack: {base / 'outside' / 'x.wav'}\n  A fox\n",
                                       encoding="utf-8")
     (repo / "elsewhere").symlink_to(base / "outside")
-    os.mkfifo(repo / "pipe.story")
+    os.mkfifo(repo / "a-pipe.story")  # first in the walk: reading it would hang every command
     (repo / "locked").mkdir()
     (repo / "locked" / "hidden.story").write_text(CLEAN, encoding="utf-8")
     give_away(base)
