@@ -20,10 +20,14 @@ _TABLE = (
     Code("SB100", "invalid-utf8", "error",
          "The file is not valid UTF-8. Storyboards are UTF-8 text; re-save the file as UTF-8."),
     Code("SB101", "syntax-error", "error",
-         "The line does not follow the grammar. The message names what was expected at that point."),
+         "The line does not follow the grammar. The message names what was expected at that point. "
+         "Every syntax error in a file is reported in one run: the broken line and the lines indented "
+         "under it are skipped, and the rest of the file is read and checked (after 20 errors, the "
+         "rest is skipped). Keywords are lowercase; a value that opens a `\"` must close it."),
     Code("SB102", "bad-indentation", "error",
          "A line is indented to a depth that matches no enclosing block. Clip lines are indented "
-         "once under `clip`, shot lines once more under `shot`; dedent to a depth used above."),
+         "once under `clip`, shot lines once more under `shot`; dedent to a depth used above. A tab "
+         "counts as 8 columns and a space as one: indent a block with one or the other throughout."),
     Code("SB103", "control-character", "error",
          "The text holds a control character (such as NUL) that would be sent to the model. "
          "Delete it; it is usually left over from a copy and paste."),
@@ -45,7 +49,9 @@ _TABLE = (
          "are pulled in; the rest is ignored."),
     Code("SB205", "undeclared-name", "error",
          "`@name` refers to nothing declared with `cast`, `place` or `style` in this file or its "
-         "includes."),
+         "includes. After `@`, letters and digits of any script are read up to a space or punctuation "
+         "mark, and the reference is the longest declared name that text starts with (`@獵豹追著羚羊` "
+         "is `獵豹`); the message shows the text read."),
     Code("SB206", "unused-declaration", "warning",
          "A cast member, place or style is declared but never referenced with `@name` or as a "
          "speaker."),
