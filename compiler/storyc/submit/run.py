@@ -92,10 +92,16 @@ class Runner:
             if row is not None and row.state in ("creating", "submitted"):
                 model.slots.occupy()  # a task of ours may be running: it holds a slot already
                 job.holds_slot = True
+        counts: dict[str, int] = {}
         for job in jobs:
-            clock = self.scheduler.model(f"{job.region}/{job.model}").polls
+            key = f"{job.region}/{job.model}"
+            counts[key] = counts.get(key, 0) + 1
+            clock = self.scheduler.model(key).polls
             if not clock.known and job.journal.timing(job.model):
                 clock.learn(job.journal.timing(job.model) or 0.0)
+        for key, count in counts.items():
+            model_limits = self.scheduler.model(key)
+            model_limits.polls.spread = max(1, min(4, count, model_limits.slots.limit))
         # resumed tasks first, then the rest in clip order
         order = sorted(jobs, key=lambda job: 0 if job.holds_slot else 1)
         drivers = [asyncio.create_task(self.drive(job)) for job in order]

@@ -21,6 +21,8 @@ from typing import Awaitable, Callable
 QUERIES_PER_SECOND = 15  # the service allows 20 per account for query, list and cancel
 TYPICAL_SECONDS = 120.0  # "typical generation 1-5 min" (§6.7)
 MAX_POLL_GAP = 15.0
+PROBE_START = 0.5  # the first look at a task of a model whose duration is not known yet
+PROBE_STEP = 1.15  # probing tasks together look every 15% of the elapsed time
 
 
 class Window:
@@ -73,9 +75,10 @@ class PollClock:
     """When to ask about a task of one model: at its expected finish, then backing off.
 
     Until a task of the model has finished (and nothing is known from the journal or the emulator),
-    tasks are probed at growing intervals, each starting at a different phase so that together they
-    notice the first finish early; its duration, from the service's own `submit_time` and
-    `end_time`, then times every other poll, and sleeping pollers are woken to re-plan.
+    tasks are probed at growing intervals. With `spread` tasks probing, each starts at its own phase
+    and grows by PROBE_STEP**spread per poll, so that together they look every PROBE_STEP (15%) of
+    the elapsed time while each polls rarely; the first finish, timed by the service's own
+    `submit_time` and `end_time`, then times every other poll, and sleeping pollers are woken.
     """
 
     def __init__(self, expected: float) -> None:
@@ -83,6 +86,7 @@ class PollClock:
         self.known = expected > 0
         self.learnt = 0
         self.started = 0
+        self.spread = 1  # how many tasks share the probing (the run sets it: at most 4)
         self._event = asyncio.Event()
 
     def learn(self, seconds: float) -> None:
@@ -95,12 +99,12 @@ class PollClock:
         self._event.set()
         self._event = asyncio.Event()
 
-    def phase(self) -> float:
-        """A fresh task's offset among the probing phases (0, 0.25, 0.5, 0.75)."""
+    def phase(self) -> int:
+        """A fresh task's place among the probing phases (0 .. spread-1)."""
         self.started += 1
-        return ((self.started - 1) % 4) / 4
+        return (self.started - 1) % max(1, self.spread)
 
-    def due(self, submitted: float, last_poll: float | None, polls: int, phase: float) -> float:
+    def due(self, submitted: float, last_poll: float | None, polls: int, phase: int) -> float:
         """The wall time of the next poll of a task submitted at `submitted`."""
         if self.known:
             # `submitted` is when the create answer arrived, after the service started the task's clock
@@ -111,8 +115,9 @@ class PollClock:
             gap = self.expected * 0.02 + 0.25 * max(0.0, last_poll - first)
             return max(first, last_poll + min(MAX_POLL_GAP, max(0.02, gap)))
         if polls == 0 or last_poll is None:
-            return submitted + 0.5 * float(1.25 ** phase)
-        return last_poll + min(MAX_POLL_GAP, max(0.25, (last_poll - submitted) * 0.25))
+            return submitted + PROBE_START * float(PROBE_STEP ** phase)
+        growth = float(PROBE_STEP ** max(1, self.spread)) - 1
+        return last_poll + min(MAX_POLL_GAP, max(0.1, (last_poll - submitted) * growth))
 
     async def sleep_or_learn(self, delay: float) -> None:
         """Sleep `delay` seconds, or less when a duration is learnt meanwhile."""
