@@ -389,7 +389,7 @@ async def test_definition_references_and_rename_across_includes_refusing_bad_nam
             types.RenameParams(text_document=document, position=at, new_name="vixen"))
         with pytest.raises(Exception, match="is not a name"):
             await started.client.text_document_rename_async(
-                types.RenameParams(text_document=document, position=at, new_name="狐狸"))
+                types.RenameParams(text_document=document, position=at, new_name="2fox"))
     assert isinstance(definition, types.Location)
     assert definition.uri == cast_uri and definition.range == range_of(CAST, "fox", "utf-16")
     assert references is not None
@@ -601,3 +601,26 @@ async def test_a_burst_of_changes_ends_in_the_last_versions_diagnostics(project:
     assert [d.range.start for d in undeclared] == [position_of(MAIN, "@foxx", "utf-16"),
                                                     types.Position(line=end, character=2)]
     assert hover is not None and "`@owlx` is not declared" in str(hover.contents.value)  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_references_and_rename_of_a_cjk_name_inside_run_on_prose(tmp_path: Path) -> None:
+    """`@獵豹追著羚羊` names `獵豹`: references cover those two characters, and rename keeps the prose."""
+    text = "cast 獵豹: 一隻獵豹\n\nclip chase 5s\n  shot 5s wide\n    @獵豹追著羚羊\n"
+    (tmp_path / "story.toml").write_text("")
+    (tmp_path / "main.story").write_text(text, "utf-8")
+    async with session(tmp_path) as started:
+        uri = started.open(tmp_path / "main.story")
+        await started.diagnostics(uri, 1)
+        at = position_of(text, "獵豹追著", "utf-16")
+        document = types.TextDocumentIdentifier(uri=uri)
+        references = await started.client.text_document_references_async(types.ReferenceParams(
+            text_document=document, position=at, context=types.ReferenceContext(include_declaration=True)))
+        renamed = await started.client.text_document_rename_async(
+            types.RenameParams(text_document=document, position=at, new_name="豹子"))
+    assert references is not None
+    assert {(r.range.start.line, r.range.start.character, r.range.end.character) for r in references} == {
+        (0, 5, 7), (4, 5, 7)}
+    assert renamed is not None and renamed.changes is not None
+    assert apply_edits(text, list(renamed.changes[uri])) == (  # the description's own 獵豹 is prose, not a name
+        "cast 豹子: 一隻獵豹\n\nclip chase 5s\n  shot 5s wide\n    @豹子追著羚羊\n")

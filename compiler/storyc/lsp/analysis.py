@@ -12,6 +12,7 @@ from typing import Iterator, NamedTuple, Union
 from ..check import dialogues, texts
 from ..diagnostics import Diagnostic
 from ..load import Program, load
+from ..names import resolve
 from ..nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
 from ..plan import ClipPlan, Plan, plan
 from ..pricing import Price, clip_price, tier_of
@@ -153,14 +154,17 @@ class Analysis:
     def occurrences(self, name: str) -> list[Occurrence]:
         """The declaration(s) of `name` and every `@name` and speaker naming it, across includes."""
         found: list[Occurrence] = []
+        declared = self.declarations()
         for source, storyboard in self.results():
             for declaration in storyboard.declarations:
                 if declaration.name == name:
                     found.append(Occurrence(source.path, declaration.name_span, True))
             for text in _all_texts(storyboard):
                 for ref in text.refs:
-                    if ref.name == name:
-                        found.append(Occurrence(source.path, Span(ref.span.start + 1, ref.span.end), False))
+                    # In run-on CJK prose `ref.name` is all the text read; the name is its declared prefix.
+                    if resolve(ref.name, declared) == name:
+                        start = ref.span.start + 1
+                        found.append(Occurrence(source.path, Span(start, start + len(name)), False))
             for clip in storyboard.clips:
                 for dialogue in dialogues(clip):
                     if dialogue.speaker == name:
@@ -178,7 +182,7 @@ class Analysis:
             for text in _all_texts(storyboard):
                 for ref in text.refs:
                     if _inside(offset, ref.span):
-                        return ref.name
+                        return resolve(ref.name, self.declarations()) or ref.name
             for clip in storyboard.clips:
                 for dialogue in dialogues(clip):
                     if _inside(offset, dialogue.speaker_span):

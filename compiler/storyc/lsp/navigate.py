@@ -12,7 +12,7 @@ from ..nodes import Clip, Declaration, Setting, Shot
 from ..timeline import seconds, timing
 from .analysis import Analysis
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+NAME = re.compile(r"[^\W\d][\w-]*")  # the grammar's NAME: letters of any script, then letters, digits, `_`, `-`
 
 
 def definition(analysis: Analysis, offset: int) -> Union[types.Location, None]:
@@ -64,7 +64,7 @@ def rename(analysis: Analysis, offset: int, new_name: str) -> Union[types.Worksp
     if name is None or name not in analysis.declarations():
         return None
     if not NAME.fullmatch(new_name):
-        raise RenameError(f"`{new_name}` is not a name: use letters, digits, `_` and `-`, starting with a letter")
+        raise RenameError(f"`{new_name}` is not a name: use letters (of any script), digits, `_` and `-`, starting with a letter")
     changes: dict[str, list[types.TextEdit]] = {}
     for found in analysis.occurrences(name):
         changes.setdefault(analysis.uri_for(found.path), []).append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
+from ..names import resolve
 from ..nodes import Camera, Cue, Declaration, Dialogue, Prose, Shot, Soundtrack, Text
 
 if TYPE_CHECKING:
@@ -267,7 +268,7 @@ def _shot(number: int, shot: Shot, start: int, end: int, cast: set[str], source:
 
     for text in texts:
         for ref in text.refs:
-            meet(ref.name)
+            meet(resolve(ref.name, cast) or ref.name)
     for line in shot.lines:
         if isinstance(line, Dialogue):
             meet(line.speaker)
