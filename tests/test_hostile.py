@@ -24,6 +24,7 @@ from typing import Iterator, NamedTuple
 import pytest
 
 import storyc
+from storyc.cli import main
 
 COMPILER = str(Path(storyc.__file__).resolve().parent.parent)
 NOBODY = 65534
@@ -354,3 +355,12 @@ def test_a_template_over_one_megabyte_is_refused(tmp_path: Path) -> None:
     assert planned is not None
     messages = [d.message for d in compile_plan(planned).diagnostics]
     assert len(messages) == 2 and all("larger than 1 MB" in message for message in messages), messages
+
+
+def test_a_soundtrack_path_with_a_nul_byte_is_a_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A NUL byte made os.path.realpath raise inside the confinement check: an internal error."""
+    story = tmp_path / "nul.story"
+    story.write_bytes(b"clip a 5s\n  soundtrack: a\x00b.wav\n  shot 5s wide\n    x\n")
+    assert main(["check", "--format", "concise", str(story)]) == 1
+    out = capsys.readouterr()
+    assert "SB409" in out.out and "NUL byte" in out.out and "internal error" not in out.err

@@ -66,6 +66,10 @@ def _one(context: Context, clip: Clip, soundtrack: Soundtrack, profile: Profile)
         return
     path = soundtrack_path(soundtrack, context.source.path)
     assert path is not None
+    if "\0" in path:
+        yield make("SB409", f"soundtrack `{value}` names no file: it holds a NUL byte", context.source, span,
+                   label="not a file name", help="write the file's path relative to the storyboard")
+        return
     leads = outside(path, find_root(context.source.path))
     if leads is not None:
         yield make("SB413", f"soundtrack `{value}` is outside the project" if os.path.realpath(path) == os.path.abspath(path)

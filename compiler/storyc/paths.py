@@ -25,7 +25,12 @@ class FileProblem(Exception):
 
 
 def outside(path: str, root: str) -> Union[str, None]:
-    """Where `path` really leads when that is outside `root` (both resolved), else None."""
+    """Where `path` really leads when that is outside `root` (both resolved), else None.
+
+    A path with a NUL byte names no file; it is refused as outside rather than resolved.
+    """
+    if "\0" in path:
+        return path
     real = os.path.realpath(path)
     return None if contains(os.path.realpath(root), real) else real
 
