@@ -22,7 +22,7 @@ QUERIES_PER_SECOND = 15  # the service allows 20 per account for query, list and
 TYPICAL_SECONDS = 120.0  # "typical generation 1-5 min" (§6.7)
 MAX_POLL_GAP = 15.0
 PROBE_START = 0.5  # the first look at a task of a model whose duration is not known yet
-PROBE_STEP = 1.15  # probing tasks together look every 15% of the elapsed time
+PROBE_STEP = 1.08  # probing tasks together look every 8% of the elapsed time
 
 
 class Window:
