@@ -419,13 +419,21 @@ def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
     """SB313 and SB501 for `story check`: render only the clips whose prompt could be too long
     (all of them when the project has its own templates).
 
-    A cheap upper bound (every text with references expanded, plus a generous allowance per line
-    for labels and cue phrases) settles most clips without importing Jinja2 at all.
+    A cheap upper bound (every text with references counted at their longest expansion, plus an
+    allowance per line for labels and cue phrases) settles most clips without importing Jinja2.
     """
-    expand = _Expander(plan)
     custom = _project_templates(plan) is not None  # a project's own templates may fail: render all
-    risky = [clip_plan for clip_plan in plan.clips if custom or _upper_bound(plan, clip_plan, expand)
-             > plan.profile_for(clip_plan).data["prompt_max_chars"]]
+    bounds: dict[str, _Bound] = {}
+    risky = []
+    for clip_plan in plan.clips:
+        if not custom:
+            language = str(plan.settings_for(clip_plan).get("language", DEFAULT_LANGUAGE))
+            bound = bounds.get(language)
+            if bound is None:
+                bound = bounds[language] = _Bound(plan, languages().get(language))
+            if bound.clip(clip_plan) <= plan.profile_for(clip_plan).data["prompt_max_chars"]:
+                continue
+        risky.append(clip_plan)
     if not risky:
         return []
     compiled = compile_plan(plan._replace(clips=tuple(risky), diagnostics=()))
@@ -433,24 +441,77 @@ def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
 
 
 _ALLOWANCE = 64  # characters per line for shot labels, framings and cue phrases
+_SENTENCE = 8  # per prose line: its full stop, the joiner, a capital that grew
 
 
-def _upper_bound(plan: Plan, clip_plan: ClipPlan, expand: _Expander) -> int:
-    total = 4 * _ALLOWANCE
-    settings = plan.settings_for(clip_plan)
-    if "style" in settings.nodes:
-        total += len(expand.text(settings.nodes["style"].value))
-    lines = [*clip_plan.lines, *(t.shot for t in clip_plan.shots)]
-    for timed in clip_plan.shots:
-        lines.extend(timed.shot.lines)
-        if timed.shot.text is not None:
-            total += len(expand.text(timed.shot.text))
-    for line in lines:
-        total += _ALLOWANCE
-        for text in (getattr(line, "text", None), getattr(line, "line", None)):
-            if isinstance(text, Text):
-                # each reference may also gain a name, brackets and a comma when it is written out
-                total += len(expand.text(text)) + sum(len(ref.name) + 4 for ref in text.refs)
-        if isinstance(line, Dialogue):
-            total += len(expand.speaker(line.speaker))
-    return total
+class _Bound:
+    """An upper bound on the length of a clip's rendered prompt, in one language.
+
+    A reference adds at most its longest written form (first or later mention, with a comma) and
+    never less than nothing, so a text is bounded by its own length plus that of each reference's
+    longest form; each form is computed once per name.
+    """
+
+    def __init__(self, plan: Plan, words: Union[dict[str, Any], None]) -> None:
+        self.plan = plan
+        self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
+        self.declared = declarations(plan)
+        self.comma = len(self.words.get("clause_comma", ""))
+        self.resolved: dict[str, Union[str, None]] = {}
+        self.mentions: dict[tuple[str, int], int] = {}
+
+    def text(self, text: Text, depth: int = 0) -> int:
+        total = len(text.value)
+        if not text.refs or depth > 3:
+            return total
+        for ref in text.refs:
+            name = self.resolved.get(ref.name, "")
+            if name == "":
+                name = self.resolved[ref.name] = resolve_name(ref.name, self.declared) or None
+            if name is not None:
+                total += self.mention(name, depth)
+        return total
+
+    def mention(self, name: str, depth: int) -> int:
+        known = self.mentions.get((name, depth))
+        if known is not None:
+            return known
+        declaration = self.declared[name]
+        description = self.text(declaration.text, depth + 1)
+        if declaration.kind == "cast":
+            display = _display_name(name)
+            filler = "x" * description
+            longest = max(len(str(self.words[form].format(name=display, description=filler)))
+                          for form in ("first_mention", "later_mention"))
+        else:
+            longest = description
+        self.mentions[(name, depth)] = longest = longest + self.comma
+        return longest
+
+    def clip(self, clip_plan: ClipPlan) -> int:
+        total = 4 * _ALLOWANCE
+        settings = self.plan.settings_for(clip_plan)
+        if "style" in settings.nodes:
+            total += self.text(settings.nodes["style"].value)
+        for timed in clip_plan.shots:
+            total += _ALLOWANCE + self.lines(timed.shot.lines)
+            if timed.shot.framing is not None:
+                total += len(timed.shot.framing.value)
+            if timed.shot.text is not None:
+                total += _SENTENCE + self.text(timed.shot.text)
+        return total + self.lines(clip_plan.lines)
+
+    def lines(self, lines: Any) -> int:
+        total = 0
+        for line in lines:
+            if type(line) is Prose:
+                total += _SENTENCE + self.text(line.text)
+                continue
+            total += _ALLOWANCE
+            for text in (getattr(line, "text", None), getattr(line, "line", None)):
+                if isinstance(text, Text):
+                    total += self.text(text)
+            if isinstance(line, Dialogue):
+                declaration = self.declared.get(line.speaker)
+                total += self.mention(line.speaker, 0) if declaration is not None else len(line.speaker)
+        return total
