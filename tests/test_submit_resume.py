@@ -262,3 +262,19 @@ def test_a_soundtrack_is_uploaded_once_per_content_and_model_until_it_expires(
     code, summary, err = render([str(story), "--yes"], capsys)
     assert code == 0, err
     assert summary["requests"]["uploads"] == 1
+
+
+def test_a_second_render_of_the_same_folder_is_refused_while_one_runs(
+    service: tuple[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = storyboard(tmp_path, clips=1)
+    holder = Journal(str(tmp_path / ".story"))
+    assert holder.exclusive()  # as a running `story render` holds it
+    try:
+        assert main(["render", str(story), "--yes"]) == 2
+        assert "another `story render` is running" in capsys.readouterr().err
+        assert len(service[1].state.emulator.tasks.tasks) == 0
+    finally:
+        holder.close()
+    code, _, err = render([str(story), "--yes"], capsys)
+    assert code == 0, err
