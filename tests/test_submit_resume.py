@@ -278,3 +278,24 @@ def test_a_second_render_of_the_same_folder_is_refused_while_one_runs(
         holder.close()
     code, _, err = render([str(story), "--yes"], capsys)
     assert code == 0, err
+
+
+def test_an_upload_the_service_no_longer_resolves_is_uploaded_again(
+    service: tuple[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_render_e2e import tone
+
+    from storyc.submit.journal import file_sha256
+
+    tone(tmp_path / "theme.wav", 3)
+    story = tmp_path / "music.story"
+    story.write_text('storyboard "music"\nmodel wan2.7-t2v\nresolution 720P\nratio 1:1\nlanguage en\n\n'
+                     "clip one 3s\n  soundtrack: theme.wav\n  A drum on a rooftop.\n", encoding="utf-8")
+    journal = Journal(str(tmp_path / ".story"))
+    journal.uploaded(file_sha256(str(tmp_path / "theme.wav")), "wan2.7-t2v", "oss://dashscope-instant/gone/x.wav",
+                     time.time() + 3600)  # remembered as valid, but the service has dropped it
+    journal.close()
+    code, summary, err = render([str(story), "--yes"], capsys)
+    assert code == 0, err
+    assert summary["requests"]["uploads"] == 1 and summary["requests"]["creates"] == 2
+    assert len(service[1].state.emulator.tasks.tasks) == 1  # the refused create made no task

@@ -58,6 +58,7 @@ class Job:
         self.billed: float | None = None
         self.cost: float | None = None
         self.holds_slot = False  # one of the model's concurrent-task slots is this job's
+        self.reuploaded = False  # a refused oss:// URL is uploaded again once per run
 
     @property
     def name(self) -> str:

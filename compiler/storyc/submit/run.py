@@ -198,10 +198,14 @@ class Runner:
             self._set(job, "checking", "the create answer was lost; looking for the task")
             return  # the row stays `creating`: _reconcile finds out
         except InvalidRequest as error:
-            job.journal.failed(job.hash, None, error.code, error.message)
-            if error.code.startswith("InvalidURL") and job.files:
+            if error.code.startswith("InvalidURL") and job.files and not job.reuploaded:
+                # the service no longer resolves our upload (expired, or another account's): upload again
                 for sha in job.hashes.values():
                     job.journal.drop_upload(sha, job.model)
+                job.reuploaded = True
+                job.journal.not_created(job.hash)
+                return
+            job.journal.failed(job.hash, None, error.code, error.message)
             job.attempts = TASK_RETRIES
             await self._release(job, limits)
             return
