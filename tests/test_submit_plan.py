@@ -64,5 +64,10 @@ def test_against_lists_the_changed_requests_and_their_cost(tmp_path: Path, capsy
     assert sum(shown) == pytest.approx(wanted)
     assert main(["plan", str(story), "--against", "HEAD"]) == 0
     assert "regenerating 2 clips changed since HEAD: CNY " in capsys.readouterr().out
+    # --budget with --against gates what regenerating costs: under it passes, over it refuses
+    assert main(["plan", str(story), "--against", "HEAD", "--budget", str(wanted + 0.01)]) == 0
+    capsys.readouterr()
+    assert main(["plan", str(story), "--against", "HEAD", "--budget", str(wanted - 0.01)]) == 1
+    assert "over budget: regenerating costs CNY " in capsys.readouterr().err
     assert main(["plan", str(story), "--against", "no-such-ref"]) == 2
     assert "`no-such-ref` is not a revision" in capsys.readouterr().err

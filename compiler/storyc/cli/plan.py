@@ -25,7 +25,7 @@ def define(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
     plan.add_argument("--budget", type=_amount, metavar="AMOUNT",
                       help="exit 1 when the total over all files is over AMOUNT, in the prices' currency, "
-                      "or when any price is unknown")
+                      "or when any price is unknown; with --against, the cost of regenerating what changed")
     plan.add_argument("--region", metavar="REGION",
                       help="the region for storyboards without a `region` setting (default: $DASHSCOPE_REGION, "
                       "else singapore): prices, model ids and availability follow it")
@@ -83,10 +83,14 @@ def run(options: argparse.Namespace) -> int:
     if failed:
         return EXIT_PROBLEMS
     if options.against:
-        from ..submit.against import against_json, against_text
+        from ..submit.against import against_json, against_text, regeneration_problem
 
         text = json.dumps(against_json(changes, options.against), ensure_ascii=False, indent=2) + "\n"
         sys.stdout.write(text if options.json else against_text(changes, options.against))
+        problem = None if options.budget is None else regeneration_problem(changes, options.budget)
+        if problem:  # with --against, the budget is for regenerating what changed
+            print(problem, file=sys.stderr)
+            return EXIT_PROBLEMS
         return EXIT_OK
     if options.json:
         sys.stdout.write(plan_json(tables, options.budget))

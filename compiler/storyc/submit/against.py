@@ -136,6 +136,23 @@ def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> st
     return "\n".join(out) + "\n"
 
 
+def regeneration_problem(tables: list[tuple[str, list[dict[str, Any]]]], budget: float) -> str | None:
+    """None when regenerating the changed clips fits `budget`, else why not (unknown is not zero)."""
+    from ..pricing import money, totals
+
+    prices = [row["price"] for _, rows in tables for row in rows if row["change"] in ("new", "changed")]
+    sums = totals(prices)
+    if len(sums) > 1:
+        return "cannot check --budget: the changed clips are priced in several currencies; plan them separately"
+    if not sums:
+        return None
+    if sums[0].amount is None:
+        return "cannot check --budget: what regenerating costs is unknown, and unknown is not zero"
+    if sums[0].amount > budget:
+        return f"over budget: regenerating costs {money(sums[0].amount, sums[0].currency)} > {money(budget, sums[0].currency)}"
+    return None
+
+
 def against_json(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> list[dict[str, Any]]:
     return [{"storyboard": path, "against": ref, "clips": [
         {"clip": row["clip"], "change": row["change"], "request": row["request"],
