@@ -135,3 +135,31 @@ def test_a_partial_storyboard_for_the_editor() -> None:
 def test_fmt_refuses_a_file_with_syntax_errors() -> None:
     with pytest.raises(ValueError, match="syntax errors"):
         format_text(parse(Source("t.story", "clip a 3s\n  shot 3 wide\n    x\n")))
+
+
+def test_a_resumed_parse_equals_a_parse_from_the_start() -> None:
+    """An editor's parses resume from a checkpoint before the change: the result must not show it."""
+    import random
+
+    from storyc.parse import _RESUMABLE, edited
+
+    rng = random.Random(7)
+    pieces = ["@", "p", "\n", "\n  ", "  ", "# note\n", "shot 2s wide\n", "    camera: x\n", "Shot 2s wide",
+              "\t", "clip x 3s\n", "", "ß", "\r\n", ":", "say fox: hi\n", "獵豹"]
+    resumed = 0
+    for number, base in enumerate((storyboard(200), storyboard(150, 5, 30))):
+        path = f"edited{number}.story"
+        edited(path)
+        text = base
+        parse(Source(path, text))
+        for edit in range(120):
+            # every third text is the clean one again, so that the edits after it can resume
+            start = rng.randrange(len(text) + 1) if rng.random() < 0.7 else len(text) // 2
+            end = min(len(text), start + rng.choice([0, 0, 1, 3, 40]))
+            text = base if edit % 3 == 2 else text[:start] + rng.choice(pieces) + text[end:]
+            resumed += path in _RESUMABLE
+            source = Source(path, text)
+            again, fresh = parse(source), parse(source, resume=False)
+            assert (again.storyboard, again.comments, again.diagnostics, again.skipped) == (
+                fresh.storyboard, fresh.comments, fresh.diagnostics, fresh.skipped), (start, text[start - 30 : start + 30])
+    assert resumed > 80  # many edits resumed an earlier parse rather than starting again

@@ -148,8 +148,22 @@ def _scanner(names: tuple[str, ...]) -> Pattern[str]:
     return scanner
 
 
+Checkpoint = tuple[int, tuple[int, ...], tuple[Any, ...], list[tuple[Any, int]], object]
+
+
+def _restored(saved_values: tuple[Any, ...], marks: list[tuple[Any, int]]) -> list[Any]:
+    """The value stack of a checkpoint, each repetition list copied at its length then.
+
+    Copies, not cut back in place: a checkpoint may come from an earlier parse whose tree still
+    holds nothing of these lists, but whose later checkpoints do, and a copy leaves them all alone.
+    """
+    sizes = iter(marks)
+    return [_Splice(value[: next(sizes)[1]]) if type(value) is _Splice else value for value in saved_values]
+
+
 def parse(
     text: str, callbacks: dict[str, Callable[[list[Any]], Any]], lexer: Lexer, recover: Recover,
+    checkpoints: Union[list[Checkpoint], None] = None, unchanged_before: int = 0,
 ) -> Any:
     """Parse `text` (ending with a newline); return the start rule's callback value.
 
@@ -157,6 +171,11 @@ def parse(
     indentation post-lexer, which may raise a `Failure`); `lexer.finish` returns the tokens to feed
     before the end of input. On a failure, `recover(failure, text)` returns the repaired text and the
     first offset at which it differs, or None to give up (the result is then None).
+
+    `checkpoints`, when given, is filled with this parse's checkpoints. If it already holds those of
+    an earlier parse of a text equal to this one before `unchanged_before` (the same callbacks, and
+    a lexer given the comments of that parse), the parse resumes from the last of them safely
+    before that offset instead of starting again: an editor's change re-parses from near the edit.
     """
     states = _tables.STATES
     lexer_states = _tables.LEXER_STATES
@@ -180,9 +199,19 @@ def parse(
     newlines = 0
     unchanged: Union[str, None] = None
     # (offset, states, values, splice lengths, lexer state); the first one is the start of the text
-    checkpoints: list[tuple[int, tuple[int, ...], tuple[Any, ...], list[tuple[Any, int]], object]] = [
-        (0, tuple(state_stack), (), [], lexer.save())
-    ]
+    start_point: Checkpoint = (0, tuple(state_stack), (), [], lexer.save())
+    if checkpoints is None:
+        checkpoints = []
+    # A checkpoint is taken before a newline token: the tokens before it, and what they reduced to,
+    # depend on the text up to that newline and on a character or two after it, at most.
+    earlier = [point for point in checkpoints if point[0] + 2 < unchanged_before]
+    checkpoints[:] = earlier or [start_point]
+    if earlier:
+        position, saved_states, saved_values, marks, saved_lexer = checkpoints[-1]
+        state_stack[:] = saved_states
+        values[:] = _restored(saved_values, marks)
+        lexer.restore(saved_lexer)
+        newlines = len(checkpoints) * CHECKPOINT_EVERY - CHECKPOINT_EVERY
     enabled = gc.isenabled()
     gc.disable()  # the tree is acyclic; collections during a large parse only cost time
     try:
@@ -293,9 +322,7 @@ def parse(
                     checkpoints.pop()
                 position, saved_states, saved_values, marks, saved_lexer = checkpoints[-1]
                 state_stack[:] = saved_states
-                values[:] = saved_values
-                for grown, size in marks:  # repetition lists grow in place: cut them back
-                    del grown[size:]
+                values[:] = _restored(saved_values, marks)  # repetition lists grew in place
                 lexer.restore(saved_lexer)
                 unchanged = None
                 newlines = len(checkpoints) * CHECKPOINT_EVERY - CHECKPOINT_EVERY

@@ -96,14 +96,66 @@ class ParseResult(NamedTuple):
         return Storyboard(kept, storyboard.span)
 
 
-def parse(source: Source) -> ParseResult:
-    """Parse one file. Never raises, whatever the text."""
+class _Resumable(NamedTuple):
+    """What a later parse of the same file needs to resume this one near its first change."""
+
+    lexed: str
+    checkpoints: list[_lalr.Checkpoint]
+    comments: list[Comment]
+    capitalised: list[Text]
+
+
+_RESUMABLE: dict[str, _Resumable] = {}  # by path, for `parse(..., resume=True)`; the last few files
+_MAX_RESUMABLE = 4
+_EDITED: dict[str, None] = {}  # paths whose parses resume by default: buffers in an editor
+
+
+def edited(path: str) -> None:
+    """Parses of `path` resume by default from now on (for the last few paths named here)."""
+    _EDITED.pop(path, None)
+    while len(_EDITED) >= _MAX_RESUMABLE:
+        _RESUMABLE.pop(next(iter(_EDITED)), None)
+        del _EDITED[next(iter(_EDITED))]
+    _EDITED[path] = None
+
+
+def _unchanged_before(old: str, new: str) -> int:
+    """The length of the longest common prefix of two texts."""
+    step = 4096
+    at = 0
+    limit = min(len(old), len(new))
+    while at < limit and old[at : at + step] == new[at : at + step]:
+        at += step
+    while at < limit and old[at] == new[at]:
+        at += 1
+    return min(at, limit)
+
+
+def parse(source: Source, resume: Union[bool, None] = None) -> ParseResult:
+    """Parse one file. Never raises, whatever the text.
+
+    With `resume` (by default, for a path named to `edited`), the parse starts again from the last
+    checkpoint before the first change since the last clean parse of the same path with `resume`
+    (as an editor does on every keystroke); the result is the same as a parse from the start.
+    """
+    if resume is None:
+        resume = source.path in _EDITED
     text = source.text
     # The lexer sees a BOM as a space and always a final newline; offsets stay those of `source`.
     lexed = (" " + text[1:]) if text.startswith("\ufeff") else text
     if not lexed.endswith("\n"):
         lexed += "\n"
     indenter = _Indenter(lexed)
+    checkpoints: list[_lalr.Checkpoint] = []
+    unchanged_before = 0
+    capitalised: list[Text] = []  # prose lines shaped like a shot header: `Shot 2s wide`
+    previous = _RESUMABLE.pop(source.path, None) if resume else None
+    if previous is not None:
+        unchanged_before = _unchanged_before(previous.lexed, lexed)
+        checkpoints = list(previous.checkpoints)
+        indenter.earlier = previous.comments
+        # those before the change; a line parsed again is noted twice, and counted once below
+        capitalised = [prose for prose in previous.capitalised if prose.span.end < unchanged_before]
     diagnostics: list[Diagnostic] = []
     skipped: list[Span] = []
 
@@ -129,9 +181,14 @@ def parse(source: Source) -> ParseResult:
         skipped.append(Span(start, end))
         return current[:start] + blanked + current[end:], start
 
-    capitalised: list[Text] = []  # prose lines shaped like a shot header: `Shot 2s wide`
     callbacks: dict[str, Callable[[list[Any]], Any]] = {**_CALLBACKS, "prose": partial(_prose, capitalised)}
-    storyboard: Union[Storyboard, None] = _lalr.parse(lexed, callbacks, indenter, recover)
+    storyboard: Union[Storyboard, None] = _lalr.parse(
+        lexed, callbacks, indenter, recover, checkpoints, unchanged_before)
+    if resume and storyboard is not None and not skipped:
+        while len(_RESUMABLE) >= _MAX_RESUMABLE:
+            del _RESUMABLE[next(iter(_RESUMABLE))]
+        once = list({prose.span.start: prose for prose in capitalised}.values())
+        _RESUMABLE[source.path] = _Resumable(lexed, checkpoints, indenter.comments, once)
     if storyboard is not None:
         diagnostics.extend(_unterminated_strings(source, storyboard))
     if capitalised:
@@ -185,6 +242,7 @@ class _Indenter:
     def __init__(self, text: str) -> None:
         self.text = text
         self.comments: list[Comment] = []
+        self.earlier: list[Comment] = []  # an earlier parse's comments, when this one resumes it
         self.levels = [0]
         self.indents = [""]  # the indentation text that opened each level, for error messages
         self._measured: dict[str, tuple[int, str, int]] = {}
@@ -199,7 +257,10 @@ class _Indenter:
         levels, indents, comments = saved  # type: ignore[misc]
         self.levels[:] = levels
         self.indents[:] = indents
-        del self.comments[comments:]
+        if comments > len(self.comments):
+            self.comments[:] = self.earlier[:comments]
+        else:
+            del self.comments[comments:]
 
     def finish(self, end: int) -> list[Token]:
         dedents = [("_DEDENT", "", end, end)] * (len(self.levels) - 1)

@@ -35,8 +35,10 @@ class Analysis:
 
     def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16,
                  uri: Union[str, None] = None) -> None:
+        from ..parse import edited
         from ..pipeline import checked_plan
 
+        edited(path)  # each change re-parses from near the edit, not from the top
         self.path = path
         self.uri = uri or uri_of(path)
         self.text = text
