@@ -364,3 +364,29 @@ def test_a_soundtrack_path_with_a_nul_byte_is_a_diagnostic(tmp_path: Path, capsy
     assert main(["check", "--format", "concise", str(story)]) == 1
     out = capsys.readouterr()
     assert "SB409" in out.out and "NUL byte" in out.out and "internal error" not in out.err
+
+
+def test_render_refuses_a_symlinked_journal_folder_and_replaces_a_planted_gitignore(tmp_path: Path) -> None:
+    """A repository could ship `.story` or `.story/.gitignore` as a symlink to send storyc's writes elsewhere."""
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "storyboards" / "cheetah-chase.story", project)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DASHSCOPE_")}
+
+    def render() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "storyc", "render", "--yes", "cheetah-chase.story"],
+                              cwd=project, env=environment, capture_output=True, text=True, timeout=120)
+
+    (project / ".story").symlink_to(elsewhere)
+    done = render()
+    assert done.returncode == 2 and "is a symlink" in done.stderr and "Traceback" not in done.stderr
+    assert list(elsewhere.iterdir()) == []
+    (project / ".story").unlink()
+    (project / ".story").mkdir()
+    (project / ".story" / ".gitignore").symlink_to(elsewhere / "planted")
+    done = render()
+    assert done.returncode == 0, done.stderr
+    assert list(elsewhere.iterdir()) == []
+    ignore = project / ".story" / ".gitignore"
+    assert not ignore.is_symlink() and ignore.read_text() == "*\n"

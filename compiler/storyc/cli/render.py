@@ -156,13 +156,14 @@ def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | No
 
 def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, record: bool = True) -> Prepared:
     from ..submit.jobs import prepare
+    from ..submit.journal import JournalError
     from ..submit.upload import SoundtrackMissing
 
     compiled = compile_storyboards(options)
     try:
         return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
                        record=record)
-    except SoundtrackMissing as error:
+    except (SoundtrackMissing, JournalError) as error:
         raise UsageError(str(error)) from None
 
 

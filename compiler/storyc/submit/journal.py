@@ -117,13 +117,27 @@ def journal_folder(storyboard_path: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(storyboard_path)), JOURNAL_FOLDER)
 
 
+class JournalError(Exception):
+    """The journal's folder cannot be used: a symlink, or not writable."""
+
+
 def ensure_folder(folder: str) -> None:
-    """`.story/` with a `.gitignore` of `*`: the journal is local state, never committed."""
-    os.makedirs(folder, exist_ok=True)
+    """`.story/` with a `.gitignore` of `*`: the journal is local state, never committed.
+
+    A cloned repository could ship `.story` (or its `.gitignore`) as a symlink to send storyc's
+    writes elsewhere: the folder must be a real one, and the `.gitignore` is replaced atomically.
+    """
+    from ..paths import write_atomically
+
+    if os.path.islink(folder):
+        raise JournalError(f"`{folder}` is a symlink; the journal is kept only in a real folder beside the storyboard")
     ignore = os.path.join(folder, ".gitignore")
-    if not os.path.exists(ignore):
-        with open(ignore, "w", encoding="utf-8") as handle:
-            handle.write("*\n")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if os.path.islink(ignore) or not os.path.isfile(ignore):
+            write_atomically(ignore, "*\n")
+    except OSError as error:
+        raise JournalError(f"cannot write the journal folder `{folder}`: {(error.strerror or str(error)).lower()}") from None
 
 
 class Journal:
