@@ -6,6 +6,7 @@ server keeps one per open document and no more.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Iterator, NamedTuple, Union
 
@@ -45,11 +46,22 @@ class Analysis:
         self.profiles = profiles
         self.encoding = encoding
         self.program: Program = load(path, text.encode("utf-8", errors="surrogatepass"))
-        found, self.plan = checked_plan(self.program, profiles)
-        if self.plan is not None:
-            from ..render import prompt_diagnostics
+        # As in `pipeline.diagnosed_plan`: the rules build acyclic values, so the collector waits
+        # (its young collections would walk the new tree again) and the survivors go to the oldest
+        # generation.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            found, self.plan = checked_plan(self.program, profiles)
+            if self.plan is not None:
+                from ..render import prompt_diagnostics
 
-            found.extend(prompt_diagnostics(self.plan))
+                found.extend(prompt_diagnostics(self.plan))
+        finally:
+            if enabled:
+                gc.freeze()
+                gc.unfreeze()
+                gc.enable()
         self.diagnostics: list[Diagnostic] = found
         self._indexes: dict[str, LineIndex] = {}
         self._any_plan: Union[Plan, None, bool] = False
