@@ -6,6 +6,7 @@ branches on a model's name.
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any, Iterator, Union
 
@@ -44,6 +45,21 @@ def check(program: Program, profiles: Union[Catalog, None] = None, region: Union
     `region` is the resolved region (`regions.region_for`); by default the `region` setting,
     else $DASHSCOPE_REGION, else singapore.
     """
+    # The rules allocate a little for every shot; a collection then would walk the whole tree (a
+    # full one can take longer than the rules). What they build is acyclic: the collector waits,
+    # and the survivors go to the oldest generation, as after a parse.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(program, profiles, region)
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
+
+
+def _check(program: Program, profiles: Union[Catalog, None], region: Union[str, None]) -> list[Diagnostic]:
     diagnostics = list(program.diagnostics)
     storyboard = program.entry.checkable()  # a clip that lost a line to a syntax error waits for the fix
     if storyboard is None:

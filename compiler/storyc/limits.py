@@ -105,14 +105,25 @@ def _shot_timing(context: Context, clip: Clip) -> Iterator[Diagnostic]:
 
 
 def scene_splits(context: Context) -> Iterator[Diagnostic]:
-    from .plan import split_scene
+    from .plan import _part_end, split_scene
 
     for clip in context.storyboard.clips:
         profile = context.scope(clip).profile
-        if profile is not None and clip.kind == "scene" and clip.shots and not any(
-            t.end - t.start > profile.longest * 1000 for t in timed_shots(clip.shots)
-        ):
-            yield from split_scene(clip, profile, context.program)[1]
+        if profile is None or clip.kind != "scene":
+            continue
+        lengths = [t.end - t.start for t in timed_shots(clip.shots)]
+        limit = profile.longest * 1000
+        if not lengths or any(length > limit for length in lengths):
+            continue
+        # Find where the split fails, as `split_scene` would, without building the parts; only a
+        # scene that cannot be split is split for its diagnostic.
+        start = 0
+        while start < len(lengths):
+            end = _part_end(lengths, start, limit, profile)
+            if end is None:
+                yield from split_scene(clip, profile, context.program)[1]
+                break
+            start = end
 
 
 def multi_shot(context: Context) -> Iterator[Diagnostic]:
@@ -232,8 +243,9 @@ def dialogue_pace(context: Context) -> Iterator[Diagnostic]:
     for clip in context.storyboard.clips:
         clip_length = total_millis(clip)
         for timed in timed_shots(clip.shots):
-            lines = [line for line in timed.shot.lines if isinstance(line, Dialogue)]
-            yield from _pace(context, lines, timed.end - timed.start, limits)
+            lines = [line for line in timed.shot.lines if type(line) is Dialogue]
+            if lines:
+                yield from _pace(context, lines, timed.end - timed.start, limits)
         loose = [line for line in clip.lines if isinstance(line, Dialogue)]
         if loose and clip_length:
             yield from _pace(context, loose, clip_length, limits)
@@ -243,8 +255,11 @@ def _pace(context: Context, lines: list[Dialogue], millis: int, limits: dict[str
     if not lines or millis <= 0:
         return
     text = " ".join(line.line.value for line in lines)
-    cjk = len(_CJK.findall(text))
-    words = len(_WORD.findall(_CJK.sub(" ", text)))
+    if text.isascii():  # most lines: no CJK to count or to take out
+        cjk, words = 0, len(_WORD.findall(text))
+    else:
+        cjk = len(_CJK.findall(text))
+        words = len(_WORD.findall(_CJK.sub(" ", text)))
     spoken = cjk / limits["max_cjk_characters_per_second"] + words / limits["max_words_per_second"]
     if spoken * 1000 > millis:
         yield make("SB318", f"this dialogue needs about {spoken:.1f}s but the shot lasts {seconds(millis)}s",
