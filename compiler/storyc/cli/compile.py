@@ -1,4 +1,4 @@
-"""`story compile`: write the request bodies and prompts; `compile_all` is shared with `story render`."""
+"""`story compile`: write the request bodies and prompts; `compile_storyboards` is shared with `story render`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
+    from ..plan import Plan
     from ..render import Compiled
 
 
@@ -52,8 +53,11 @@ COMMANDS = {"compile": Command(
 )}
 
 
-def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
-    """Check then render each storyboard; print diagnostics; raise Failed when any has errors."""
+def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Compiled]]:
+    """Check then render each storyboard with clips; print diagnostics; raise Failed when any has errors.
+
+    Shared by `story compile` and `story render`, so both refuse exactly what `story check` reports.
+    """
     from ..diagnostics import has_errors, render
     from ..load import load
     from ..pipeline import checked_plan
@@ -66,7 +70,7 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
     except RegionError as error:
         raise UsageError(str(error)) from None
     profiles = catalog(options)
-    results: list[tuple[str, Compiled]] = []
+    results: list[tuple[str, Plan, Compiled]] = []
     diagnostics: list[Diagnostic] = []
     sources = {}
     for path in storyboard_files(options.paths):
@@ -76,15 +80,11 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
         sources.update(program.sources)
         found, planned = checked_plan(program, profiles, region_option)
         if planned is not None and not planned.clips:  # a file of declarations, for others to include
-            print(f"{visible(path)}: no clips, nothing to compile", file=sys.stderr)
+            print(f"{visible(path)}: no clips, nothing to {options.command}", file=sys.stderr)
         elif planned is not None:
-            clip_regions = sorted({planned.region_for(clip_plan) for clip_plan in planned.clips})
-            if getattr(options, "curl", False) and len(clip_regions) > 1:
-                raise UsageError(f"{path}: its clips go to several regions ({', '.join(clip_regions)}); --curl "
-                                 "writes a script for one region (a key works in one region)")
             compiled = compile_plan(planned)
             found.extend(compiled.diagnostics)
-            results.append((path, compiled))
+            results.append((path, planned, compiled))
         diagnostics.extend(found)
     if diagnostics:
         sys.stderr.write(render(diagnostics, sources, "full"))
@@ -93,13 +93,25 @@ def compile_all(options: argparse.Namespace) -> list[tuple[str, Compiled]]:
     return results
 
 
+def _one_region_each(results: list[tuple[str, Plan, Compiled]]) -> None:
+    """--curl writes a script for one region: a key works in one region."""
+    for path, planned, _ in results:
+        regions = sorted({planned.region_for(clip_plan) for clip_plan in planned.clips})
+        if len(regions) > 1:
+            raise UsageError(f"{path}: its clips go to several regions ({', '.join(regions)}); --curl "
+                             "writes a script for one region (a key works in one region)")
+
+
 def run(options: argparse.Namespace) -> int:
     import json
 
     try:
-        results = compile_all(options)
+        compiled_storyboards = compile_storyboards(options)
     except Failed:
         return EXIT_PROBLEMS
+    if options.curl:
+        _one_region_each(compiled_storyboards)
+    results = [(path, compiled) for path, _, compiled in compiled_storyboards]
     if options.json:
         bodies = [clip.body for _, compiled in results for clip in compiled.clips]
         sys.stdout.write(json.dumps(bodies, ensure_ascii=False, indent=2) + "\n")

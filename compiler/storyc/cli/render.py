@@ -17,10 +17,8 @@ from .common import (
     Command,
     Failed,
     UsageError,
-    catalog,
     plural,
     profiles_option,
-    storyboard_files,
 )
 
 if TYPE_CHECKING:
@@ -93,47 +91,19 @@ COMMANDS = {
 
 # -- shared steps ----------------------------------------------------------------------------------
 def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Compiled, str]]:
-    """Check and compile each storyboard, resolving its region; print diagnostics; Failed on errors.
+    """Check and compile each storyboard (as `story compile` does), with the region each resolves to.
 
     Each result is (path, plan, compiled, region): the region the plan priced, which clips may override.
     """
-    from ..diagnostics import Diagnostic, has_errors, render
-    from ..load import load
-    from ..pipeline import checked_plan
-    from ..regions import RegionError, region_for, resolve_region
-    from ..render import compile_plan
+    from ..regions import RegionError, resolve_region
+    from .compile import compile_storyboards as check_and_compile
 
     region_option = getattr(options, "region", None)
     try:
-        region_for(None, region_option)  # an unknown --region or $DASHSCOPE_REGION stops here
+        return [(path, planned, compiled, resolve_region(compiled.region, region_option, os.environ))
+                for path, planned, compiled in check_and_compile(options)]
     except RegionError as error:
         raise UsageError(str(error)) from None
-    profiles = catalog(options)
-    results = []
-    diagnostics: list[Diagnostic] = []
-    sources = {}
-    for path in storyboard_files(options.paths):
-        if path == "-":
-            raise UsageError(f"{options.command} reads files, not standard input")
-        program = load(path)
-        sources.update(program.sources)
-        found, planned = checked_plan(program, profiles, region_option)
-        if planned is not None and not planned.clips:  # a file of declarations, for others to include
-            print(f"{path}: no clips, nothing to {options.command}", file=sys.stderr)
-        elif planned is not None:
-            compiled = compile_plan(planned)
-            found.extend(compiled.diagnostics)
-            try:
-                region = resolve_region(compiled.region, region_option, os.environ)
-            except RegionError as error:
-                raise UsageError(str(error)) from None
-            results.append((path, planned, compiled, region))
-        diagnostics.extend(found)
-    if diagnostics:
-        sys.stderr.write(render(diagnostics, sources, "full"))
-    if has_errors(diagnostics):
-        raise Failed()
-    return results
 
 
 def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | None]:
