@@ -366,7 +366,7 @@ def test_a_soundtrack_path_with_a_nul_byte_is_a_diagnostic(tmp_path: Path, capsy
     assert "SB409" in out.out and "NUL byte" in out.out and "internal error" not in out.err
 
 
-def test_render_refuses_a_symlinked_journal_folder_and_replaces_a_planted_gitignore(tmp_path: Path) -> None:
+def test_render_refuses_symlinked_journal_and_videos_folders_and_replaces_a_planted_gitignore(tmp_path: Path) -> None:
     """A repository could ship `.story` or `.story/.gitignore` as a symlink to send storyc's writes elsewhere."""
     project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
     project.mkdir()
@@ -390,3 +390,11 @@ def test_render_refuses_a_symlinked_journal_folder_and_replaces_a_planted_gitign
     assert list(elsewhere.iterdir()) == []
     ignore = project / ".story" / ".gitignore"
     assert not ignore.is_symlink() and ignore.read_text() == "*\n"
+    # the videos folder, planted as a symlink out of the project, is refused before anything is sent
+    shutil.rmtree(project / "renders")
+    (project / "cheetah-chase.story").write_text(
+        (project / "cheetah-chase.story").read_text(encoding="utf-8").replace("15s", "15s\n  seed 7", 1), "utf-8")
+    (project / "renders").symlink_to(elsewhere)
+    done = render()
+    assert done.returncode == 2 and "leads outside the storyboard's folder" in done.stderr, done.stderr
+    assert list(elsewhere.iterdir()) == []

@@ -125,7 +125,7 @@ def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | No
 
 
 def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, record: bool = True) -> Prepared:
-    from ..submit.jobs import prepare
+    from ..submit.jobs import OutputError, prepare
     from ..submit.journal import JournalError
     from ..submit.upload import SoundtrackMissing
 
@@ -133,7 +133,7 @@ def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, re
     try:
         return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
                        record=record)
-    except (SoundtrackMissing, JournalError) as error:
+    except (SoundtrackMissing, JournalError, OutputError) as error:
         raise UsageError(str(error)) from None
 
 

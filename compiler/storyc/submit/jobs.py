@@ -83,12 +83,28 @@ class Prepared(NamedTuple):
             journal.close()
 
 
+class OutputError(Exception):
+    """The default videos folder leads out of the storyboard's folder (a planted symlink)."""
+
+
 def output_folder(storyboard: str, output: str | None, several: bool) -> str:
-    """`<storyboard folder>/renders/<stem>` by default; `-o DIR` (DIR/<stem> with several storyboards)."""
+    """`<storyboard folder>/renders/<stem>` by default; `-o DIR` (DIR/<stem> with several storyboards).
+
+    The default must stay inside the storyboard's folder once symlinks are followed: a cloned repository
+    could ship `renders` as a symlink to send the downloads anywhere. `-o` is the user's own choice.
+    """
+    from ..paths import outside
+
     stem = os.path.splitext(os.path.basename(storyboard))[0]
     if output:
         return os.path.abspath(os.path.join(output, stem) if several else output)
-    return os.path.join(os.path.dirname(os.path.abspath(storyboard)), "renders", stem)
+    home = os.path.dirname(os.path.abspath(storyboard))
+    folder = os.path.join(home, "renders", stem)
+    leads = outside(folder, home)
+    if leads is not None:
+        raise OutputError(f"`{os.path.relpath(folder)}` leads outside the storyboard's folder, to `{leads}`; "
+                          "remove the symlink, or choose a folder with -o")
+    return folder
 
 
 def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None = None,
