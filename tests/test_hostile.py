@@ -398,3 +398,20 @@ def test_render_refuses_symlinked_journal_and_videos_folders_and_replaces_a_plan
     done = render()
     assert done.returncode == 2 and "leads outside the storyboard's folder" in done.stderr, done.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_compile_refuses_a_default_out_folder_planted_as_a_symlink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "storyboards" / "cheetah-chase.story", project)
+    (project / "out").symlink_to(elsewhere)
+    monkeypatch.chdir(project)
+    assert main(["compile", "cheetah-chase.story"]) == 2
+    assert "leads outside the current folder" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+    assert main(["compile", "cheetah-chase.story", "-o", str(elsewhere)]) == 0  # a folder the user names is theirs
+    assert (elsewhere / "chase.json").is_file()
+

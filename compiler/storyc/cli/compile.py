@@ -102,6 +102,16 @@ def _one_region_each(results: list[tuple[str, Plan, Compiled]]) -> None:
                              "writes a script for one region (a key works in one region)")
 
 
+def _inside_the_working_folder(folder: str, chosen: bool) -> None:
+    """The default `out/` must not lead elsewhere: a cloned repository could ship it as a symlink."""
+    from ..paths import outside
+
+    leads = None if chosen else outside(folder, os.getcwd())
+    if leads is not None:
+        raise UsageError(f"`{visible(folder)}` leads outside the current folder, to `{visible(leads)}`; "
+                         "remove the symlink, or choose a folder with -o")
+
+
 def run(options: argparse.Namespace) -> int:
     import json
 
@@ -129,6 +139,7 @@ def run(options: argparse.Namespace) -> int:
     names = output_names([path for path, _ in results])
     for path, compiled in results:
         folder = os.path.join(options.output or "out", names[path]) if (len(results) > 1 or not options.output) else options.output
+        _inside_the_working_folder(folder, chosen=bool(options.output))
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError as error:
