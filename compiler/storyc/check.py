@@ -286,12 +286,14 @@ def misspelled_labels(context: Context) -> Iterator[Diagnostic]:
             isinstance(line, Prose) and not (_LABELED.match(line.text.value) or _SPOKEN.match(line.text.value))
             for line in clip.lines
         )
+        # Both shapes `_label` looks for have a colon: most prose lines are passed over without a match.
         for line in clip.lines:
-            if isinstance(line, Prose):
-                yield from _label(context, line, (*_CUE_LABELS, "soundtrack"), settings, alone)
-            elif isinstance(line, Shot):
+            if type(line) is Prose:
+                if ":" in line.text.value or "：" in line.text.value:
+                    yield from _label(context, line, (*_CUE_LABELS, "soundtrack"), settings, alone)
+            elif type(line) is Shot:
                 for inner in line.lines:
-                    if isinstance(inner, Prose):
+                    if type(inner) is Prose and (":" in inner.text.value or "：" in inner.text.value):
                         yield from _label(context, inner, _CUE_LABELS, (), False)
 
 

@@ -146,7 +146,8 @@ class Clip:
 
     @property
     def shots(self) -> tuple[Shot, ...]:
-        return tuple([line for line in self.lines if isinstance(line, Shot)])  # rules ask often: no generator
+        # rules ask often: no generator, and `type() is` (no node class is subclassed)
+        return tuple([line for line in self.lines if type(line) is Shot])
 
 
 Item = Union[Setting, Declaration, Include, Clip]
