@@ -234,8 +234,8 @@ def _speech() -> dict[str, float]:
     return table
 
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_WORD = re.compile(r"[A-Za-z0-9']+")
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff]"  # compiled on first use (`re` caches it): a start-up cost
+_WORD = r"[A-Za-z0-9']+"
 
 
 def dialogue_pace(context: Context) -> Iterator[Diagnostic]:
@@ -256,10 +256,10 @@ def _pace(context: Context, lines: list[Dialogue], millis: int, limits: dict[str
         return
     text = " ".join(line.line.value for line in lines)
     if text.isascii():  # most lines: no CJK to count or to take out
-        cjk, words = 0, len(_WORD.findall(text))
+        cjk, words = 0, len(re.findall(_WORD, text))
     else:
-        cjk = len(_CJK.findall(text))
-        words = len(_WORD.findall(_CJK.sub(" ", text)))
+        cjk = len(re.findall(_CJK, text))
+        words = len(re.findall(_WORD, re.sub(_CJK, " ", text)))
     spoken = cjk / limits["max_cjk_characters_per_second"] + words / limits["max_words_per_second"]
     if spoken * 1000 > millis:
         yield make("SB318", f"this dialogue needs about {spoken:.1f}s but the shot lasts {seconds(millis)}s",
