@@ -240,31 +240,47 @@ _WORD = r"[A-Za-z0-9']+"
 
 def dialogue_pace(context: Context) -> Iterator[Diagnostic]:
     limits = _speech()
+    cjk_pattern, word_pattern = _patterns()
     for clip in context.storyboard.clips:
         clip_length = total_millis(clip)
         for timed in timed_shots(clip.shots):
             lines = [line for line in timed.shot.lines if type(line) is Dialogue]
             if lines:
-                yield from _pace(context, lines, timed.end - timed.start, limits)
+                found = _pace(context, lines, timed.end - timed.start, limits, cjk_pattern, word_pattern)
+                if found is not None:
+                    yield found
         loose = [line for line in clip.lines if isinstance(line, Dialogue)]
         if loose and clip_length:
-            yield from _pace(context, loose, clip_length, limits)
+            found = _pace(context, loose, clip_length, limits, cjk_pattern, word_pattern)
+            if found is not None:
+                yield found
 
 
-def _pace(context: Context, lines: list[Dialogue], millis: int, limits: dict[str, float]) -> Iterator[Diagnostic]:
+_COMPILED: list[re.Pattern[str]] = []
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    if not _COMPILED:
+        _COMPILED.extend((re.compile(_CJK), re.compile(_WORD)))
+    return _COMPILED
+
+
+def _pace(context: Context, lines: list[Dialogue], millis: int, limits: dict[str, float],
+          cjk_pattern: re.Pattern[str], word_pattern: re.Pattern[str]) -> Union[Diagnostic, None]:
     if not lines or millis <= 0:
-        return
-    text = " ".join(line.line.value for line in lines)
+        return None
+    text = lines[0].line.value if len(lines) == 1 else " ".join(line.line.value for line in lines)
     if text.isascii():  # most lines: no CJK to count or to take out
-        cjk, words = 0, len(re.findall(_WORD, text))
+        cjk, words = 0, len(word_pattern.findall(text))
     else:
-        cjk = len(re.findall(_CJK, text))
-        words = len(re.findall(_WORD, re.sub(_CJK, " ", text)))
+        cjk = len(cjk_pattern.findall(text))
+        words = len(word_pattern.findall(cjk_pattern.sub(" ", text)))
     spoken = cjk / limits["max_cjk_characters_per_second"] + words / limits["max_words_per_second"]
-    if spoken * 1000 > millis:
-        yield make("SB318", f"this dialogue needs about {spoken:.1f}s but the shot lasts {seconds(millis)}s",
-                   context.source, lines[-1].line.span, label="too much to say",
-                   help="lengthen the shot, or trim the line")
+    if spoken * 1000 <= millis:
+        return None
+    return make("SB318", f"this dialogue needs about {spoken:.1f}s but the shot lasts {seconds(millis)}s",
+                context.source, lines[-1].line.span, label="too much to say",
+                help="lengthen the shot, or trim the line")
 
 
 def soundtrack_placement(context: Context) -> Iterator[Diagnostic]:
