@@ -1,0 +1,65 @@
+"""The prompt-length rule renders only clips whose cheap upper bound exceeds the limit: the bound must
+never fall below the length of the prompt that is really rendered, or an over-long prompt would pass
+`story check`."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from storyc.load import load
+from storyc.pipeline import checked_plan
+from storyc.profile import catalog
+from storyc.render import DEFAULT_LANGUAGE, _Bound, languages, render_prompt
+
+ROOT = Path(__file__).parent.parent
+STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((ROOT / "tests" / "cases").rglob("*.story"))
+
+LINES = [
+    "camera: slow @den push", "@fox_hunter runs, @den", "@獵豹追著羚羊", "sfx: rain over @den",
+    "say fox_hunter: hello @獵豹 there", "voiceover 獵豹: 你好", "ß @fox_hunter, then @den; and", "@den",
+    "@fox_hunter", "music: strings", "ambience: wind, @den.", "a line that ends with a colon:",
+]
+
+
+def slack(path: Path) -> list[int]:
+    """Bound minus rendered length, for each clip of a storyboard that checks clean."""
+    found, planned = checked_plan(load(str(path)), catalog())
+    if planned is None:
+        return []
+    bounds: dict[str, _Bound] = {}
+    out = []
+    for clip_plan in planned.clips:
+        language = str(planned.settings_for(clip_plan).get("language", DEFAULT_LANGUAGE))
+        bound = bounds.setdefault(language, _Bound(planned, languages().get(language)))
+        out.append(bound.clip(clip_plan) - len(render_prompt(planned, clip_plan)))
+    return out
+
+
+def test_the_bound_holds_for_every_storyboard_in_the_repository() -> None:
+    slacks = [value for path in STORYBOARDS for value in slack(path)]
+    assert len(slacks) >= 20
+    assert min(slacks) >= 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "zh-Hans"])
+def test_the_bound_holds_for_random_clips(language: str, tmp_path: Path) -> None:
+    rng = random.Random(language)
+    path = tmp_path / "t.story"
+    checked = 0
+    for _ in range(25):
+        lines = ["model wan2.7-t2v", f"language {language}", "cast fox_hunter: a red fox, in a coat @den",
+                 "cast 獵豹: 一隻獵豹，很快。", "place den: a dark den (damp)", "style: grainy @den and @fox_hunter"]
+        for number in range(3):
+            lines.append(f"clip c{number}")
+            lines += ["  " + rng.choice(LINES) for _ in range(rng.randint(0, 2))]
+            for _ in range(rng.randint(1, 3)):
+                lines.append(f"  shot 3s {rng.choice(['wide', 'close-up', 'extreme-close-up'])}")
+                lines += ["    " + rng.choice(LINES) for _ in range(rng.randint(0, 4))]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        values = slack(path)
+        checked += len(values)
+        assert not values or min(values) >= 0, path.read_text(encoding="utf-8")
+    assert checked >= 30  # most generated storyboards check clean and are measured
