@@ -38,6 +38,17 @@ class LexFailure(Failure):
         self.expected = expected
 
 
+class IndentFailure(Failure):
+    """A line dedents to a depth that no enclosing block has (raised by the indenter in `parse`)."""
+
+    def __init__(self, offset: int, indent: str, width: int, levels: tuple[tuple[int, str], ...]) -> None:
+        super().__init__(offset)
+        self.offset = offset  # where the line starts
+        self.indent = indent
+        self.width = width
+        self.levels = levels  # (width, indentation text) of each open block, outermost first
+
+
 class ParseFailure(Failure):
     """`token` cannot follow what came before it."""
 

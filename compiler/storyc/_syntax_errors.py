@@ -10,7 +10,7 @@ import re
 from typing import Iterable, Union
 
 from . import data
-from ._lalr import Failure, LexFailure, ParseFailure
+from ._lalr import Failure, IndentFailure, LexFailure, ParseFailure
 from .diagnostics import MACHINE_APPLICABLE, Diagnostic, Fix, make
 from .source import Source, Span
 
@@ -182,8 +182,6 @@ def indent_failure(
 def recovery(source: Source, text: str, failure: Failure, tab_width: int) -> tuple[Diagnostic, int, int]:
     """The diagnostic for `failure`, where the text to skip starts, and the indentation (in columns)
     that closes it: the skipped part runs on over every following line indented deeper than that."""
-    from .parse import IndentFailure
-
     if isinstance(failure, IndentFailure):
         diagnostic = indent_failure(
             source, failure.offset, failure.indent, failure.width, failure.levels, tab_width

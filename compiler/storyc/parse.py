@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from . import _lalr
-from ._lalr import Token
+from ._lalr import IndentFailure, Token
 from .diagnostics import Diagnostic, make
 from .nodes import (
     Camera,
@@ -224,17 +224,6 @@ def _block_end(text: str, start: int, limit: int, keep: frozenset[int] = frozens
             end = line_end
         position = line_end
     return end
-
-
-class IndentFailure(_lalr.Failure):
-    """A line dedents to a depth that no enclosing block has."""
-
-    def __init__(self, offset: int, indent: str, width: int, levels: tuple[tuple[int, str], ...]) -> None:
-        super().__init__(offset)
-        self.offset = offset  # where the line starts
-        self.indent = indent
-        self.width = width
-        self.levels = levels  # (width, indentation text) of each open block, outermost first
 
 
 class _Indenter:
