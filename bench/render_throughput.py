@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import contextlib
 import json
 import math
 import os
@@ -31,6 +30,8 @@ import time
 from typing import Any
 
 import httpx
+
+from storyc.emulator.testing import relay
 
 MODEL = "wan2.7-t2v"
 
@@ -68,42 +69,17 @@ def start_emulator(seconds: float, keys: list[str]) -> tuple[subprocess.Popen[by
     raise SystemExit("the emulator did not start")
 
 
-class CountingLink:
-    """A TCP relay on 127.0.0.1 in front of the emulator that counts status queries (GET /api/v1/tasks/…)
-    as they pass, so every method's polls are counted the same way."""
+class QueryCounter:
+    """Counts status queries (GET /api/v1/tasks/…) in what clients send through the relay, so every
+    method's polls are counted the same way, on the wire."""
 
-    def __init__(self, url: str) -> None:
-        self.target = ("127.0.0.1", int(url.rsplit(":", 1)[1]))
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+    def __init__(self) -> None:
         self.queries = 0
         self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket, count: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                if count:
-                    with self.lock:
-                        self.queries += data.count(b"GET /api/v1/tasks/")
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-                end.close()
+    def __call__(self, data: bytes) -> None:
+        with self.lock:
+            self.queries += data.count(b"GET /api/v1/tasks/")
 
     def take(self) -> int:
         with self.lock:
@@ -184,18 +160,18 @@ def main() -> None:
         handle.write(storyboard(args.clips))
     prompts = [f"Paper boat number {n} drifts along a rainy gutter." for n in range(1, args.clips + 1)]
     emulator, direct = start_emulator(args.seconds, list(keys.values()))
+    link = QueryCounter()
     try:
-        link = CountingLink(direct)
-        url = link.url
-        ideal = math.ceil(args.clips / args.concurrency) * args.seconds
-        ours = run_story(story, url, keys["story"])
-        ours["counted"] = link.take()
-        pool = run_sdk(prompts, url, keys["pool"], args.concurrency, os.path.join(work, "pool"))
-        pool["counted"] = link.take()
-        sequential = None
-        if not args.skip_sequential:
-            sequential = run_sdk(prompts, url, keys["sequential"], 1, os.path.join(work, "sequential"))
-            sequential["counted"] = link.take()
+        with relay(direct, watch=link) as url:
+            ideal = math.ceil(args.clips / args.concurrency) * args.seconds
+            ours = run_story(story, url, keys["story"])
+            ours["counted"] = link.take()
+            pool = run_sdk(prompts, url, keys["pool"], args.concurrency, os.path.join(work, "pool"))
+            pool["counted"] = link.take()
+            sequential = None
+            if not args.skip_sequential:
+                sequential = run_sdk(prompts, url, keys["sequential"], 1, os.path.join(work, "sequential"))
+                sequential["counted"] = link.take()
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
@@ -215,10 +191,10 @@ def main() -> None:
     print(f"\nStatus queries are counted on the wire by a relay in front of the emulator; `story render`'s own "
           f"count: {ours['polls']}.")
     if sequential is not None:
-        print(f"\n`story render` is {sequential['wall'] / ours['wall']:.1f}x faster than (a) and "
-              f"{pool['wall'] / ours['wall']:.2f}x faster than (b), in this run.")
+        print(f"\nIn this run (a) took {sequential['wall'] / ours['wall']:.1f}x and (b) "
+              f"{pool['wall'] / ours['wall']:.2f}x the wall time of `story render`.")
     else:
-        print(f"\n`story render` is {pool['wall'] / ours['wall']:.2f}x faster than (b), in this run.")
+        print(f"\nIn this run (b) took {pool['wall'] / ours['wall']:.2f}x the wall time of `story render`.")
 
 
 if __name__ == "__main__":

@@ -10,25 +10,22 @@ STORYC_CHAOS_CYCLES=20 runs twenty or more kill/restart cycles.
 from __future__ import annotations
 
 import collections
-import contextlib
 import hashlib
 import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from test_render_e2e import emulator, probe
 
 from storyc.emulator import EmulatorConfig, Faults
+from storyc.emulator.testing import relay
 
 KEY = "sk-chaos-test"
 FAULTS = Faults(throttle=0.2, error_500=0.1, drop=0.05, truncate_download=0.2, fail_task=0.1, seed=None)
@@ -41,51 +38,6 @@ def storyboard(clips: int) -> str:
     for number in range(1, clips + 1):
         lines += [f"clip shot{number:02d} 2s", f"  A paper boat number {number} drifts down a gutter in the rain.", ""]
     return "\n".join(lines)
-
-
-@contextlib.contextmanager
-def slow_link(url: str, delay: float) -> Iterator[str]:
-    """A TCP proxy on 127.0.0.1 that holds every answer `delay` seconds: a kill then often lands after
-    the service created a task and before the client heard of it, the case the journal must survive."""
-    host, port = url.rsplit(":", 1)[0].split("//")[1], int(url.rsplit(":", 1)[1])
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def pump(source: socket.socket, sink: socket.socket, hold: float) -> None:
-        try:
-            while data := source.recv(65536):
-                if hold:
-                    time.sleep(hold)
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-                end.close()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            upstream = socket.create_connection((host, port))
-            threading.Thread(target=pump, args=(client, upstream, 0.0), daemon=True).start()
-            threading.Thread(target=pump, args=(upstream, client, delay), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
 
 
 def run_with_kills(story: Path, url: str, cycles: int, seed: int) -> tuple[int, int]:
@@ -157,7 +109,7 @@ def check_outcome(story: Path, app: object, clips: int) -> int:
 def chaos(tmp_path: Path, clips: int, cycles: int, seed: int) -> int:
     story = tmp_path / "chaos.story"
     story.write_text(storyboard(clips), encoding="utf-8")
-    with emulator(CONFIG._replace(faults=FAULTS._replace(seed=seed))) as (url, app), slow_link(url, 0.3) as link:
+    with emulator(CONFIG._replace(faults=FAULTS._replace(seed=seed))) as (url, app), relay(url, hold=0.3) as link:
         kills, runs = run_with_kills(story, link, cycles, seed)
         assert kills == cycles, f"the render finished after {kills} kills of the {cycles} asked for"
         return check_outcome(story, app, clips)

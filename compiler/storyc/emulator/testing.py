@@ -18,9 +18,10 @@ with `pytest_plugins = ["storyc.emulator.testing"]` in a conftest.py.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator, Union
 
 from .app import create_app
 from .config import EmulatorConfig
@@ -54,6 +55,56 @@ def serve(config: EmulatorConfig = FAST, host: str = "127.0.0.1", port: int = 0,
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextlib.contextmanager
+def relay(url: str, hold: float = 0.0, watch: Union[Callable[[bytes], None], None] = None) -> Iterator[str]:
+    """A TCP relay on 127.0.0.1 in front of the loopback server at `url`; yields the relay's base URL.
+
+    `hold` delays every chunk of each answer (a kill then lands between a create and its answer);
+    `watch` sees every chunk the client sends (to count requests on the wire, whoever sends them).
+    """
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def pump(source: socket.socket, sink: socket.socket, delay: float, seen: Union[Callable[[bytes], None], None]) -> None:
+        try:
+            while data := source.recv(65536):
+                if seen is not None:
+                    seen(data)
+                if delay:
+                    time.sleep(delay)
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection((host, int(port)))
+            threading.Thread(target=pump, args=(client, upstream, 0.0, watch), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client, hold, None), daemon=True).start()
+
+    thread = threading.Thread(target=accept, name="storyc-relay", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
 
 
 @contextlib.asynccontextmanager
