@@ -1,10 +1,11 @@
-"""Cold start of `story check` on a small file, against `python -c pass`.
+"""Cold start of `story check`, `story compile` and `story plan` on a small file, against `python -c pass`.
 
-    python bench/cold_start.py [--runs N]
+    python bench/cold_start.py [--runs N] [--only check|compile|plan]
 
-Each run is a fresh interpreter. The two commands alternate so that machine noise hits both alike;
-the ratio of the medians is printed. The package is byte-compiled first (as a regular install is),
-since PYTHONDONTWRITEBYTECODE would otherwise make every run recompile it.
+Each run is a fresh interpreter. The commands take turns so that machine noise hits them alike; the
+ratio of each median to `python -c pass`'s is printed with its goal. The package is byte-compiled
+first (as a regular install is), since PYTHONDONTWRITEBYTECODE would otherwise make every run
+recompile it.
 """
 
 from __future__ import annotations
@@ -28,34 +29,45 @@ clip office 5s
     @fox turns the pages of a case file
 """
 
+# command -> (arguments after `python -m storyc`, goal as a multiple of `python -c pass`)
+COMMANDS: dict[str, tuple[list[str], float]] = {
+    "check": (["check", "small.story"], 4.0),
+    "compile": (["compile", "small.story", "-o", "out"], 8.0),
+    "plan": (["plan", "small.story"], 8.0),
+}
 
-def timed(command: list[str]) -> float:
+
+def timed(command: list[str], cwd: str) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=cwd)
     return time.perf_counter() - start
 
 
 def main() -> None:
-    options = argparse.ArgumentParser(description=__doc__)
+    options = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     options.add_argument("--runs", type=int, default=30)
+    options.add_argument("--only", choices=sorted(COMMANDS), action="append", help="time only this command")
     args = options.parse_args()
+    chosen = args.only or list(COMMANDS)
     compileall.compile_dir(os.path.dirname(storyc.__file__), quiet=1)
+    commands = {"python -c pass": [sys.executable, "-c", "pass"]}
+    commands.update({f"story {name} (small)": [sys.executable, "-m", "storyc", *COMMANDS[name][0]] for name in chosen})
+    times: dict[str, list[float]] = {name: [] for name in commands}
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "small.story")
-        with open(path, "w", encoding="utf-8") as handle:
+        with open(os.path.join(folder, "small.story"), "w", encoding="utf-8") as handle:
             handle.write(SMALL)
-        check = [sys.executable, "-m", "storyc", "check", path]
-        baseline = [sys.executable, "-c", "pass"]
-        timed(check)
-        check_times, pass_times = [], []
+        for command in commands.values():
+            timed(command, folder)  # warm the file cache
         for _ in range(args.runs):
-            pass_times.append(timed(baseline))
-            check_times.append(timed(check))
-    check_median = statistics.median(check_times)
-    pass_median = statistics.median(pass_times)
-    print(f"python -c pass:      median {pass_median * 1000:6.1f} ms over {args.runs} runs")
-    print(f"story check (small): median {check_median * 1000:6.1f} ms over {args.runs} runs")
-    print(f"ratio: {check_median / pass_median:.1f}x (goal: 4x or better)")
+            for name, command in commands.items():
+                times[name].append(timed(command, folder))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    baseline = medians["python -c pass"]
+    for name, median in medians.items():
+        print(f"{name:22} median {median * 1000:6.1f} ms over {args.runs} runs")
+    for name in chosen:
+        ratio = medians[f"story {name} (small)"] / baseline
+        print(f"ratio story {name}: {ratio:.1f}x (goal: {COMMANDS[name][1]:g}x or better)")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,23 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert loaded & heavy == set()
 
 
+@pytest.mark.parametrize("command", ["plan", "compile"])
+def test_plan_and_compile_import_no_client(tmp_path: Path, command: str) -> None:
+    """`plan` reads the render journal to mark clips cached: that must not pull in the HTTP client."""
+    path = write(tmp_path, "a.story", CLEAN)
+    argv = [command, str(path), *(["-o", str(tmp_path / "out")] if command == "compile" else ["--json"])]
+    probe = (
+        "import sys\nfrom storyc.cli import main\n"
+        f"status = main({argv!r})\n"
+        "print(','.join(sorted(m for m in sys.modules)))\nsys.exit(status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    loaded = {name.split(".")[0] for name in result.stdout.strip().splitlines()[-1].split(",")}
+    heavy = {"httpx", "rich", "asyncio", "jinja2", "jsonschema", "tarfile", "starlette", "uvicorn", "av"}
+    assert loaded & heavy == set()
+
+
 def test_check_fix_applies_safe_fixes_and_only_suggests_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = ("model wan2.7-t2v-2026-04-2\r\ncast antelope: an antelope  # keep me\r\n"
             "clip a 6\r\n  shot 3s trakcing: @antlope runs\r\n  shot 3s wide: 羚羊\r\n")

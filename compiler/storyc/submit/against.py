@@ -9,11 +9,8 @@ template or soundtrack does.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
-import tarfile
-import tempfile
 from typing import TYPE_CHECKING, Any
 
 from .jobs import clip_state, prepare
@@ -45,6 +42,8 @@ def plan_status(path: str, planned: Plan) -> dict[str, str] | None:
 
 def request_hashes(path: str, planned: Plan) -> dict[str, tuple[str, Any]]:
     """Clip name -> (request hash, job) for a planned storyboard, without touching any journal."""
+    import tempfile
+
     from ..render import compile_plan
 
     compiled = compile_plan(planned)
@@ -60,6 +59,8 @@ def request_hashes(path: str, planned: Plan) -> dict[str, tuple[str, Any]]:
 def changed_since(path: str, planned: Plan, ref: str, profiles: Catalog,
                   region_option: str | None) -> list[dict[str, Any]]:
     """Per clip now and at `ref`: `new`, `changed`, `unchanged` (and `removed` for clips gone since)."""
+    import tempfile
+
     from ..load import find_root, load
     from ..pipeline import checked_plan
 
@@ -106,6 +107,9 @@ def _checkout(root: str, path: str, ref: str, scratch: str) -> str | None:
         archive = _git(top, "archive", "--format=tar", ref, "--", relative_root)
     except AgainstError:
         return None  # the folder is newer than the revision: every clip is new
+    import io
+    import tarfile  # only for --against: `story plan` starts without it
+
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(scratch, filter="data")
     return os.path.join(scratch, os.path.relpath(os.path.realpath(path), real_top))

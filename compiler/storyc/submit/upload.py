@@ -9,11 +9,13 @@ the storyboard's folder, never the working directory.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from .client import Client
 from .journal import Journal, file_sha256
+
+if TYPE_CHECKING:  # `story plan` hashes local soundtracks through here and must not import httpx
+    from .client import Client
 
 FILE_LIFETIME = 48 * 3600
 SAFETY = 3600  # never send a URL that expires within the hour
