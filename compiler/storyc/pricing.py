@@ -86,3 +86,8 @@ def totals(prices: Iterable[Price]) -> list[Total]:
 def money(amount: Union[float, None], currency: str) -> str:
     """`CNY 7.34`, or `CNY unknown`; two decimals for people, the exact figure stays in --json."""
     return f"{currency} {'unknown' if amount is None else f'{amount:.2f}'}"
+
+
+def money_sum(sums: Iterable[Total]) -> str:
+    """`CNY 7.34`, `CNY 7.34 + USD 1.00` (totals never mix currencies); `nothing` for no prices."""
+    return " + ".join(money(item.amount, item.currency) for item in sums) or "nothing"

@@ -137,17 +137,6 @@ def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, re
         raise UsageError(str(error)) from None
 
 
-def _money(amount: float | None, currency: str) -> str:
-    from ..pricing import money
-
-    return money(amount, currency)
-
-
-def _sum_text(sums: list[Any]) -> str:
-    """`CNY 7.34`, `CNY 7.34 + USD 1.00`; `nothing` for no prices."""
-    return " + ".join(_money(item.amount, item.currency) for item in sums) or "nothing"
-
-
 def _shown(path: str) -> str:
     relative = os.path.relpath(path)
     return path if relative.startswith(".." + os.sep + "..") else relative
@@ -172,7 +161,7 @@ def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: b
                      base: str | None) -> int:
     import asyncio
 
-    from ..pricing import totals
+    from ..pricing import money_sum, totals
     from ..submit.jobs import clip_state
 
     if not prepared.jobs:
@@ -188,7 +177,7 @@ def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: b
     out = sys.stderr if options.json else sys.stdout
     out.write(_plan_text(prepared, states, offline))
     sums = totals(job.price for job in to_pay)
-    cost = _sum_text(sums)
+    cost = money_sum(sums)
     if options.budget is not None and to_pay:
         if any(item.amount is None for item in sums):
             print(f"story render: the price of some clips is unknown for their region; --budget "
@@ -257,6 +246,8 @@ async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool
 
 
 def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str:
+    from ..pricing import money, money_sum, totals
+
     lines = []
     for path, targets in prepared.storyboards:
         jobs = {id(target): job for job in prepared.jobs for target in job.targets}
@@ -267,7 +258,7 @@ def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str
         for target in targets:
             job = jobs[id(target)]
             state = states[job.hash]
-            price = "-" if state != "to submit" else _money(job.price.amount, job.currency)
+            price = "-" if state != "to submit" else money(job.price.amount, job.currency)
             rows.append((target.name, state, f"{job.seconds:g}s", price))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -278,11 +269,10 @@ def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str
         if states[job.hash] == "to submit" and job.hash not in seen:
             seen.add(job.hash)
             pay.append(job)
-    from ..pricing import totals
 
     summary = f"to submit: {plural(len(pay), 'request')}"
     if pay:
-        summary += f", {sum(job.seconds for job in pay):g}s, {_sum_text(totals(job.price for job in pay))}"
+        summary += f", {sum(job.seconds for job in pay):g}s, {money_sum(totals(job.price for job in pay))}"
         if offline:
             summary += " (emulated: nothing is paid)"
     cached = sum(1 for job in prepared.jobs if states[job.hash] == "cached")
@@ -324,7 +314,7 @@ def _write_locks(prepared: Prepared) -> None:
 def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, Any], offline: bool) -> int:
     import json
 
-    from ..pricing import Price, totals
+    from ..pricing import Price, money, money_sum, totals
 
     clips = []
     problems = 0
@@ -368,7 +358,7 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
             if clip["outcome"] in ("cached", "rendered"):
                 print(f"{clip['clip']}: {clip['outcome']} -> {clip['video']}")
         note = " (emulated: nothing was paid)" if offline else ""
-        print(f"billed: {billed:g}s, {_sum_text(sums) if sums else _money(0.0, currency)}{note}")
+        print(f"billed: {billed:g}s, {money_sum(sums) if sums else money(0.0, currency)}{note}")
     if outcome["error"]:
         print(f"story render: {outcome['error']}; the journal is kept, run again to continue", file=sys.stderr)
         return EXIT_PROBLEMS

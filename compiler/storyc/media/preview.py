@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..pricing import money
 from ..timeline import seconds
 from .board import Board, clock
 
@@ -48,13 +49,13 @@ def context(board: Board, output: str) -> dict[str, Any]:
             "millis": clip.millis, "seconds": seconds(clip.millis), "at": clock(offset),
             "colour": CLIP_COLOURS[index % len(CLIP_COLOURS)], "shots": shots,
             "text": clip.text, "camera": clip.camera, "cues": clip.cues, "dialogue": clip.dialogue,
-            "soundtrack": clip.soundtrack, "prompt": clip.prompt, "price": _money(clip.price.amount, clip.price.currency),
+            "soundtrack": clip.soundtrack, "prompt": clip.prompt, "price": money(clip.price.amount, clip.price.currency),
             "tier": clip.price.tier,
             "video": os.path.relpath(video, folder).replace(os.sep, "/") if video else None,
             "task": clip.render.locked.task_id if clip.render else None,
             "stale": clip.name in stale,
             "emulated": bool(getattr(clip.render.locked, "emulated", False)) if clip.render else False,
-            "cost": _money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
+            "cost": money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
         })
         offset += clip.millis
     prices = [clip.price.amount for clip in board.clips]
@@ -62,13 +63,9 @@ def context(board: Board, output: str) -> dict[str, Any]:
     return {
         "title": board.title, "storyboard": os.path.basename(board.path), "model": board.model,
         "region": board.region, "pps": PIXELS_PER_SECOND, "clips": clips, "length": clock(board.millis),
-        "shots": blocks, "total": _money(total, board.currency),
+        "shots": blocks, "total": money(total, board.currency),
         "rendered": sum(1 for clip in board.clips if clip.video),
     }
-
-
-def _money(amount: Any, currency: str) -> str:
-    return f"{currency} {'unknown' if amount is None else f'{amount:.2f}'}"
 
 
 def sheet(board: Board, output: str) -> str:

@@ -117,7 +117,7 @@ def _checkout(root: str, path: str, ref: str, scratch: str) -> str | None:
 
 def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> str:
     """The changed clips of each storyboard and what regenerating them costs, per currency."""
-    from ..pricing import money, totals
+    from ..pricing import money, money_sum, totals
 
     out = []
     prices = []
@@ -135,7 +135,7 @@ def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> st
         out += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
                 for line in shown]
     count = sum(1 for _, rows in tables for row in rows if row["change"] in ("new", "changed"))
-    cost = " + ".join(money(item.amount, item.currency) for item in totals(prices)) or "nothing"
+    cost = money_sum(totals(prices))
     out.append(f"regenerating {count} clip{'' if count == 1 else 's'} changed since {ref}: {cost}")
     return "\n".join(out) + "\n"
 
