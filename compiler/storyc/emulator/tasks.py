@@ -94,7 +94,7 @@ class TaskStore:
         return [task for task in found if account in (task.key, task.account, task.account.removeprefix("account:"))]
 
     # -- rate limits -------------------------------------------------------------------------
-    def admit(self, key: str, spec: TaskSpec, account: str = "", now_allowed: bool = True) -> bool:
+    def admit(self, key: str, spec: TaskSpec, account: str = "") -> bool:
         """Whether the account may start another task of this model (the concurrency limit)."""
         if not self.config.limits:
             return True
