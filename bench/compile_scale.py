@@ -19,12 +19,12 @@ import tracemalloc
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "compiler"))
 
-from storyc.load import load  # noqa: E402
-from storyc.parse import parse  # noqa: E402
-from storyc.pipeline import checked_plan, diagnose  # noqa: E402
-from storyc.profile import catalog  # noqa: E402
-from storyc.render import compile_plan  # noqa: E402
-from storyc.source import Source  # noqa: E402
+from storyc.base.source import Source  # noqa: E402
+from storyc.compile.diagnose import checked_plan, diagnose  # noqa: E402
+from storyc.compile.emit import compile_plan  # noqa: E402
+from storyc.language.load import load  # noqa: E402
+from storyc.language.parse import parse  # noqa: E402
+from storyc.models.profile import catalog  # noqa: E402
 
 HEADER = "model wan2.7-t2v\nlanguage en\ncast fox: a red fox\ncast hare: a grey hare\nplace field: a wet field\n"
 CLIP = "clip c{n} 5s\n  shot 5s wide\n    camera: slow push in\n    @fox chases @hare across @field\n"

@@ -41,7 +41,7 @@ def creates(lifted: bool) -> dict[str, float]:
 
     from storyc.emulator import EmulatorConfig, create_app
     from storyc.emulator.testing import serve
-    from storyc.profile import Catalog, Profile, catalog
+    from storyc.models.profile import Catalog, Profile, catalog
 
     profiles = catalog()
     raised = Catalog({model: Profile({**profile.data, "rate_limits": {"submit_per_second": 10**9,

@@ -18,8 +18,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "compiler"))
 
-from storyc.load import load  # noqa: E402
-from storyc.pipeline import diagnose  # noqa: E402
+from storyc.compile.diagnose import diagnose  # noqa: E402
+from storyc.language.load import load  # noqa: E402
 
 
 def project(folder: str, count: int) -> str:

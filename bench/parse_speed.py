@@ -25,11 +25,11 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from gen import as_json, storyboard  # noqa: E402
 
-from storyc.check import check  # noqa: E402
-from storyc.load import load  # noqa: E402
-from storyc.parse import parse  # noqa: E402
-from storyc.pipeline import diagnose  # noqa: E402
-from storyc.source import Source  # noqa: E402
+from storyc.base.source import Source  # noqa: E402
+from storyc.check.rules import check  # noqa: E402
+from storyc.compile.diagnose import diagnose  # noqa: E402
+from storyc.language.load import load  # noqa: E402
+from storyc.language.parse import parse  # noqa: E402
 
 
 def timed(action: Callable[[], object]) -> float:

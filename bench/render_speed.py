@@ -19,9 +19,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from gen import storyboard  # noqa: E402
 
-from storyc.load import load  # noqa: E402
-from storyc.plan import plan  # noqa: E402
-from storyc.render import compile_plan  # noqa: E402
+from storyc.compile.emit import compile_plan  # noqa: E402
+from storyc.compile.plan import plan  # noqa: E402
+from storyc.language.load import load  # noqa: E402
 
 
 def best(rounds: int, action: object) -> tuple[float, object]:

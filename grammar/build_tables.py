@@ -1,4 +1,4 @@
-"""Compile grammar/story.lark into compiler/storyc/_tables.py and copy the grammar into the package.
+"""Compile grammar/story.lark into compiler/storyc/language/_tables.py and copy the grammar into the package.
 
     python grammar/build_tables.py          # rewrite the generated files
     python grammar/build_tables.py --check  # exit 1 if they are stale (the test suite runs this)
@@ -18,8 +18,8 @@ from lark import Lark
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "story.lark"
 PACKAGE = ROOT / "compiler" / "storyc"
-TABLES = PACKAGE / "_tables.py"
-PACKAGED_GRAMMAR = PACKAGE / "story.lark"
+TABLES = PACKAGE / "language" / "_tables.py"
+PACKAGED_GRAMMAR = PACKAGE / "language" / "story.lark"
 
 
 def build(grammar_text: str) -> str:

@@ -1,4 +1,4 @@
-"""The request-body schemas are checked at run time by storyc.schema; here jsonschema, the reference
+"""The request-body schemas are checked at run time by storyc.compile.schema; here jsonschema, the reference
 implementation, holds it to the same verdicts on real bodies and on bodies broken every which way."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storyc import schema
-from storyc.load import load
-from storyc.plan import plan
-from storyc.render import compile_plan, schema_path
+from storyc.compile import schema
+from storyc.compile.emit import compile_plan, schema_path
+from storyc.compile.plan import plan
+from storyc.language.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOLS = ["new", "legacy"]

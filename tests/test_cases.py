@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from storyc.codes import CODES
-from storyc.load import load
-from storyc.pipeline import diagnose
+from storyc.base.codes import CODES
+from storyc.compile.diagnose import diagnose
+from storyc.language.load import load
 
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = sorted(CASES.rglob("SB*.story"))

@@ -1,5 +1,5 @@
 """Diagnostics about files on disk that case files cannot carry: unreadable and oversized ones,
-symlinks out of the project, and how storyc reads and writes files (`storyc.paths`)."""
+symlinks out of the project, and how storyc reads and writes files (`storyc.base.paths`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storyc.check import check
-from storyc.load import load
+from storyc.check.rules import check
+from storyc.language.load import load
 
 
 def test_unreadable_entry_file(tmp_path: Path) -> None:
@@ -29,11 +29,11 @@ def test_soundtrack_over_15_megabytes(tmp_path: Path) -> None:
     assert ("SB405", (3, 15)) in codes
 
 
-# Inside the project: one notion, after symlinks are followed (storyc.paths).
+# Inside the project: one notion, after symlinks are followed (storyc.base.paths).
 
 
 def codes_at(program: object) -> set[str]:
-    from storyc.pipeline import diagnose
+    from storyc.compile.diagnose import diagnose
 
     return {d.code for d in diagnose(program)}  # type: ignore[arg-type]
 
@@ -92,7 +92,7 @@ def test_soundtrack_outside_the_project_is_sb413(written: str, tmp_path: Path) -
 
 
 def test_read_bytes_is_bounded(tmp_path: Path) -> None:
-    from storyc.paths import FileProblem, read_bytes
+    from storyc.base.paths import FileProblem, read_bytes
 
     path = tmp_path / "big.story"
     path.write_bytes(b"x" * 1001)
@@ -104,7 +104,7 @@ def test_read_bytes_is_bounded(tmp_path: Path) -> None:
 
 
 def test_write_atomically_replaces_the_link_not_its_target(tmp_path: Path) -> None:
-    from storyc.paths import write_atomically
+    from storyc.base.paths import write_atomically
 
     target = tmp_path / "target.txt"
     target.write_text("keep\n", encoding="utf-8")
@@ -119,7 +119,7 @@ def test_write_atomically_replaces_the_link_not_its_target(tmp_path: Path) -> No
 def test_write_atomically_keeps_permissions_and_honours_the_umask(tmp_path: Path) -> None:
     import stat
 
-    from storyc.paths import write_atomically
+    from storyc.base.paths import write_atomically
 
     kept = tmp_path / "kept.story"
     kept.write_text("old\n", encoding="utf-8")
@@ -146,15 +146,15 @@ def test_walk_follows_a_symlinked_folder_inside_the_tree_once_and_never_loops(tm
 
 
 def test_control_characters_keep_the_carets_aligned(tmp_path: Path) -> None:
-    from storyc.diagnostics import render
-    from storyc.source import visible
+    from storyc.base.diagnostics import report
+    from storyc.base.source import visible
 
     assert visible("a\x1b[2Jb\x07\x9b\u202e\x7f") == "a␛[2Jb␇\ufffd\ufffd␡"
     path = tmp_path / "a.story"
     path.write_bytes(b"clip a 5s\n  \x1b[2J @ghost\n")
     program = load(str(path))
     found = [d for d in check(program) if d.code == "SB205"]
-    text = render(found, program.sources, "full")
+    text = report(found, program.sources, "full")
     excerpt, carets = (line for line in text.splitlines() if line.startswith(("2 |", "  |")) and line.strip() != "|")
     assert "\x1b" not in text and excerpt.index("@ghost") == carets.index("^")
 
@@ -174,12 +174,12 @@ def test_standard_input_is_bounded() -> None:
 
 @pytest.mark.parametrize("format", ["full", "concise", "github"])
 def test_no_format_for_a_terminal_or_log_passes_control_characters(format: str, tmp_path: Path) -> None:
-    from storyc.diagnostics import render
+    from storyc.base.diagnostics import report
 
     path = tmp_path / "a\x1b[2J.story"
     path.write_bytes(b"clip a 5s\n  \x1b]0;PWNED\x07 @ghost\x9b\n")
     program = load(str(path))
-    text = render(check(program), program.sources, format)
+    text = report(check(program), program.sources, format)
     assert "SB205" in text and "SB103" in text
     assert not any(ord(char) < 32 and char != "\n" or 0x7F <= ord(char) < 0xA0 for char in text), repr(text)
 

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from storyc.base.diagnostics import MACHINE_APPLICABLE, apply_fixes
+from storyc.check.suggest import closest_model, typo_distance, unique_typo
 from storyc.cli import main
-from storyc.diagnostics import MACHINE_APPLICABLE, apply_fixes
-from storyc.load import load
-from storyc.pipeline import diagnose
-from storyc.suggest import closest_model, typo_distance, unique_typo
+from storyc.compile.diagnose import diagnose
+from storyc.language.load import load
 
 EXAMPLES = min(int(os.environ.get("STORYC_EXAMPLES", "100")), 100)
 

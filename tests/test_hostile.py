@@ -41,8 +41,8 @@ CHILD = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_CPU, ({timeout}, {timeout}))
     sys.path.insert(0, {compiler!r})
     for name in ("difflib", "tempfile", "shutil", "unicodedata", "urllib.parse", "jinja2", "jinja2.sandbox",
-                 "jinja2.ext", "jsonschema", "mutagen", "yaml", "storyc.cli", "storyc.sandbox", "storyc.render",
-                 "storyc.plan_table", "storyc.pipeline", "storyc.fmt", "storyc.curl", "storyc.profile"):
+                 "jinja2.ext", "jsonschema", "mutagen", "yaml", "storyc.cli", "storyc.compile.sandbox", "storyc.compile.emit",
+                 "storyc.compile.estimate", "storyc.compile.diagnose", "storyc.language.fmt", "storyc.compile.curl", "storyc.models.profile"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     from storyc.cli import COMMANDS, main
@@ -164,9 +164,9 @@ def test_template_bombs_are_diagnostics(place: Path, warm: str) -> None:
 
 
 def test_compile_plan_never_raises(tmp_path: Path) -> None:
-    from storyc.load import load
-    from storyc.plan import plan
-    from storyc.render import compile_plan
+    from storyc.compile.emit import compile_plan
+    from storyc.compile.plan import plan
+    from storyc.language.load import load
 
     folder = project(tmp_path, "p", "{{ 1 // 0 }}{{ clip.name }}")
     planned = plan(load(str(folder / "main.story")))
@@ -177,9 +177,9 @@ def test_compile_plan_never_raises(tmp_path: Path) -> None:
 
 
 def test_a_project_template_within_the_limits_still_renders(tmp_path: Path) -> None:
-    from storyc.load import load
-    from storyc.plan import plan
-    from storyc.render import compile_plan
+    from storyc.compile.emit import compile_plan
+    from storyc.compile.plan import plan
+    from storyc.language.load import load
 
     template = ("{% set parts = [] %}{% for line in clip.lines %}{% do parts.append(line) %}{% endfor %}"
                 "{{ '%s: %s' % (clip.name, parts | join(' ')) }}{{ ' ({} shots)'.format(clip.shots | length) }}")
@@ -346,9 +346,9 @@ def test_a_fifo_among_the_profiles_is_a_usage_error(place: Path, warm: str) -> N
 
 
 def test_a_template_over_one_megabyte_is_refused(tmp_path: Path) -> None:
-    from storyc.load import load
-    from storyc.plan import plan
-    from storyc.render import compile_plan
+    from storyc.compile.emit import compile_plan
+    from storyc.compile.plan import plan
+    from storyc.language.load import load
 
     folder = project(tmp_path, "p", "{{ clip.name }}" + " " * (1024 * 1024))
     planned = plan(load(str(folder / "main.story")))

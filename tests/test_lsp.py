@@ -360,7 +360,7 @@ async def test_completion_of_names_models_settings_framings_and_includes(project
 
 
 async def _tiers(model: str) -> list[str]:
-    from storyc.profile import catalog
+    from storyc.models.profile import catalog
 
     profile = catalog().get(model)
     assert profile is not None
@@ -456,9 +456,9 @@ async def test_code_actions_apply_the_diagnostics_fixes(project: Path) -> None:
 
 
 def test_fixes_that_say_they_are_machine_applicable_are_preferred() -> None:
-    from storyc.diagnostics import Fix
+    from storyc.base.diagnostics import Fix
+    from storyc.base.source import Span
     from storyc.lsp.edits import _preferred
-    from storyc.source import Span
 
     assert not _preferred(Fix(Span(0, 1), "x"))
 

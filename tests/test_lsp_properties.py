@@ -12,7 +12,7 @@ from lsprotocol import types
 from storyc.lsp import assist, edits, navigate
 from storyc.lsp.analysis import Analysis
 from storyc.lsp.positions import LineIndex
-from storyc.profile import catalog
+from storyc.models.profile import catalog
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
 CHARS = st.sampled_from(list("ab @#:：[]-\t\n\r 3s秒草原🦊\ufeff\x00") + ["clip ", "shot 3s ", "cast fox: ", "  ", "\n  "])

@@ -29,7 +29,7 @@ from storyc.cli import main
 from storyc.emulator.video import ffmpeg, render_video
 from storyc.media.board import Board, load_board
 from storyc.media.probe import MediaInfo, probe
-from storyc.profile import catalog
+from storyc.models.profile import catalog
 from storyc.submit.journal import request_hash
 from storyc.submit.lock import LockedClip, LockFile, lock_path, read_lock, write_lock
 from storyc.submit.upload import file_hashes, local_files

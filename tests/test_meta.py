@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from storyc.check import check
+from storyc.check.rules import check
 from storyc.cli import main
-from storyc.fmt import format_text
-from storyc.load import load
+from storyc.language.fmt import format_text
+from storyc.language.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story"))
@@ -26,7 +26,7 @@ def test_parser_tables_match_the_grammar() -> None:
 
 
 def test_packaged_grammar_is_the_grammar() -> None:
-    packaged = ROOT / "compiler" / "storyc" / "story.lark"
+    packaged = ROOT / "compiler" / "storyc" / "language" / "story.lark"
     assert packaged.read_bytes() == (ROOT / "grammar" / "story.lark").read_bytes()
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from storyc.cli import main
-from storyc.load import load
-from storyc.plan import plan
-from storyc.pricing import clip_price
-from storyc.profile import builtin
+from storyc.compile.plan import plan
+from storyc.language.load import load
+from storyc.models.pricing import clip_price
+from storyc.models.profile import builtin
 
 ROOT = Path(__file__).resolve().parent.parent
 FUTURE_GARDEN = str(ROOT / "storyboards" / "future-garden.story")
@@ -229,9 +229,9 @@ def test_one_list_of_regions() -> None:
     """The `region` setting, the profile schema, the endpoints table and the profiles name the same regions."""
     import json as json_module
 
-    from storyc.profile import SCHEMA
-    from storyc.regions import known_regions
-    from storyc.settings import spec
+    from storyc.language.settings import spec
+    from storyc.models.profile import SCHEMA
+    from storyc.models.regions import known_regions
 
     with open(SCHEMA, encoding="utf-8") as handle:
         schema = json_module.load(handle)

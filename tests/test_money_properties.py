@@ -16,14 +16,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from storyc.diagnostics import has_errors
+from storyc.base.diagnostics import has_errors
+from storyc.compile.diagnose import diagnosed_plan
+from storyc.compile.emit import compile_plan
+from storyc.compile.estimate import budget_problem, grand_totals, plan_rows
 from storyc.emulator.tasks import usage
 from storyc.emulator.validate import TaskSpec, inspect
-from storyc.load import load
-from storyc.pipeline import diagnosed_plan
-from storyc.plan_table import budget_problem, grand_totals, plan_rows
-from storyc.profile import builtin, catalog
-from storyc.render import compile_plan
+from storyc.language.load import load
+from storyc.models.profile import builtin, catalog
 
 PROFILES = builtin()
 MODELS = sorted(PROFILES)

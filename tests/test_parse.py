@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from storyc.fmt import format_text
-from storyc.names import Suggestions, resolve
-from storyc.nodes import Camera, Cue, Dialogue, Duration, Prose, Shot, TimeRange
-from storyc.parse import MAX_SYNTAX_ERRORS, parse
-from storyc.source import Source
+from storyc.base.source import Source
+from storyc.language.fmt import format_text
+from storyc.language.names import Suggestions, resolve
+from storyc.language.nodes import Camera, Cue, Dialogue, Duration, Prose, Shot, TimeRange
+from storyc.language.parse import MAX_SYNTAX_ERRORS, parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
 from gen import storyboard  # noqa: E402
@@ -141,7 +141,7 @@ def test_a_resumed_parse_equals_a_parse_from_the_start() -> None:
     """An editor's parses resume from a checkpoint before the change: the result must not show it."""
     import random
 
-    from storyc.parse import _RESUMABLE, edited
+    from storyc.language.parse import _RESUMABLE, edited
 
     rng = random.Random(7)
     pieces = ["@", "p", "\n", "\n  ", "  ", "# note\n", "shot 2s wide\n", "    camera: x\n", "Shot 2s wide",

@@ -22,7 +22,7 @@ from test_media import Project, make_project
 from storyc.cli import main
 from storyc.media.board import load_board
 from storyc.media.preview import CLIP_COLOURS
-from storyc.profile import catalog
+from storyc.models.profile import catalog
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")

@@ -12,10 +12,18 @@ import jsonschema
 import pytest
 import yaml
 
-from storyc.check import check
+from storyc.check.rules import check
 from storyc.cli import main
-from storyc.load import load
-from storyc.profile import PROFILES, SCHEMA, ProfileError, builtin, catalog, compile_builtin, load_folder
+from storyc.language.load import load
+from storyc.models.profile import (
+    PROFILES,
+    SCHEMA,
+    ProfileError,
+    builtin,
+    catalog,
+    compile_builtin,
+    load_folder,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_MODELS = {
@@ -26,7 +34,7 @@ REFERENCE_MODELS = {
 
 def test_builtin_json_is_current() -> None:
     with open(os.path.join(PROFILES, "_builtin.json"), encoding="utf-8") as handle:
-        assert handle.read() == compile_builtin(), "run: python -m storyc.profile build"
+        assert handle.read() == compile_builtin(), "run: python -m storyc.models.profile build"
 
 
 def test_every_builtin_profile_passes_the_schema() -> None:
@@ -108,7 +116,7 @@ def test_models_doc_is_current(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_rule_names_a_model() -> None:
     """Limits come from profiles alone: rule modules never mention a model id."""
-    for module in ("check.py", "limits.py", "audio.py"):
+    for module in ("check/rules.py", "check/limits.py", "check/audio.py"):
         source = (ROOT / "compiler" / "storyc" / module).read_text(encoding="utf-8")
         code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("#", '"')))
         for model in REFERENCE_MODELS | {"wan2.7", "wan2.6", "wan2.5", "wan2.2", "wan2.1"}:
@@ -123,5 +131,5 @@ def test_profile_yaml_files_are_valid_yaml() -> None:
 
 
 def test_profile_tool_check_mode() -> None:
-    result = subprocess.run([sys.executable, "-m", "storyc.profile", "check"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "storyc.models.profile", "check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout

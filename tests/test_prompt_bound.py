@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from storyc.load import load
-from storyc.pipeline import checked_plan
-from storyc.profile import catalog
-from storyc.render import DEFAULT_LANGUAGE, _Bound, languages, render_prompt
+from storyc.compile.diagnose import checked_plan
+from storyc.compile.emit import DEFAULT_LANGUAGE, _Bound, emit_prompt, languages
+from storyc.language.load import load
+from storyc.models.profile import catalog
 
 ROOT = Path(__file__).parent.parent
 STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((ROOT / "tests" / "cases").rglob("*.story"))
@@ -34,7 +34,7 @@ def slack(path: Path) -> list[int]:
     for clip_plan in planned.clips:
         language = str(planned.settings_for(clip_plan).get("language", DEFAULT_LANGUAGE))
         bound = bounds.setdefault(language, _Bound(planned, languages().get(language)))
-        out.append(bound.clip(clip_plan) - len(render_prompt(planned, clip_plan)))
+        out.append(bound.clip(clip_plan) - len(emit_prompt(planned, clip_plan)))
     return out
 
 

@@ -8,16 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from storygen import mutated, storyboard
 
-from storyc import _lalr
-from storyc.check import check, texts
-from storyc.diagnostics import has_errors, render
-from storyc.fmt import format_text
-from storyc.load import load
-from storyc.names import resolve
-from storyc.parse import parse
-from storyc.plan import plan
-from storyc.render import compile_plan
-from storyc.source import Source
+from storyc.base.diagnostics import has_errors, report
+from storyc.base.source import Source
+from storyc.check.rules import check, texts
+from storyc.compile.emit import compile_plan
+from storyc.compile.plan import plan
+from storyc.language import _lalr
+from storyc.language.fmt import format_text
+from storyc.language.load import load
+from storyc.language.names import resolve
+from storyc.language.parse import parse
 
 
 def assert_well_formed(data: bytes, tmp_path_factory: object = None) -> None:
@@ -30,7 +30,7 @@ def assert_well_formed(data: bytes, tmp_path_factory: object = None) -> None:
         ours = re.sub(r"found `.*`$", "", diagnostic.message)
         assert diagnostic.message and "Token(" not in ours and "__" not in ours and "_NL" not in ours
     for format in ("full", "concise", "json"):
-        render(diagnostics, program.sources, format)
+        report(diagnostics, program.sources, format)
 
 
 @given(storyboard())

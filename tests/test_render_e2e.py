@@ -19,7 +19,7 @@ import pytest
 from storyc.cli import main
 from storyc.emulator import EmulatorConfig, create_app
 from storyc.emulator.testing import serve
-from storyc.profile import catalog
+from storyc.models.profile import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 STORYBOARDS = ROOT / "storyboards"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from storygen import storyboard
 
-from storyc import templating
-from storyc.load import load
-from storyc.plan import plan
-from storyc.render import _jinja_environment, _render, prompt_context, request_values
+from storyc.compile import templating
+from storyc.compile.emit import _fill, _jinja_environment, prompt_context, request_values
+from storyc.compile.plan import plan
+from storyc.language.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((Path(__file__).parent / "golden-sources").glob("*.story"))
@@ -21,7 +21,7 @@ STORIES = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((Path(__file_
 
 def test_the_generated_module_is_current() -> None:
     generated = Path(templating.GENERATED).read_text(encoding="utf-8")
-    assert generated == templating.generated_module(), "stale: run python -m storyc.templating"
+    assert generated == templating.generated_module(), "stale: run python -m storyc.compile.templating"
 
 
 def _both(path: Path) -> list[tuple[str, str]]:
@@ -33,10 +33,10 @@ def _both(path: Path) -> list[tuple[str, str]]:
     for clip_plan in planned.clips:
         context = prompt_context(planned, clip_plan)
         name = f"prompt-{context['clip']['language']}.j2"
-        pairs.append((_render(builtin, name, **context), _render(jinja, name, **context)))
+        pairs.append((_fill(builtin, name, **context), _fill(jinja, name, **context)))
         body = f"body-{planned.profile_for(clip_plan).protocol}.json.j2"
         values = request_values(planned, clip_plan, pairs[-1][0].strip())
-        pairs.append((_render(builtin, body, request=values), _render(jinja, body, request=values)))
+        pairs.append((_fill(builtin, body, request=values), _fill(jinja, body, request=values)))
     return pairs
 
 

@@ -13,8 +13,9 @@ from typing import Iterator
 
 import pytest
 
-from storyc.check import texts
-from storyc.nodes import (
+from storyc.base.source import Source, Span
+from storyc.check.rules import texts
+from storyc.language.nodes import (
     Camera,
     Clip,
     Cue,
@@ -27,8 +28,7 @@ from storyc.nodes import (
     Soundtrack,
     Text,
 )
-from storyc.parse import parse
-from storyc.source import Source, Span
+from storyc.language.parse import parse
 
 ROOT = Path(__file__).parent.parent
 EXTENSION = ROOT / "editors" / "vscode"

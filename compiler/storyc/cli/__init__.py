@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks for users
-        from ..regions import RegionError
+        from ..models.regions import RegionError
 
         if isinstance(error, RegionError):  # a bad --region, $DASHSCOPE_REGION or base URL
             print(f"story {options.command}: {error}", file=sys.stderr)

@@ -19,10 +19,10 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..diagnostics import Diagnostic
-    from ..load import Program
-    from ..profile import Catalog
-    from ..source import Source
+    from ..base.diagnostics import Diagnostic
+    from ..base.source import Source
+    from ..language.load import Program
+    from ..models.profile import Catalog
 
 
 def define(check: argparse.ArgumentParser) -> None:
@@ -51,9 +51,9 @@ COMMANDS = {"check": Command(
 
 
 def run(options: argparse.Namespace) -> int:
-    from ..diagnostics import has_errors, render
-    from ..load import load
-    from ..pipeline import diagnose
+    from ..base.diagnostics import has_errors, report
+    from ..compile.diagnose import diagnose
+    from ..language.load import load
 
     files = storyboard_files(options.paths)
     profiles = catalog(options)
@@ -66,7 +66,7 @@ def run(options: argparse.Namespace) -> int:
             program, found = _fix(path, program, found, profiles)
         diagnostics.extend(found)
         sources.update(program.sources)
-    sys.stdout.write(render(diagnostics, sources, options.format))
+    sys.stdout.write(report(diagnostics, sources, options.format))
     errors = sum(1 for d in diagnostics if d.level == "error")
     warnings = len(diagnostics) - errors
     if options.format != "json":
@@ -84,8 +84,8 @@ def _fix(path: str, program: Program, found: list[Diagnostic], profiles: Catalog
     are left as they were after the last round with no more errors than at the start, and never
     with more.
     """
-    from ..load import load
-    from ..pipeline import diagnose
+    from ..compile.diagnose import diagnose
+    from ..language.load import load
 
     start = _errors(found)
     originals: dict[str, str] = {}
@@ -122,8 +122,8 @@ def _fix_files(chosen: list[Diagnostic], diagnostics: list[Diagnostic], sources:
 
     Files that did not decode cleanly are left alone.
     """
-    from ..diagnostics import apply_fixes
-    from ..source import visible
+    from ..base.diagnostics import apply_fixes
+    from ..base.source import visible
 
     changed: dict[str, str] = {}
     for path, source in sources.items():

@@ -8,10 +8,10 @@ import stat
 import sys
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
-from ..source import visible
+from ..base.source import visible
 
 if TYPE_CHECKING:
-    from ..profile import Catalog
+    from ..models.profile import Catalog
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -42,8 +42,8 @@ def profiles_option(parser: argparse.ArgumentParser) -> None:
 
 
 def catalog(options: argparse.Namespace) -> Catalog:
-    from ..profile import ProfileError
-    from ..profile import catalog as load_catalog
+    from ..models.profile import ProfileError
+    from ..models.profile import catalog as load_catalog
 
     given = getattr(options, "profiles", None)
     if given == "":
@@ -59,7 +59,7 @@ def catalog(options: argparse.Namespace) -> Catalog:
 
 def _check_profile_folder(folder: str) -> None:
     """Refuse, before YAML reads them, profiles that are FIFOs, devices or over the size cap."""
-    from ..paths import MAX_FILE_BYTES, kind
+    from ..base.paths import MAX_FILE_BYTES, kind
 
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -107,7 +107,7 @@ def storyboard_files(paths: Sequence[str]) -> list[str]:
 
 
 def _walk(folder: str, real_root: str, walked: set[str], found: list[str], linked: list[str]) -> None:
-    from ..paths import contains, kind
+    from ..base.paths import contains, kind
 
     walked.add(os.path.realpath(folder))
     try:
@@ -155,7 +155,7 @@ def warn(message: str) -> None:
 
 def read_stdin() -> bytes:
     """Standard input, at most `paths.MAX_FILE_BYTES` of it: `story check - < /dev/zero` ends at once."""
-    from ..paths import MAX_FILE_BYTES
+    from ..base.paths import MAX_FILE_BYTES
 
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
@@ -164,8 +164,8 @@ def read_stdin() -> bytes:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Replace the file in one step through a private temporary file (see `storyc.paths`)."""
-    from ..paths import write_atomically as write
+    """Replace the file in one step through a private temporary file (see `storyc.base.paths`)."""
+    from ..base.paths import write_atomically as write
 
     try:
         write(path, text)

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ..source import visible
+from ..base.source import visible
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -22,9 +22,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..diagnostics import Diagnostic
-    from ..plan import Plan
-    from ..render import Compiled
+    from ..base.diagnostics import Diagnostic
+    from ..compile.emit import Compiled
+    from ..compile.plan import Plan
 
 
 def define(compile: argparse.ArgumentParser) -> None:
@@ -58,11 +58,11 @@ def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Co
 
     Shared by `story compile` and `story render`, so both refuse exactly what `story check` reports.
     """
-    from ..diagnostics import has_errors, render
-    from ..load import load
-    from ..pipeline import checked_plan
-    from ..regions import RegionError, region_for
-    from ..render import compile_plan
+    from ..base.diagnostics import has_errors, report
+    from ..compile.diagnose import checked_plan
+    from ..compile.emit import compile_plan
+    from ..language.load import load
+    from ..models.regions import RegionError, region_for
 
     region_option = getattr(options, "region", None)
     try:
@@ -87,7 +87,7 @@ def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Co
             results.append((path, planned, compiled))
         diagnostics.extend(found)
     if diagnostics:
-        sys.stderr.write(render(diagnostics, sources, "full"))
+        sys.stderr.write(report(diagnostics, sources, "full"))
     if has_errors(diagnostics):
         raise Failed()
     return results
@@ -104,7 +104,7 @@ def _one_region_each(results: list[tuple[str, Plan, Compiled]]) -> None:
 
 def _inside_the_working_folder(folder: str, chosen: bool) -> None:
     """The default `out/` must not lead elsewhere: a cloned repository could ship it as a symlink."""
-    from ..paths import outside
+    from ..base.paths import outside
 
     leads = None if chosen else outside(folder, os.getcwd())
     if leads is not None:
@@ -126,7 +126,7 @@ def run(options: argparse.Namespace) -> int:
         bodies = [clip.body for _, compiled in results for clip in compiled.clips]
         sys.stdout.write(json.dumps(bodies, ensure_ascii=False, indent=2) + "\n")
     if options.curl:
-        from ..curl import CurlError, curl_script
+        from ..compile.curl import CurlError, curl_script
 
         try:
             sys.stdout.write(curl_script(results, catalog(options)))
@@ -134,7 +134,7 @@ def run(options: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     if (options.json or options.curl) and not options.output:
         return EXIT_OK
-    from ..outputs import output_names
+    from ..compile.outputs import output_names
 
     names = output_names([path for path, _ in results])
     for path, compiled in results:

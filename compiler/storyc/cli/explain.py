@@ -20,7 +20,7 @@ COMMANDS = {"explain": Command(
 
 
 def run(options: argparse.Namespace) -> int:
-    from ..codes import CODES
+    from ..base.codes import CODES
 
     if options.all:
         chosen = list(CODES.values())

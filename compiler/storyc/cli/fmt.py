@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..source import visible
+from ..base.source import visible
 from .common import EXIT_OK, EXIT_PROBLEMS, Command, read_stdin, storyboard_files, write_atomically
 
 
@@ -23,10 +23,10 @@ COMMANDS = {"fmt": Command(
 
 
 def run(options: argparse.Namespace) -> int:
-    from ..diagnostics import render
-    from ..fmt import format_text
-    from ..load import read_storyboard, source_from_bytes
-    from ..parse import parse
+    from ..base.diagnostics import report
+    from ..language.fmt import format_text
+    from ..language.load import read_storyboard, source_from_bytes
+    from ..language.parse import parse
 
     changed: list[str] = []
     status = EXIT_OK
@@ -36,7 +36,7 @@ def run(options: argparse.Namespace) -> int:
         else:
             read, unreadable = read_storyboard(path)  # bounded, and never through a symlink out of the project
             if read is None:
-                sys.stderr.write(render(unreadable, {path: source_from_bytes(path, b"")[0]}, "concise"))
+                sys.stderr.write(report(unreadable, {path: source_from_bytes(path, b"")[0]}, "concise"))
                 status = EXIT_PROBLEMS
                 continue
             data = read
@@ -44,7 +44,7 @@ def run(options: argparse.Namespace) -> int:
         result = parse(source)
         problems.extend(result.diagnostics)
         if result.storyboard is None or any(d.level == "error" for d in problems):
-            sys.stderr.write(render(problems, {source.path: source}, "concise"))
+            sys.stderr.write(report(problems, {source.path: source}, "concise"))
             status = EXIT_PROBLEMS
             if path == "-":
                 sys.stdout.buffer.write(data)  # pass the input through untouched

@@ -77,7 +77,7 @@ COMMANDS = {
 
 
 def _board(options: argparse.Namespace) -> Board:
-    from ..diagnostics import render
+    from ..base.diagnostics import report
     from ..media.board import BoardError, load_board
 
     if not os.path.isfile(options.path):
@@ -86,7 +86,7 @@ def _board(options: argparse.Namespace) -> Board:
         return load_board(options.path, catalog(options))
     except BoardError as error:
         if error.diagnostics:
-            sys.stderr.write(render(list(error.diagnostics), error.sources, "full"))
+            sys.stderr.write(report(list(error.diagnostics), error.sources, "full"))
             raise _Problems() from None
         raise UsageError(str(error)) from None
 

@@ -26,8 +26,8 @@ COMMANDS = {"models": Command(
 
 
 def run(options: argparse.Namespace) -> int:
-    from ..models_table import as_json, as_markdown, as_table
-    from ..regions import RegionError, region_for
+    from ..models.regions import RegionError, region_for
+    from ..models.table import as_json, as_markdown, as_table
 
     try:
         region = region_for(None, options.region)

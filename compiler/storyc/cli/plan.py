@@ -46,11 +46,11 @@ COMMANDS = {"plan": Command(
 
 
 def run(options: argparse.Namespace) -> int:
-    from ..diagnostics import has_errors, render
-    from ..load import load
-    from ..pipeline import diagnosed_plan
-    from ..plan_table import budget_problem, plan_json, plan_rows, plan_text
-    from ..regions import RegionError, region_for
+    from ..base.diagnostics import has_errors, report
+    from ..compile.diagnose import diagnosed_plan
+    from ..compile.estimate import budget_problem, plan_json, plan_rows, plan_text
+    from ..language.load import load
+    from ..models.regions import RegionError, region_for
 
     try:
         region_for(None, options.region)  # an unknown --region or $DASHSCOPE_REGION stops here
@@ -66,7 +66,7 @@ def run(options: argparse.Namespace) -> int:
         program = load(path)
         found, planned = diagnosed_plan(program, profiles, options.region)
         if planned is None or has_errors(found):
-            sys.stderr.write(render(found, program.sources, "full"))
+            sys.stderr.write(report(found, program.sources, "full"))
             failed = True
             continue
         if not planned.clips:  # a file of declarations, for others to include: no table

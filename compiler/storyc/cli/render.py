@@ -11,19 +11,11 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    Command,
-    Failed,
-    UsageError,
-    plural,
-    profiles_option,
-)
+from .common import EXIT_OK, EXIT_PROBLEMS, Command, Failed, UsageError, plural, profiles_option
 
 if TYPE_CHECKING:
-    from ..plan import Plan
-    from ..render import Compiled
+    from ..compile.emit import Compiled
+    from ..compile.plan import Plan
     from ..submit.jobs import Job, Prepared
 
 EXIT_INTERRUPTED = 130
@@ -95,7 +87,7 @@ def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Co
 
     Each result is (path, plan, compiled, region): the region the plan priced, which clips may override.
     """
-    from ..regions import RegionError, resolve_region
+    from ..models.regions import RegionError, resolve_region
     from .compile import compile_storyboards as check_and_compile
 
     region_option = getattr(options, "region", None)
@@ -115,7 +107,7 @@ def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | No
               "nothing is paid", file=sys.stderr)
     base = getattr(options, "base_url", None) or os.environ.get("DASHSCOPE_BASE_URL") or None
     if base:
-        from ..regions import RegionError, normalise_base_url
+        from ..models.regions import RegionError, normalise_base_url
 
         try:
             normalise_base_url(base)
@@ -161,7 +153,7 @@ def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: b
                      base: str | None) -> int:
     import asyncio
 
-    from ..pricing import money_sum, totals
+    from ..models.pricing import money_sum, totals
     from ..submit.jobs import clip_state
 
     if not prepared.jobs:
@@ -246,7 +238,7 @@ async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool
 
 
 def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str:
-    from ..pricing import money, money_sum, totals
+    from ..models.pricing import money, money_sum, totals
 
     lines = []
     for path, targets in prepared.storyboards:
@@ -314,7 +306,7 @@ def _write_locks(prepared: Prepared) -> None:
 def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, Any], offline: bool) -> int:
     import json
 
-    from ..pricing import Price, money, money_sum, totals
+    from ..models.pricing import Price, money, money_sum, totals
 
     clips = []
     problems = 0

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 from .common import EXIT_OK, Command, catalog, profiles_option, storyboard_files
 
 if TYPE_CHECKING:
-    from ..profile import Catalog
+    from ..models.profile import Catalog
 
 CLEAR = "\x1b[2J\x1b[H"
 
@@ -53,11 +53,11 @@ def run(options: argparse.Namespace) -> int:
 
 def check_once(paths: list[str], profiles: Catalog, out: TextIO, clear: bool) -> None:
     """One run: every file's diagnostics (as `story check` prints them), then the plan of clean files."""
-    from ..diagnostics import has_errors, render
-    from ..load import load
-    from ..pipeline import checked_plan
-    from ..plan_table import plan_rows, plan_text
-    from ..render import prompt_diagnostics
+    from ..base.diagnostics import has_errors, report
+    from ..compile.diagnose import checked_plan
+    from ..compile.emit import prompt_diagnostics
+    from ..compile.estimate import plan_rows, plan_text
+    from ..language.load import load
     from .check import summary
 
     chunks = [CLEAR] if clear else []
@@ -75,7 +75,7 @@ def check_once(paths: list[str], profiles: Catalog, out: TextIO, clear: bool) ->
         found, planned = checked_plan(program, profiles)
         if planned is not None:
             found.extend(prompt_diagnostics(planned))
-        chunks.append(render(found, program.sources, "full"))
+        chunks.append(report(found, program.sources, "full"))
         file_errors = sum(1 for d in found if d.level == "error")
         errors += file_errors
         warnings += len(found) - file_errors

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..profile import Catalog, Profile, catalog
+from ..models.profile import Catalog, Profile, catalog
 from . import errors
 from .accounts import Accounts, Dice, RateLimits
 from .config import REGIONS, EmulatorConfig
@@ -126,7 +126,7 @@ class Emulator:
 
 
 def _check_audio(path: str, spec: TaskSpec) -> None:
-    from ..audio import measure_seconds
+    from ..check.audio import measure_seconds
 
     limits = spec.profile.audio["file"]
     extension = os.path.splitext(path)[1].lower().lstrip(".")

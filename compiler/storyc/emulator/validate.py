@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import AbstractSet, Any, NamedTuple, Union
 
-from ..profile import Catalog, Profile
+from ..models.profile import Catalog, Profile
 from . import errors
 from .errors import ApiError
 

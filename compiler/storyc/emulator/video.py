@@ -173,6 +173,6 @@ def render_cards(
 
 def probe_audio_seconds(path: str) -> Union[float, None]:
     """The length of an audio file, read with mutagen; None when it is not readable audio."""
-    from ..audio import measure_seconds
+    from ..check.audio import measure_seconds
 
     return measure_seconds(path)

@@ -10,16 +10,16 @@ import gc
 import os
 from typing import Iterator, NamedTuple, Union
 
-from ..check import dialogues, texts
-from ..diagnostics import Diagnostic
-from ..load import Program, load
-from ..names import resolve
-from ..nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
-from ..plan import ClipPlan, Plan, plan
-from ..pricing import Price, clip_price, tier_of
-from ..profile import DEFAULT_MODEL, Catalog, Profile
-from ..source import Source, Span
-from ..timeline import Timed, timed_shots
+from ..base.diagnostics import Diagnostic
+from ..base.source import Source, Span
+from ..check.rules import dialogues, texts
+from ..compile.plan import ClipPlan, Plan, plan
+from ..language.load import Program, load
+from ..language.names import resolve
+from ..language.nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
+from ..language.timeline import Timed, timed_shots
+from ..models.pricing import Price, clip_price, tier_of
+from ..models.profile import DEFAULT_MODEL, Catalog, Profile
 from .positions import UTF16, LineIndex
 
 
@@ -36,8 +36,8 @@ class Analysis:
 
     def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16,
                  uri: Union[str, None] = None) -> None:
-        from ..parse import edited
-        from ..pipeline import checked_plan
+        from ..compile.diagnose import checked_plan
+        from ..language.parse import edited
 
         edited(path)  # each change re-parses from near the edit, not from the top
         self.path = path
@@ -46,7 +46,7 @@ class Analysis:
         self.profiles = profiles
         self.encoding = encoding
         self.program: Program = load(path, text.encode("utf-8", errors="surrogatepass"))
-        # As in `pipeline.diagnosed_plan`: the rules build acyclic values, so the collector waits
+        # As in `diagnose.diagnosed_plan`: the rules build acyclic values, so the collector waits
         # (its young collections would walk the new tree again) and the survivors go to the oldest
         # generation.
         enabled = gc.isenabled()
@@ -54,7 +54,7 @@ class Analysis:
         try:
             found, self.plan = checked_plan(self.program, profiles)
             if self.plan is not None:
-                from ..render import prompt_diagnostics
+                from ..compile.emit import prompt_diagnostics
 
                 found.extend(prompt_diagnostics(self.plan))
         finally:
@@ -127,7 +127,7 @@ class Analysis:
 
     def price(self, planned: Plan, clip_plan: ClipPlan) -> Union[Price, None]:
         """The request's price with its own model and region (a clip's settings may override the file's)."""
-        from ..render import request_values
+        from ..compile.emit import request_values
 
         profile = planned.profile_for(clip_plan)
         try:

@@ -9,14 +9,14 @@ from typing import Any, Union
 
 from lsprotocol import types
 
-from .. import framing
-from ..load import find_root
-from ..nodes import Clip, Duration, Shot
-from ..plan import ClipPlan, Plan
-from ..pricing import Price
-from ..settings import spec
-from ..source import Span
-from ..timeline import seconds
+from ..base.source import Span
+from ..check import framing
+from ..compile.plan import ClipPlan, Plan
+from ..language.load import find_root
+from ..language.nodes import Clip, Duration, Shot
+from ..language.settings import spec
+from ..language.timeline import seconds
+from ..models.pricing import Price
 from .analysis import Analysis, clip_at, shot_at
 
 PREVIEW_CHARS = 600
@@ -111,10 +111,10 @@ def _clip_hover(analysis: Analysis, clip: Clip) -> str:
 
 
 def _prompt(planned: Plan, part: ClipPlan) -> Union[str, None]:
-    from ..render import TemplateProblem, render_prompt
+    from ..compile.emit import TemplateProblem, emit_prompt
 
     try:
-        return render_prompt(planned, part)
+        return emit_prompt(planned, part)
     except TemplateProblem:
         return None
 

@@ -7,10 +7,10 @@ from typing import Union
 
 from lsprotocol import types
 
-from ..diagnostics import Diagnostic, Fix
-from ..fmt import format_text
-from ..parse import parse
-from ..source import Source, Span
+from ..base.diagnostics import Diagnostic, Fix
+from ..base.source import Source, Span
+from ..language.fmt import format_text
+from ..language.parse import parse
 from .analysis import Analysis
 from .positions import LineIndex
 

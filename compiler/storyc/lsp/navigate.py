@@ -8,8 +8,8 @@ from typing import Union
 
 from lsprotocol import types
 
-from ..nodes import Clip, Declaration, Setting, Shot
-from ..timeline import seconds, timing
+from ..language.nodes import Clip, Declaration, Setting, Shot
+from ..language.timeline import seconds, timing
 from .analysis import Analysis
 
 NAME = re.compile(r"[^\W\d][\w-]*")  # the grammar's NAME: letters of any script, then letters, digits, `_`, `-`

@@ -10,7 +10,7 @@ from bisect import bisect_right
 
 from lsprotocol import types
 
-from ..source import Span
+from ..base.source import Span
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 

@@ -17,7 +17,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..profile import Catalog, catalog
+from ..models.profile import Catalog, catalog
 from . import assist, edits, navigate
 from .analysis import Analysis
 from .positions import UTF16

@@ -6,15 +6,15 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
-from ..names import resolve
-from ..nodes import Camera, Cue, Declaration, Dialogue, Prose, Shot, Soundtrack, Text
+from ..language.names import resolve
+from ..language.nodes import Camera, Cue, Declaration, Dialogue, Prose, Shot, Soundtrack, Text
 
 if TYPE_CHECKING:
-    from ..diagnostics import Diagnostic
-    from ..plan import ClipPlan, Plan
-    from ..pricing import Price
-    from ..profile import Catalog
-    from ..source import Source
+    from ..base.diagnostics import Diagnostic
+    from ..base.source import Source
+    from ..compile.plan import ClipPlan, Plan
+    from ..models.pricing import Price
+    from ..models.profile import Catalog
     from ..submit.lock import LockedClip
 
 
@@ -148,10 +148,10 @@ class BoardError(Exception):
 
 def load_board(path: str, profiles: Catalog) -> Board:
     """Check, plan and render the storyboard at `path`; raise BoardError when it has errors."""
-    from ..diagnostics import has_errors
-    from ..load import load
-    from ..pipeline import checked_plan
-    from ..render import compile_plan
+    from ..base.diagnostics import has_errors
+    from ..compile.diagnose import checked_plan
+    from ..compile.emit import compile_plan
+    from ..language.load import load
     from ..submit.lock import LockError, lock_path, read_lock
 
     program = load(path)
@@ -191,7 +191,7 @@ def load_board(path: str, profiles: Catalog) -> Board:
 
 
 def _size(plan: Plan) -> tuple[int, int]:
-    from ..render import request_values
+    from ..compile.emit import request_values
 
     if not plan.clips:
         return (1280, 720)
@@ -201,7 +201,7 @@ def _size(plan: Plan) -> tuple[int, int]:
 
 
 def _region(plan: Plan) -> str:
-    from ..regions import RegionError, resolve_region
+    from ..models.regions import RegionError, resolve_region
 
     try:
         return resolve_region(plan.settings.get("region"), None, os.environ)
@@ -219,9 +219,9 @@ def _cast(plan: Plan) -> set[str]:
 
 def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], region: str, cast: set[str],
           render: Union[Render, None]) -> ClipView:
-    from ..audio import soundtrack_path
-    from ..pricing import clip_price, tier_of
-    from ..render import request_values
+    from ..check.audio import soundtrack_path
+    from ..compile.emit import request_values
+    from ..models.pricing import clip_price, tier_of
 
     source = plan.program.entry.source
     shots = tuple(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..pricing import money
-from ..timeline import seconds
+from ..language.timeline import seconds
+from ..models.pricing import money
 from .board import Board, clock
 
 HERE = os.path.join(os.path.dirname(__file__), "templates")

@@ -17,8 +17,8 @@ from .jobs import clip_state, prepare
 from .journal import JOURNAL_NAME, journal_folder
 
 if TYPE_CHECKING:
-    from ..plan import Plan
-    from ..profile import Catalog
+    from ..compile.plan import Plan
+    from ..models.profile import Catalog
 
 
 class AgainstError(Exception):
@@ -28,7 +28,7 @@ class AgainstError(Exception):
 def plan_status(path: str, planned: Plan) -> dict[str, str] | None:
     """Clip name -> `cached`, `in flight` or `to submit`, from the journal of real (paid) runs;
     None when the storyboard was never rendered (no journal)."""
-    from ..render import compile_plan
+    from ..compile.emit import compile_plan
 
     if not os.path.exists(os.path.join(journal_folder(path), JOURNAL_NAME)):
         return None
@@ -44,7 +44,7 @@ def request_hashes(path: str, planned: Plan) -> dict[str, tuple[str, Any]]:
     """Clip name -> (request hash, job) for a planned storyboard, without touching any journal."""
     import tempfile
 
-    from ..render import compile_plan
+    from ..compile.emit import compile_plan
 
     compiled = compile_plan(planned)
     with tempfile.TemporaryDirectory(prefix="storyc-hash-") as scratch:
@@ -61,8 +61,8 @@ def changed_since(path: str, planned: Plan, ref: str, profiles: Catalog,
     """Per clip now and at `ref`: `new`, `changed`, `unchanged` (and `removed` for clips gone since)."""
     import tempfile
 
-    from ..load import find_root, load
-    from ..pipeline import checked_plan
+    from ..compile.diagnose import checked_plan
+    from ..language.load import find_root, load
 
     now = request_hashes(path, planned)
     root = find_root(path)
@@ -117,7 +117,7 @@ def _checkout(root: str, path: str, ref: str, scratch: str) -> str | None:
 
 def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> str:
     """The changed clips of each storyboard and what regenerating them costs, per currency."""
-    from ..pricing import money, money_sum, totals
+    from ..models.pricing import money, money_sum, totals
 
     out = []
     prices = []
@@ -142,7 +142,7 @@ def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> st
 
 def regeneration_problem(tables: list[tuple[str, list[dict[str, Any]]]], budget: float) -> str | None:
     """None when regenerating the changed clips fits `budget`, else why not (unknown is not zero)."""
-    from ..pricing import money, totals
+    from ..models.pricing import money, totals
 
     prices = [row["price"] for _, rows in tables for row in rows if row["change"] in ("new", "changed")]
     sums = totals(prices)

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..regions import API_PREFIX
+from ..models.regions import API_PREFIX
 
 CREATE_PATH = "/services/aigc/video-generation/video-synthesis"
 RETRIED_STATUS = (429, 500, 502, 503, 504)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..pricing import Price, clip_price, tier_of
+from ..models.pricing import Price, billed_seconds, clip_price, cost_of, tier_of
 from .journal import Journal, Row, journal_folder, request_hash
 from .lock import LockedClip, LockFile, lock_path, read_lock
 from .upload import file_hashes, local_files
 
 if TYPE_CHECKING:
-    from ..plan import Plan
-    from ..render import Compiled
+    from ..compile.emit import Compiled
+    from ..compile.plan import Plan
 
 
 class Target(NamedTuple):
@@ -93,7 +93,7 @@ def output_folder(storyboard: str, output: str | None, several: bool) -> str:
     The default must stay inside the storyboard's folder once symlinks are followed: a cloned repository
     could ship `renders` as a symlink to send the downloads anywhere. `-o` is the user's own choice.
     """
-    from ..paths import outside
+    from ..base.paths import outside
 
     stem = os.path.splitext(os.path.basename(storyboard))[0]
     if output:
@@ -115,7 +115,7 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
     journal elsewhere (an empty scratch folder: hashes and prices only).
     """
-    from ..render import request_values
+    from ..compile.emit import request_values
 
     journals = {} if journals is None else journals
     jobs: dict[tuple[str, str], Job] = {}
@@ -243,12 +243,10 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
             sha = file_sha256(video)
         except OSError:
             continue
-        from .run import billed_seconds, cost_of
-
         seconds = billed_seconds(row.usage or {})
         clips[target.name] = LockedClip(
             request=job.hash, model=job.model, region=job.region, seed=job.seed, task_id=row.task_id,
             video=os.path.relpath(video, folder).replace(os.sep, "/"), sha256=sha, seconds_billed=seconds,
-            cost=cost_of(job, seconds), currency=job.currency, emulated=job.journal.offline,
+            cost=cost_of(job.price, seconds), currency=job.currency, emulated=job.journal.offline,
         )
     return LockFile(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips)

@@ -127,7 +127,7 @@ def ensure_folder(folder: str) -> None:
     A cloned repository could ship `.story` (or its `.gitignore`) as a symlink to send storyc's
     writes elsewhere: the folder must be a real one, and the `.gitignore` is replaced atomically.
     """
-    from ..paths import write_atomically
+    from ..base.paths import write_atomically
 
     if os.path.islink(folder):
         raise JournalError(f"`{folder}` is a symlink; the journal is kept only in a real folder beside the storyboard")

@@ -17,6 +17,7 @@ import shutil
 import time
 from typing import Any, Callable, NamedTuple
 
+from ..models.pricing import billed_seconds, cost_of
 from .client import (
     AccessDenied,
     ApiError,
@@ -414,7 +415,7 @@ class Runner:
         fresh = job.row()
         usage = (fresh.usage if fresh else None) or row.usage or {}
         job.billed = billed_seconds(usage)
-        job.cost = cost_of(job, job.billed)
+        job.cost = cost_of(job.price, job.billed)
 
     # -- cached files ------------------------------------------------------------------------------
     def _place(self, job: Job, row: Row) -> bool:
@@ -430,7 +431,7 @@ class Runner:
             if target.path != source and not (os.path.exists(target.path) and file_sha256(target.path) == row.sha256):
                 _copy(source, target.path)
         job.billed = billed_seconds(row.usage or {})
-        job.cost = cost_of(job, job.billed)
+        job.cost = cost_of(job.price, job.billed)
         return True
 
 
@@ -438,23 +439,6 @@ def _same_duration(body: dict[str, Any], usage: dict[str, Any]) -> bool:
     wanted = (body.get("parameters") or {}).get("duration")
     got = usage.get("output_video_duration", usage.get("video_duration"))
     return wanted is None or got is None or int(wanted) == int(got)
-
-
-def billed_seconds(usage: dict[str, Any]) -> float:
-    """Seconds billed, from `usage` (§6.3, §6.4): `duration` (wan2.6, 2.7) or `video_duration` (older)."""
-    for name in ("duration", "video_duration", "output_video_duration"):
-        value = usage.get(name)
-        if isinstance(value, (int, float)):
-            return float(value)
-    return 0.0
-
-
-def cost_of(job: Job, seconds: float) -> float | None:
-    if job.price.amount is None:
-        return None
-    if job.price.seconds == 0:
-        return 0.0
-    return round(job.price.amount / job.price.seconds * seconds, 6)
 
 
 def _readable(path: str) -> None:

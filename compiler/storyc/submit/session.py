@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator, NamedTuple
 
 import httpx
 
-from ..regions import service_root
+from ..models.regions import service_root
 from .client import Client
 from .scheduler import Scheduler
 

@@ -1,0 +1,515 @@
+"""Plan -> prompt text and exact request bodies. The entry point is `compile_plan(plan)`.
+
+Prompts come from Jinja2 templates (`templates/prompt-<language>.j2`), fed a plain context built
+by one function, `prompt_context`; templates never see the syntax tree. Request bodies come from
+`templates/body-<protocol>.json.j2`; each is parsed back at once and validated against the
+protocol's JSON Schema (`schemas/`) and the profile's limits before it leaves the compiler.
+A storyboard project may override templates in `<root>/templates/`; those run sandboxed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, NamedTuple, Union
+
+from ..base import data
+from ..base.diagnostics import Diagnostic, make
+from ..check import framing
+from ..check.audio import soundtrack_path
+from ..language.load import find_root
+from ..language.names import resolve as resolve_name
+from ..language.nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
+from ..language.timeline import seconds
+from ..models.profile import Profile
+from .plan import ClipPlan, Plan
+
+HERE = os.path.dirname(__file__)
+TEMPLATES = os.path.join(HERE, "templates")
+SCHEMAS = os.path.join(HERE, "schemas")
+DEFAULT_LANGUAGE = "zh"
+
+
+class CompiledClip(NamedTuple):
+    name: str
+    prompt: str
+    body: dict[str, Any]
+
+    def body_text(self) -> str:
+        """The body as written to disk and sent: fixed key order, UTF-8, trailing newline."""
+        return json.dumps(self.body, ensure_ascii=False, indent=2) + "\n"
+
+
+class Compiled(NamedTuple):
+    clips: tuple[CompiledClip, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    region: Union[str, None] = None  # the plan's resolved region (always set by compile_plan)
+
+
+def languages() -> dict[str, dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = data.table("languages")
+    return table
+
+
+def compile_plan(plan: Plan) -> Compiled:
+    """Render every clip of the plan; problems come back as diagnostics, never as exceptions."""
+    environment = _environment(_project_templates(plan))
+    source = plan.program.entry.source
+    clips: list[CompiledClip] = []
+    diagnostics: list[Diagnostic] = list(plan.diagnostics)
+    declared = declarations(plan)
+    for clip_plan in plan.clips:
+        profile = plan.profile_for(clip_plan)
+        limit = profile.data["prompt_max_chars"]
+        try:
+            prompt = emit_prompt(plan, clip_plan, environment, declared)
+            if len(prompt) > limit:
+                diagnostics.append(make(
+                    "SB313", f"the prompt for `{clip_plan.name}` is {len(prompt)} characters; "
+                    f"`{profile.id}` reads {limit}", source, clip_plan.clip.name_span,
+                    label=f"{len(prompt) - limit} characters over",
+                    help="shorten the prose, or split the clip; the service would cut the end off silently",
+                ))
+                continue
+            body = emit_body(plan, clip_plan, prompt, environment)
+        except TemplateProblem as problem:
+            diagnostics.append(make("SB501", str(problem), source, clip_plan.clip.name_span,
+                                    label="while rendering this clip", help=problem.hint))
+            continue
+        clips.append(CompiledClip(clip_plan.name, prompt, body))
+    return Compiled(tuple(clips), tuple(diagnostics), plan.region)
+
+
+class TemplateProblem(Exception):
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _project_templates(plan: Plan) -> Union[str, None]:
+    """The project's `templates/` folder; whether each file in it may be read is the sandbox's to say."""
+    folder = os.path.join(find_root(plan.program.entry.source.path), "templates")
+    return folder if os.path.isdir(folder) else None
+
+
+def _environment(project: Union[str, None]) -> Any:
+    if not project:  # the built-in templates, compiled ahead of time: no Jinja2 import (templating.py)
+        from . import templating
+
+        builtin = templating.builtin()
+        if builtin is not None:
+            return builtin
+    return _jinja_environment(project)
+
+
+def _jinja_environment(project: Union[str, None]) -> Any:
+    import jinja2
+
+    def to_json(value: Any) -> str:  # `tojson` escapes HTML; bodies need plain JSON with CJK as written
+        return json.dumps(value, ensure_ascii=False)
+
+    if project:  # a project's own templates: sandboxed, confined to the project, under limits
+        from . import sandbox
+
+        environment: Any = sandbox.environment(project, os.path.dirname(project), TEMPLATES)
+        environment.filters["json"] = sandbox.bounded(to_json)
+        return environment
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined, autoescape=False,
+        keep_trailing_newline=True, extensions=["jinja2.ext.do"],
+    )
+    environment.filters["json"] = to_json
+    return environment
+
+
+def _fill(environment: Any, name: str, **context: Any) -> str:
+    from . import templating
+
+    if isinstance(environment, templating.Environment):
+        if environment.root(name) is not None:
+            try:
+                return environment.render(name, context)
+            except templating.RenderError as error:
+                raise TemplateProblem(f"template `{name}` failed: {error}", "fix the template") from None
+        environment = _jinja_environment(None)  # the template changed since it was compiled
+    import jinja2
+
+    from . import sandbox
+
+    try:
+        if isinstance(environment, sandbox.ProjectEnvironment):
+            return sandbox.render(environment, name, context)
+        return str(environment.get_template(name).render(**context))
+    except sandbox.LimitExceeded as error:
+        raise TemplateProblem(str(error), "keep the template within the limits in docs/security.md") from None
+    except sandbox.Refused as error:
+        raise TemplateProblem(str(error), "keep templates inside the project, as regular files") from None
+    except jinja2.TemplateNotFound:
+        raise TemplateProblem(f"template `{name}` not found", "check the templates folder") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise TemplateProblem(f"template `{name}` did something unsafe: {error}",
+                              "project templates may only use the context they are given") from None
+    except jinja2.TemplateError as error:
+        raise TemplateProblem(f"template `{name}` failed: {error}", "fix the template") from None
+    except Exception as error:  # noqa: BLE001 - a project template's own bug is a diagnostic, not a crash
+        if not isinstance(environment, sandbox.ProjectEnvironment):
+            raise
+        raise TemplateProblem(f"template `{name}` failed: {type(error).__name__}: {error}", "fix the template") from None
+
+
+def declarations(plan: Plan) -> dict[str, Declaration]:
+    """Every declaration in scope by name; built once per plan and shared by every clip's expander."""
+    declared: dict[str, Declaration] = {}
+    for result in (*plan.program.includes, plan.program.entry):
+        if result.storyboard is not None:
+            for declaration in result.storyboard.declarations:
+                declared.setdefault(declaration.name, declaration)
+    return declared
+
+
+class _Expander:
+    """Writes `@name` as the declared description, so a subject reads the same in every shot.
+
+    How a cast member is introduced and then referred to is the language's choice
+    (`first_mention` / `later_mention` in data/languages.json); places and styles are always
+    written out in full. A description that is itself a clause ("a fox, in a trench coat") is closed
+    with the language's comma when the sentence goes on after it, so that it does not run into the
+    verb; a full stop it ends with is dropped inside a sentence.
+    """
+
+    def __init__(self, plan: Plan, words: Union[dict[str, Any], None] = None,
+                 declared: Union[dict[str, Declaration], None] = None) -> None:
+        self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
+        self.mentioned: set[str] = set()
+        self.declared = declarations(plan) if declared is None else declared
+
+    def text(self, text: Text, depth: int = 0) -> str:
+        if not text.refs or depth > 3:
+            return text.value
+        out: list[str] = []
+        cursor = text.span.start
+        for ref in text.refs:
+            name = resolve_name(ref.name, self.declared) or ref.name  # `@獵豹追著羚羊`: `獵豹`, then prose
+            end = ref.span.start + 1 + len(name)
+            out.append(text.value[cursor - text.span.start : ref.span.start - text.span.start])
+            rest = text.value[end - text.span.start :]
+            out.append(self.mention(name, depth, rest))
+            cursor = end
+            following = rest.lstrip(" \t")
+            if self.words.get("joiner") == "" and following != rest and not following[:1].isascii():
+                cursor += len(rest) - len(following)  # Chinese: `@fox 走進` was spaced only to end the name
+        out.append(text.value[cursor - text.span.start :])
+        return "".join(out)
+
+    def mention(self, name: str, depth: int = 0, rest: str = "") -> str:
+        declaration = self.declared.get(name)
+        if declaration is None:
+            return name
+        description = self.text(declaration.text, depth + 1)
+        if declaration.kind != "cast":
+            return self._in_sentence(description, rest)
+        form = "later_mention" if name in self.mentioned else "first_mention"
+        self.mentioned.add(name)
+        mention = str(self.words[form].format(name=_display_name(name), description=description))
+        return self._in_sentence(mention, rest)
+
+    def _in_sentence(self, phrase: str, rest: str) -> str:
+        """The phrase as it reads with `rest` (the text after the reference) following it."""
+        following = rest.lstrip()
+        if not following:
+            return phrase
+        closing = self.words.get("sentence_ends", "")
+        if phrase and phrase[-1] in closing and phrase[-1] not in "\"'”’」』":
+            phrase = phrase[:-1].rstrip()
+        comma = self.words.get("clause_comma", "")
+        clause_marks = self.words.get("clause_marks", "")
+        enclosed = phrase[-1:] in ")）]」』\"'”’"  # "Mei (a girl, twelve)" already reads as one phrase
+        if comma and not enclosed and following[0].isalnum() and any(mark in phrase for mark in clause_marks):
+            phrase += comma
+        return phrase
+
+    def speaker(self, name: str) -> str:
+        return self.mention(name)
+
+
+def _display_name(name: str) -> str:
+    words = name.replace("_", " ").replace("-", " ").split()
+    return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+def sentence(text: str, words: dict[str, Any]) -> str:
+    """A line as a finished sentence in its language: `a fox runs` -> `a fox runs.`, `狐狸跑` -> `狐狸跑。`.
+
+    A line that already ends a sentence (or a quotation) is kept as written; one left on a comma or a
+    colon has it replaced by the full stop.
+    """
+    text = text.rstrip()
+    if words.get("capitalise") and text[:1].islower():
+        text = text[0].upper() + text[1:]
+    if not text or text[-1] in words["sentence_ends"]:
+        return text
+    if text[-1] in words["clause_marks"] or text[-1] in ":：":
+        text = text[:-1].rstrip()
+    return text + words["full_stop"] if text else text
+
+
+def _inner(text: str, words: dict[str, Any]) -> str:
+    """Text set inside a phrase that closes itself (`Camera: {text}.`): without its own full stop."""
+    text = text.rstrip()
+    while text and text[-1] in words["full_stop"] + "。.":
+        text = text[:-1].rstrip()
+    return text
+
+
+def prompt_context(plan: Plan, clip_plan: ClipPlan,
+                   declared: Union[dict[str, Declaration], None] = None) -> dict[str, Any]:
+    """Everything a prompt template may use, as plain strings, numbers and lists.
+
+    Prose lines come back as finished sentences, so that lines and shots never run into each other;
+    `joiner` is what separates sentences in the language (a space in English, nothing in Chinese).
+    """
+    settings = plan.settings_for(clip_plan)
+    language = str(settings.get("language", DEFAULT_LANGUAGE))
+    words = languages()[language]
+    expand = _Expander(plan, words, declared)
+
+    def phrase(line: Any) -> str:
+        if isinstance(line, Prose):
+            return sentence(expand.text(line.text), words)
+        if isinstance(line, Camera):
+            return str(words["camera"].format(text=_inner(expand.text(line.text), words)))
+        if isinstance(line, Cue):
+            return str(words["cues"][line.kind].format(text=_inner(expand.text(line.text), words)))
+        assert isinstance(line, Dialogue)
+        return str(words[line.kind].format(speaker=expand.speaker(line.speaker), line=expand.text(line.line)))
+
+    clip_lines = [line for line in clip_plan.lines if isinstance(line, (Prose, Camera, Cue, Dialogue))]
+    opening = [phrase(line) for line in clip_lines if isinstance(line, (Prose, Camera))]
+    closing = [phrase(line) for line in clip_lines if isinstance(line, (Cue, Dialogue))]
+    shots = []
+    for number, timed in enumerate(clip_plan.shots, start=1):
+        shot = timed.shot
+        lines = [sentence(expand.text(shot.text), words)] if shot.text is not None else []
+        lines += [phrase(line) for line in shot.lines]
+        key = framing.canonical(shot.framing.value) if shot.framing is not None else None
+        shots.append({
+            "number": number, "start": seconds(timed.start), "end": seconds(timed.end),
+            "framing": framing.name(key, language) if key else (shot.framing.value if shot.framing else ""),
+            "lines": lines,
+        })
+    return {"clip": {
+        "name": clip_plan.name,
+        "language": language,
+        "joiner": words["joiner"],
+        "instruction": _instruction(plan, clip_plan, len(shots), words),
+        "style": str(words["style"].format(text=_inner(expand.text(settings.nodes["style"].value), words)))
+        if "style" in settings.values else "",
+        "lines": opening,
+        "shots": shots,
+        "closing": closing,
+        "seconds": seconds(clip_plan.millis),
+    }}
+
+
+def _instruction(plan: Plan, clip_plan: ClipPlan, shot_count: int, words: dict[str, Any]) -> str:
+    """wan2.7 reads the shot structure from the prompt; state it when the file asks."""
+    mode = plan.settings_for(clip_plan).get("shot-mode", "auto")
+    if plan.profile_for(clip_plan).multi_shot != "prompt" or mode == "auto":
+        return ""
+    return str(words["single_shot"] if mode == "single" else words["multi_shot"])
+
+
+def emit_prompt(plan: Plan, clip_plan: ClipPlan, environment: Any = None,
+                  declared: Union[dict[str, Declaration], None] = None) -> str:
+    context = prompt_context(plan, clip_plan, declared)
+    name = f"prompt-{context['clip']['language']}.j2"
+    return _fill(environment or _environment(None), name, **context).strip()
+
+
+def request_values(plan: Plan, clip_plan: ClipPlan, prompt: str) -> dict[str, Any]:
+    """The values a body template fills in, decided from the settings and the profile alone."""
+    profile, settings = plan.profile_for(clip_plan), plan.settings_for(clip_plan)
+    resolution = profile.resolution
+    tier = settings.get("resolution", resolution["default_tier"])
+    ratio = settings.get("ratio", resolution["default_ratio"])
+    size = settings.get("size") or resolution["pixels"].get(tier, {}).get(ratio)
+    multi = len(clip_plan.shots) > 1 or settings.get("shot-mode") == "multi"
+    shot_type = "multi" if multi and profile.multi_shot == "shot_type" else None
+    prompt_extend = settings.get("prompt-extend", profile.data["defaults"]["prompt_extend"])
+    fixed = "fixed" in profile.duration
+    return {
+        "model": plan.model_for(clip_plan),
+        "prompt": prompt,
+        "negative_prompt": settings.get("negative") or None,
+        "audio_url": _audio_url(plan, clip_plan),
+        "resolution": tier,
+        "ratio": ratio,
+        "size": size,
+        "duration": None if fixed else clip_plan.millis // 1000,
+        "prompt_extend": True if shot_type else bool(prompt_extend),
+        "watermark": bool(settings.get("watermark", profile.data["defaults"]["watermark"])),
+        "shot_type": shot_type,
+        "seed": settings.get("seed"),
+    }
+
+
+def _audio_url(plan: Plan, clip_plan: ClipPlan) -> Union[str, None]:
+    for line in clip_plan.lines:
+        if isinstance(line, Soundtrack):
+            path = soundtrack_path(line, plan.program.entry.source.path)
+            if path is None:
+                return line.source.value
+            # A local file is uploaded at submission; until then it is named relative to the storyboard.
+            relative = os.path.relpath(path, os.path.dirname(plan.program.entry.source.path) or ".")
+            return "file://" + relative.replace(os.sep, "/")
+    return None
+
+
+def emit_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any = None) -> dict[str, Any]:
+    values = request_values(plan, clip_plan, prompt)
+    profile = plan.profile_for(clip_plan)
+    text = _fill(environment or _environment(None), f"body-{profile.protocol}.json.j2", request=values)
+    try:
+        body: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TemplateProblem(f"the request body is not valid JSON: {error}", "fix the body template") from None
+    problems = body_problems(body, profile)
+    if problems:
+        raise TemplateProblem(f"the request body breaks the API contract: {problems[0]}", "fix the body template")
+    return body
+
+
+def schema_path(protocol: str) -> str:
+    """The JSON Schema of a protocol's request body."""
+    return os.path.join(SCHEMAS, f"body-{protocol}.schema.json")
+
+
+def body_problems(body: dict[str, Any], model: Profile) -> list[str]:
+    """Schema violations, then anything outside the profile's own limits.
+
+    The schemas are read by `schema.py`, not jsonschema, whose import would double the start-up
+    time of `story compile`; tests/test_body_schema.py holds the two to the same verdicts.
+    """
+    from . import schema
+
+    problems = [
+        f"{'.'.join(str(p) for p in path) or '(top)'}: {message}"
+        for path, message in schema.errors(body, schema.load(schema_path(model.protocol)))
+    ]
+    if problems:
+        return problems
+    parameters = body["parameters"]
+    if "duration" in parameters and not model.accepts_duration(parameters["duration"]):
+        problems.append(f"parameters.duration: {parameters['duration']} is not accepted by {model.id}")
+    if "size" in parameters and parameters["size"] not in model.sizes():
+        problems.append(f"parameters.size: {parameters['size']} is not offered by {model.id}")
+    if "resolution" in parameters and parameters["resolution"] not in model.resolution["tiers"]:
+        problems.append(f"parameters.resolution: {parameters['resolution']} is not offered by {model.id}")
+    limit = model.data["prompt_max_chars"]
+    if len(body["input"]["prompt"]) > limit:
+        problems.append(f"input.prompt: longer than {limit} characters")
+    if "audio_url" in body["input"] and not model.audio.get("file"):
+        problems.append(f"input.audio_url: {model.id} takes no audio")
+    return problems
+
+
+def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
+    """SB313 and SB501 for `story check`: emit only the clips whose prompt could be too long
+    (all of them when the project has its own templates).
+
+    A cheap upper bound (every text with references counted at their longest expansion, plus an
+    allowance per line for labels and cue phrases) settles most clips without importing Jinja2.
+    """
+    custom = _project_templates(plan) is not None  # a project's own templates may fail: emit all
+    bounds: dict[str, _Bound] = {}
+    risky = []
+    for clip_plan in plan.clips:
+        if not custom:
+            language = str(plan.settings_for(clip_plan).get("language", DEFAULT_LANGUAGE))
+            bound = bounds.get(language)
+            if bound is None:
+                bound = bounds[language] = _Bound(plan, languages().get(language))
+            if bound.clip(clip_plan) <= plan.profile_for(clip_plan).data["prompt_max_chars"]:
+                continue
+        risky.append(clip_plan)
+    if not risky:
+        return []
+    compiled = compile_plan(plan._replace(clips=tuple(risky), diagnostics=()))
+    return [d for d in compiled.diagnostics if d.code in ("SB313", "SB501")]
+
+
+_ALLOWANCE = 64  # characters per line for shot labels, framings and cue phrases
+_SENTENCE = 8  # per prose line: its full stop, the joiner, a capital that grew
+
+
+class _Bound:
+    """An upper bound on the length of a clip's rendered prompt, in one language.
+
+    A reference adds at most its longest written form (first or later mention, with a comma) and
+    never less than nothing, so a text is bounded by its own length plus that of each reference's
+    longest form; each form is computed once per name.
+    """
+
+    def __init__(self, plan: Plan, words: Union[dict[str, Any], None]) -> None:
+        self.plan = plan
+        self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
+        self.declared = declarations(plan)
+        self.comma = len(self.words.get("clause_comma", ""))
+        self.resolved: dict[str, Union[str, None]] = {}
+        self.mentions: dict[tuple[str, int], int] = {}
+
+    def text(self, text: Text, depth: int = 0) -> int:
+        total = len(text.value)
+        if not text.refs or depth > 3:
+            return total
+        for ref in text.refs:
+            name = self.resolved.get(ref.name, "")
+            if name == "":
+                name = self.resolved[ref.name] = resolve_name(ref.name, self.declared) or None
+            if name is not None:
+                total += self.mention(name, depth)
+        return total
+
+    def mention(self, name: str, depth: int) -> int:
+        known = self.mentions.get((name, depth))
+        if known is not None:
+            return known
+        declaration = self.declared[name]
+        description = self.text(declaration.text, depth + 1)
+        if declaration.kind == "cast":
+            display = _display_name(name)
+            filler = "x" * description
+            longest = max(len(str(self.words[form].format(name=display, description=filler)))
+                          for form in ("first_mention", "later_mention"))
+        else:
+            longest = description
+        self.mentions[(name, depth)] = longest = longest + self.comma
+        return longest
+
+    def clip(self, clip_plan: ClipPlan) -> int:
+        total = 4 * _ALLOWANCE
+        settings = self.plan.settings_for(clip_plan)
+        if "style" in settings.nodes:
+            total += self.text(settings.nodes["style"].value)
+        for timed in clip_plan.shots:
+            total += _ALLOWANCE + self.lines(timed.shot.lines)
+            if timed.shot.framing is not None:
+                total += len(timed.shot.framing.value)
+            if timed.shot.text is not None:
+                total += _SENTENCE + self.text(timed.shot.text)
+        return total + self.lines(clip_plan.lines)
+
+    def lines(self, lines: Any) -> int:
+        total = 0
+        for line in lines:
+            if type(line) is Prose:
+                total += _SENTENCE + self.text(line.text)
+                continue
+            total += _ALLOWANCE
+            for text in (getattr(line, "text", None), getattr(line, "line", None)):
+                if isinstance(text, Text):
+                    total += self.text(text)
+            if isinstance(line, Dialogue):
+                declaration = self.declared.get(line.speaker)
+                total += self.mention(line.speaker, 0) if declaration is not None else len(line.speaker)
+        return total

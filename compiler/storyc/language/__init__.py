@@ -1,0 +1,1 @@
+"""Stage 1, the language: source text to a typed AST with spans (grammar driver, syntax errors, includes, formatter, names, settings, timeline)."""

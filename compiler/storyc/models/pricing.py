@@ -1,0 +1,111 @@
+"""What a request costs: the profile's price row for the region called, times the seconds billed.
+
+Each price row (profiles/*.yaml, `pricing.<region>`) carries its currency, unit (one generated
+second), source and the date it was checked. A price that is not in the profile is unknown
+(`amount` None), never zero: totals that meet an unknown price are unknown too, and a budget
+refuses them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, NamedTuple, Union
+
+from .profile import Profile
+
+
+class Price(NamedTuple):
+    amount: Union[float, None]  # None: the profile has no price for this model, region and tier
+    currency: str
+    region: str
+    tier: str
+    seconds: float
+    rate: Union[float, None] = None  # per second
+    source: str = ""  # where the rate comes from, and when it was checked
+
+
+class Total(NamedTuple):
+    """A sum of prices in one currency; `amount` None when any of them is unknown."""
+
+    amount: Union[float, None]
+    currency: str
+    unknown: tuple[Price, ...]  # the prices that made it unknown
+
+
+def price_row(profile: Profile, region: str) -> Union[dict[str, Any], None]:
+    """The profile's price row for a region, or None when it has none."""
+    row: Union[dict[str, Any], None] = profile.data["pricing"].get(region)
+    return row
+
+
+def currency_of(profile: Profile, region: str) -> str:
+    """The currency of the region's row; where there is none, that of any other row (the
+    amount is unknown either way, but the column still needs a heading)."""
+    row = price_row(profile, region)
+    if row is not None:
+        return str(row["currency"])
+    rows = list(profile.data["pricing"].values())
+    return str(rows[0]["currency"]) if rows else "CNY"
+
+
+def tier_of(profile: Profile, values: dict[str, Any]) -> str:
+    """The billed tier of a request's values (`request_values`): its resolution, or its size's tier."""
+    if profile.protocol == "legacy":
+        return str(profile.sizes()[values["size"]][0])
+    return str(values["resolution"])
+
+
+def clip_price(profile: Profile, region: str, tier: str, seconds: float) -> Price:
+    row = price_row(profile, region)
+    rate = None if row is None else row["tiers"].get(tier)
+    amount = None if rate is None else round(rate * seconds, 6)
+    source = "" if row is None else f"{row['source']}, checked {row['checked']}"
+    return Price(amount, currency_of(profile, region), region, tier, seconds, rate, source)
+
+
+def total(prices: Iterable[Price]) -> Union[float, None]:
+    """The sum, or None when any price is unknown."""
+    amount = 0.0
+    for price in prices:
+        if price.amount is None:
+            return None
+        amount += price.amount
+    return round(amount, 6)
+
+
+def totals(prices: Iterable[Price]) -> list[Total]:
+    """One total per currency, in the order currencies first appear; amounts never mix currencies."""
+    grouped: dict[str, list[Price]] = {}
+    for price in prices:
+        grouped.setdefault(price.currency, []).append(price)
+    return [
+        Total(total(group), currency, tuple(p for p in group if p.amount is None))
+        for currency, group in grouped.items()
+    ]
+
+
+def money(amount: Union[float, None], currency: str) -> str:
+    """`CNY 7.34`, or `CNY unknown`; two decimals for people, the exact figure stays in --json."""
+    return f"{currency} {'unknown' if amount is None else f'{amount:.2f}'}"
+
+
+def money_sum(sums: Iterable[Total]) -> str:
+    """`CNY 7.34`, `CNY 7.34 + USD 1.00` (totals never mix currencies); `nothing` for no prices."""
+    return " + ".join(money(item.amount, item.currency) for item in sums) or "nothing"
+
+
+def billed_seconds(usage: Mapping[str, Any]) -> float:
+    """Seconds billed, from `usage` (§6.3, §6.4): `duration` (wan2.6, 2.7) or `video_duration` (older)."""
+    for name in ("duration", "video_duration", "output_video_duration"):
+        value = usage.get(name)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return 0.0
+
+
+def cost_of(price: Price, seconds: float) -> Union[float, None]:
+    """What `seconds` billed cost at `price` (pro rata); None when the price is unknown."""
+    if price.amount is None:
+        return None
+    if price.seconds == 0:
+        return 0.0
+    return round(price.amount / price.seconds * seconds, 6)
