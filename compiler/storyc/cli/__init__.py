@@ -58,10 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"storyc {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        command = _command(name)
-        command.define(commands.add_parser(
-            name, help=command.help, description=command.description, formatter_class=_help_formatter
-        ))
+        # Only the list of commands: `story COMMAND` gets its own parser (`_command_parser`), so the
+        # options of every command need not be defined (nor their modules' imports paid) here.
+        commands.add_parser(name, help=_command(name).help)
     return parser
 
 
