@@ -96,17 +96,18 @@ def write_tone(path: Path, seconds: float, frequency: float = 440.0, rate: int =
         out.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
 
 
-def make_project(folder: Path) -> Project:
+def make_project(folder: Path, storyboard: str = STORYBOARD,
+                 renders: dict[str, tuple[int, int, bool, int]] = RENDERS) -> Project:
     """A storyboard, its renders (by the emulator's renderer) and the lock file `story render` writes."""
     folder.mkdir(parents=True, exist_ok=True)
     story = folder / "film.story"
-    story.write_text(STORYBOARD, encoding="utf-8")
+    story.write_text(storyboard, encoding="utf-8")
     write_tone(folder / "audio" / "tone.wav", 2.0)
     board = load_board(str(story), catalog())
-    assert [clip.name for clip in board.clips] == list(RENDERS)
+    assert [clip.name for clip in board.clips] == list(renders)
     locked = {}
     for index, clip in enumerate(board.clips):
-        width, height, sound, rate = RENDERS[clip.name]
+        width, height, sound, rate = renders[clip.name]
         relative = f"renders/film/{clip.name}.mp4"
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,11 @@ rate, and its audio to 48 kHz stereo cut or padded to exactly its picture's leng
 sound gets silence), so picture and sound stay in step over any number of clips. A scene's parts
 are joined end to end; `--crossfade` dissolves only between different clips and scenes. Lengths
 come from the files themselves (`probe`), not from the storyboard.
+
+Only what differs is decoded. Without dissolves, clips whose pictures share codec, size, frame rate
+and codec setup (as one model's renders do) are joined by copying the picture; their sound is
+copied too when it also matches and each clip's sound lasts as long as its picture, else only the
+sound is normalised. Clips whose pictures differ are normalised and encoded in one pass.
 """
 
 from __future__ import annotations
@@ -15,8 +20,14 @@ from fractions import Fraction
 from typing import NamedTuple, Union
 
 from .board import Board, ClipView
-from .ffmpeg import AUDIO_FORMAT, INTERMEDIATE, SAMPLE_RATE, MediaError, encode, run
+from .ffmpeg import AUDIO_CODEC, AUDIO_FORMAT, INTERMEDIATE, SAMPLE_RATE, MediaError, encode, run
 from .probe import MediaInfo, probe
+
+# One pass decodes every clip at once; past this many clips the cut goes in passes, one segment at a
+# time, so that memory stays flat however long the film.
+ONE_PASS_LIMIT = 16
+# How far a clip's sound may run past its picture and still be copied: one AAC frame at 8 kHz.
+SOUND_SLACK = 1024 / 8000
 
 
 class Piece(NamedTuple):
@@ -127,6 +138,13 @@ def join(found: list[Piece], output: str, crossfade: float = 0.0) -> Film:
     film = Film(output, width, height, rate, tuple(found), fade, len(grouped) - 1 if fade else 0)
     if fade and len(grouped) == 1:
         film = film._replace(crossfade_frames=0)
+    if not film.crossfade_frames and (_pictures_match(found) or len(found) <= ONE_PASS_LIMIT):
+        with tempfile.TemporaryDirectory(prefix="storyc-cut-") as folder:
+            if _pictures_match(found):
+                _join_copying_pictures(film, found, output, folder)
+            else:
+                _join_in_one_pass(film, found, output)
+        return film
     with tempfile.TemporaryDirectory(prefix="storyc-cut-") as folder:
         order: list[tuple[str, int]] = []  # (file, frames)
         fade = film.crossfade_frames
@@ -147,23 +165,78 @@ def join(found: list[Piece], output: str, crossfade: float = 0.0) -> Film:
     return film
 
 
+def _pictures_match(found: list[Piece]) -> bool:
+    """Whether every clip's picture can be copied as it is into the film."""
+    first = found[0].info
+    return first.width % 2 == 0 and first.height % 2 == 0 and bool(first.video_signature) and all(
+        piece.info.video_signature == first.video_signature for piece in found)
+
+
+def _sounds_match(found: list[Piece]) -> bool:
+    """Whether every clip's sound can be copied: the same format, and as long as its picture."""
+    first = found[0].info.audio_signature
+    return first is not None and all(
+        piece.info.audio_signature == first and piece.info.audio_seconds is not None
+        and abs(piece.info.audio_seconds - piece.info.video_seconds) <= SOUND_SLACK for piece in found)
+
+
+def _join_copying_pictures(film: Film, found: list[Piece], output: str, folder: str) -> None:
+    """The pictures copied, one after another; the sound copied too, or normalised alone."""
+    listing = os.path.join(folder, "film.ffconcat")
+    with open(listing, "w", encoding="utf-8") as handle:
+        handle.write("ffconcat version 1.0\n")
+        for index, piece in enumerate(found):
+            # Each clip under a plain name beside the listing: no quoting of the user's paths.
+            name = f"clip{index}{os.path.splitext(piece.info.path)[1]}"
+            os.symlink(os.path.abspath(piece.info.path), os.path.join(folder, name))
+            handle.write(f"file '{name}'\nduration {float(piece.frames / film.rate):.6f}\n")
+    pictures = ["-f", "concat", "-safe", "0", "-i", listing]
+    if _sounds_match(found):
+        encode([*pictures, "-map", "0:v", "-map", "0:a"], output, ["-c", "copy"])
+        return
+    arguments = [*pictures, *(item for piece in found for item in ("-i", str(piece.info.path)))]
+    graph = [_sound(piece, index, index + 1, film.rate) for index, piece in enumerate(found)]
+    graph.append(f"{''.join(f'[a{index}]' for index in range(len(found)))}concat=n={len(found)}:v=0:a=1[sa]")
+    encode([*arguments, "-filter_complex", ";".join(graph), "-map", "0:v", "-map", "[sa]"], output,
+           ["-c:v", "copy", *AUDIO_CODEC])
+
+
+def _join_in_one_pass(film: Film, found: list[Piece], output: str) -> None:
+    """Every clip normalised and the film encoded in one ffmpeg run (pictures that differ)."""
+    arguments = [item for piece in found for item in ("-i", str(piece.info.path))]
+    graph = [chain for index, piece in enumerate(found)
+             for chain in (_picture(film, piece, index), _sound(piece, index, index, film.rate))]
+    graph.append(f"{''.join(f'[v{index}][a{index}]' for index in range(len(found)))}"
+                 f"concat=n={len(found)}:v=1:a=1[sv][sa]")
+    encode([*arguments, "-filter_complex", ";".join(graph), "-map", "[sv]", "-map", "[sa]", "-r", str(film.rate)],
+           output)
+
+
+def _picture(film: Film, piece: Piece, index: int) -> str:
+    """Input `index`'s picture letterboxed to the film's size and rate, cut to its whole frames, as [v<index>]."""
+    width, height = film.width, film.height
+    return (f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={film.rate},format=yuv420p,"
+            f"trim=end_frame={piece.frames},setpts=PTS-STARTPTS[v{index}]")
+
+
+def _sound(piece: Piece, index: int, source: int, rate: Fraction) -> str:
+    """Input `source`'s sound (or silence) at 48 kHz stereo, exactly as long as its picture, as [a<index>]."""
+    samples = piece.frames * SAMPLE_RATE // rate
+    sound = f"[{source}:a]{AUDIO_FORMAT}," if piece.info.has_audio else \
+        f"anullsrc=r={SAMPLE_RATE}:cl=stereo,aformat=sample_fmts=fltp,"
+    return f"{sound}apad,atrim=end_sample={samples},asetpts=N/SR/TB[a{index}]"
+
+
 def _segment(film: Film, group: list[Piece], number: int, count: int, folder: str) -> dict[str, str]:
     """Normalise one segment into intermediate files: its body, and its head and tail when they dissolve."""
-    width, height, rate, fade = film.width, film.height, film.rate, film.crossfade_frames
+    rate, fade = film.rate, film.crossfade_frames
     arguments: list[str] = []
     graph: list[str] = []
     labels = []
     for index, piece in enumerate(group):
         arguments += ["-i", str(piece.info.path)]
-        samples = piece.frames * SAMPLE_RATE // rate
-        graph.append(
-            f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={rate},format=yuv420p,"
-            f"trim=end_frame={piece.frames},setpts=PTS-STARTPTS[v{index}]"
-        )
-        sound = f"[{index}:a]{AUDIO_FORMAT}," if piece.info.has_audio else \
-            f"anullsrc=r={SAMPLE_RATE}:cl=stereo,aformat=sample_fmts=fltp,"
-        graph.append(f"{sound}apad,atrim=end_sample={samples},asetpts=N/SR/TB[a{index}]")
+        graph += [_picture(film, piece, index), _sound(piece, index, index, rate)]
         labels.append(f"[v{index}][a{index}]")
     graph.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=1[sv][sa]")
     frames = sum(piece.frames for piece in group)

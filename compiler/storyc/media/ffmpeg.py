@@ -33,16 +33,21 @@ def run(arguments: Sequence[str], what: str) -> None:
         raise MediaError(f"ffmpeg failed writing {what}:\n{tail}")
 
 
-def encode(arguments: Sequence[str], output: str) -> None:
-    """Run ffmpeg writing `output` through a partial file, so a failed run leaves no half film behind."""
+# The film's codecs when a stream is encoded: H.264 for the picture, AAC at 48 kHz for the sound.
+VIDEO_CODEC = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
+AUDIO_CODEC = ["-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE)]
+
+
+def encode(arguments: Sequence[str], output: str,
+           codecs: Sequence[str] = (*VIDEO_CODEC, *AUDIO_CODEC)) -> None:
+    """Run ffmpeg writing `output` through a partial file, so a failed run leaves no half film behind.
+    `codecs` says how each stream is written (`-c:v copy` keeps a stream as it is)."""
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise MediaError(f"cannot write `{output}`: no such folder")
     partial = output + ".partial.mp4"
     try:
-        run([*arguments, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-             "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-movflags", "+faststart", partial],
-            f"`{output}`")
+        run([*arguments, *codecs, "-movflags", "+faststart", partial], f"`{output}`")
     except MediaError:
         _remove(partial)
         raise

@@ -6,6 +6,7 @@ the storyboard's declared timing: the cut and the exports are timed from these n
 
 from __future__ import annotations
 
+import hashlib
 from fractions import Fraction
 from typing import NamedTuple, Union
 
@@ -19,6 +20,10 @@ class MediaInfo(NamedTuple):
     video_seconds: float
     audio_seconds: Union[float, None]  # None: no audio stream
     sample_rate: Union[int, None]
+    # What a decoder needs to know of each stream (codec, layout, and a digest of the codec's own
+    # setup bytes): two files whose signatures match can be joined without decoding that stream.
+    video_signature: str = ""
+    audio_signature: Union[str, None] = None
 
     @property
     def has_audio(self) -> bool:
@@ -52,12 +57,25 @@ def probe(path: str) -> MediaInfo:
             frames = round(video_seconds * rate)
         audio_seconds: Union[float, None] = None
         sample_rate = None
+        audio_signature = None
         if container.streams.audio:
             audio = container.streams.audio[0]
             sample_rate = int(audio.sample_rate or 0) or None
+            audio_signature = _signature(audio.codec_context.name, sample_rate, audio.codec_context.channels,
+                                         audio.codec_context.extradata)
             if audio.duration is not None and audio.time_base is not None:
                 audio_seconds = float(audio.duration * audio.time_base)
             else:
                 audio_seconds = float((container.duration or 0) / 1_000_000)
-        return MediaInfo(path, int(video.codec_context.width), int(video.codec_context.height), rate, frames,
-                         video_seconds, audio_seconds, sample_rate)
+        width, height = int(video.codec_context.width), int(video.codec_context.height)
+        video_signature = _signature(video.codec_context.name, video.codec_context.pix_fmt, width, height, rate,
+                                     video.codec_context.extradata)
+        return MediaInfo(path, width, height, rate, frames, video_seconds, audio_seconds, sample_rate,
+                         video_signature, audio_signature)
+
+
+def _signature(*parts: object) -> str:
+    """The stream's described parts, then a digest of its codec setup bytes (the last part)."""
+    *named, setup = parts
+    digest = hashlib.sha256(setup if isinstance(setup, bytes) else b"").hexdigest()[:16]
+    return " ".join(str(part) for part in named) + f" {digest}"
