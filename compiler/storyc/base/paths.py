@@ -126,3 +126,44 @@ def write_atomically(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def write_if_changed(path: str, text: str) -> bool:
+    """Write `text` to `path` unless it holds exactly that already; True when it was written.
+
+    Compiling again then touches only what changed (for 1,000 clips, creating 2,000 files costs
+    more than compiling them). A file that is not there is created in place, exclusively (a planted
+    symlink makes that fail, and the write goes through `write_atomically`, which replaces the link);
+    one that differs is replaced through `write_atomically`. Raises OSError.
+    """
+    data = text.encode("utf-8")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        if _create(path, data):
+            return True
+    except OSError:
+        pass  # a symlink or something unreadable: replaced below
+    else:
+        with os.fdopen(descriptor, "rb") as handle:
+            if handle.read(len(data) + 1) == data:
+                return False
+    write_atomically(path, text)
+    return True
+
+
+def _create(path: str, data: bytes) -> bool:
+    """Create `path` holding `data`; False when something appeared there meanwhile."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        raise
+    return True
+

@@ -163,12 +163,17 @@ def read_stdin() -> bytes:
     return data
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace the file in one step through a private temporary file (see `storyc.base.paths`)."""
+def write_atomically(path: str, text: str, only_if_changed: bool = False) -> None:
+    """Replace the file in one step through a private temporary file (see `storyc.base.paths`);
+    with `only_if_changed`, a file that already holds `text` is left as it is."""
     from ..base.paths import write_atomically as write
+    from ..base.paths import write_if_changed
 
     try:
-        write(path, text)
+        if only_if_changed:
+            write_if_changed(path, text)
+        else:
+            write(path, text)
     except OSError as error:
         raise UsageError(f"cannot write `{visible(path)}`: {(error.strerror or str(error)).lower()}") from None
 

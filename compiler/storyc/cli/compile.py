@@ -145,8 +145,8 @@ def run(options: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"cannot write to `{folder}`: {(error.strerror or str(error)).lower()}") from None
         for clip in compiled.clips:
-            write_atomically(os.path.join(folder, f"{clip.name}.json"), clip.body_text())
-            write_atomically(os.path.join(folder, f"{clip.name}.prompt.txt"), clip.prompt + "\n")
+            write_atomically(os.path.join(folder, f"{clip.name}.json"), clip.body_text(), only_if_changed=True)
+            write_atomically(os.path.join(folder, f"{clip.name}.prompt.txt"), clip.prompt + "\n", only_if_changed=True)
         if not (options.json or options.curl):
             print(visible(f"{path}: {plural(len(compiled.clips), 'clip')} -> {folder}"))
     return EXIT_OK
