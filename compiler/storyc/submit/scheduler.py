@@ -4,10 +4,12 @@
   run starts with a burst up to the limit and never trips it after.
 - `Slots`: concurrent tasks per model. A submission waits for a slot; the next one starts the moment a
   task is seen to finish. Tasks found in flight on resume occupy slots without waiting.
-- `PollClock`: when to ask about a task. The first query is due at the expected finish (learnt from
-  finished tasks' own `submit_time`/`end_time`, seeded from the profile or the emulator's timings), the
-  later ones back off geometrically, capped at the service's advised 15 s.
-All queries share one `Window` kept under the 20 queries/s limit.
+- `PollClock`: when to ask about a task. Until a task of the model has been timed, no more often than
+  the official SDK's `wait()` (`sdk_gap`); once timed (by finished tasks' own `submit_time`/`end_time`,
+  the journal, or the emulator's announced speed), the first query is due at the expected finish and
+  the later ones back off geometrically, capped at the service's advised 15 s.
+All queries (query, list, cancel, upload policies) share one `Window` kept at half the account's
+20 queries/s, leaving the rest to other tools on the same account (docs/render.md, "Polling").
 """
 
 from __future__ import annotations
@@ -18,11 +20,28 @@ import time
 from collections import deque
 from typing import Awaitable, Callable
 
-QUERIES_PER_SECOND = 15  # the service allows 20 per account for query, list and cancel
+ACCOUNT_QUERIES_PER_SECOND = 20  # query, list and cancel together, per account (§8, S4)
+QUERY_SHARE = 0.5  # of that, what one run takes: other tools on the same account need the rest
+QUERIES_PER_SECOND = int(ACCOUNT_QUERIES_PER_SECOND * QUERY_SHARE)
 TYPICAL_SECONDS = 120.0  # "typical generation 1-5 min" (§6.7)
 MAX_POLL_GAP = 15.0
-PROBE_START = 0.5  # the first look at a task of a model whose duration is not known yet
-PROBE_STEP = 1.08  # probing tasks together look every 8% of the elapsed time
+
+# The official SDK's polling, BaseAsyncApi.wait() in dashscope/client/base_api.py (dashscope 2.0.2,
+# the version tests/test_wire_sdk.py runs; §6.7, S9): it queries at once, then sleeps `wait_seconds`
+# = 1 s after each answer, doubled before every 3rd query (`increment_steps`) up to
+# `max_wait_seconds` = 5 s: queries at 0, 1, 2, 4, 6, 8, 12, 16, 20, 25, 30, ... s.
+SDK_FIRST_GAP = 1.0
+SDK_MAX_GAP = 5.0
+SDK_DOUBLING_STEPS = 3
+
+
+def sdk_gap(polls: int) -> float:
+    """The SDK's sleep after its query number `polls` (1-based) and before the next one."""
+    gap = SDK_FIRST_GAP
+    for step in range(1, polls + 1):
+        if gap < SDK_MAX_GAP and step % SDK_DOUBLING_STEPS == 0:
+            gap = min(gap * 2, SDK_MAX_GAP)
+    return gap
 
 
 class Window:
@@ -74,10 +93,10 @@ class Slots:
 class PollClock:
     """When to ask about a task of one model: at its expected finish, then backing off.
 
-    Until a task of the model has finished (and nothing is known from the journal or the emulator),
-    tasks are probed at growing intervals. With `spread` tasks probing, each starts at its own phase
-    and grows by PROBE_STEP**spread per poll, so that together they look every PROBE_STEP (15%) of
-    the elapsed time while each polls rarely; the first finish, timed by the service's own
+    Until a task of the model has been timed, each task is polled on the SDK's schedule less its
+    first query (made while the create's own answer, PENDING, is fresh): the k-th poll follows the
+    previous answer (or the create's) by the SDK's k-th sleep, so a task never gets more polls, nor
+    shorter gaps, than `VideoSynthesis.wait` gives it. The first timing, from the service's own
     `submit_time` and `end_time`, then times every other poll, and sleeping pollers are woken.
     """
 
@@ -85,9 +104,14 @@ class PollClock:
         self.expected = expected if expected > 0 else TYPICAL_SECONDS
         self.known = expected > 0
         self.learnt = 0
-        self.started = 0
-        self.spread = 1  # how many tasks share the probing (the run sets it: at most 4)
         self._event = asyncio.Event()
+
+    def seed(self, seconds: float) -> None:
+        """Take a task length from elsewhere (the emulator's announcement) until a task is timed."""
+        if seconds > 0 and not self.known:
+            self.expected = seconds
+            self.known = True
+            self._wake()
 
     def learn(self, seconds: float) -> None:
         if seconds <= 0:
@@ -96,16 +120,14 @@ class PollClock:
         weight = 1.0 if not self.known or self.learnt == 1 else 0.3
         self.expected = max(0.05, (1 - weight) * self.expected + weight * seconds)
         self.known = True
+        self._wake()
+
+    def _wake(self) -> None:
         self._event.set()
         self._event = asyncio.Event()
 
-    def phase(self) -> int:
-        """A fresh task's place among the probing phases (0 .. spread-1)."""
-        self.started += 1
-        return (self.started - 1) % max(1, self.spread)
-
-    def due(self, submitted: float, last_poll: float | None, polls: int, phase: int) -> float:
-        """The wall time of the next poll of a task submitted at `submitted`."""
+    def due(self, submitted: float, last_poll: float | None, polls: int) -> float:
+        """The wall time of the next poll of a task submitted at `submitted` (its create answered then)."""
         if self.known:
             # `submitted` is when the create answer arrived, after the service started the task's clock
             first = submitted + self.expected + 0.005
@@ -115,9 +137,8 @@ class PollClock:
             gap = self.expected * 0.02 + 0.25 * max(0.0, last_poll - first)
             return max(first, last_poll + min(MAX_POLL_GAP, max(0.02, gap)))
         if polls == 0 or last_poll is None:
-            return submitted + PROBE_START * float(PROBE_STEP ** phase)
-        growth = float(PROBE_STEP ** max(1, self.spread)) - 1
-        return last_poll + min(MAX_POLL_GAP, max(0.1, (last_poll - submitted) * growth))
+            return submitted + sdk_gap(1)
+        return last_poll + sdk_gap(polls + 1)
 
     async def sleep_or_learn(self, delay: float) -> None:
         """Sleep `delay` seconds, or less when a duration is learnt meanwhile."""
