@@ -36,7 +36,7 @@ import mimetypes
 import os
 import random
 import time
-from typing import Any, Awaitable, Callable, NamedTuple
+from typing import Any, AsyncContextManager, Awaitable, Callable, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -198,14 +198,14 @@ class Client:
 
     def __init__(self, http: httpx.AsyncClient, root: str, key: str, *, retry: Retry | None = None,
                  sleep: Sleep = asyncio.sleep, rng: random.Random | None = None,
-                 before_query: Callable[[], Awaitable[None]] | None = None) -> None:
+                 query_turn: Callable[[], AsyncContextManager[None]] | None = None) -> None:
         self.http = http
         self.api = root.rstrip("/") + API_PREFIX
         self._key = key
         self.retry = retry or Retry()
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.before_query = before_query  # the scheduler's pacer for the 20/s query limit
+        self.query_turn = query_turn  # the scheduler's pacer for the account's query rate
         self.counters = Counters()
         self._hints = on_loopback(root)
         self.hinted_seconds: float | None = None  # the emulator's task length, when it announced one
@@ -256,9 +256,10 @@ class Client:
         """One call with retries; `resend` False: never repeat a request that may have arrived."""
         attempt = 0
         while True:
-            if query and self.before_query is not None:
-                await self.before_query()
             try:
+                if query and self.query_turn is not None:
+                    async with self.query_turn():
+                        return await self._once(method, url, headers, json=json, params=params)
                 return await self._once(method, url, headers, json=json, params=params)
             except SubmitError as error:
                 if isinstance(error, RateLimited):

@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from typing import Awaitable, Callable
+from typing import AsyncContextManager, AsyncIterator, Awaitable, Callable
 
 ACCOUNT_QUERIES_PER_SECOND = 20  # query, list and cancel together, per account (§8, S4)
 QUERY_SHARE = 0.5  # of that, what one run takes: other tools on the same account need the rest
 QUERIES_PER_SECOND = int(ACCOUNT_QUERIES_PER_SECOND * QUERY_SHARE)
 TYPICAL_SECONDS = 120.0  # "typical generation 1-5 min" (§6.7)
 MAX_POLL_GAP = 15.0
+OPEN_CHECK = 0.05  # how often a full window looks whether a request in flight has ended
 
 # The official SDK's polling, BaseAsyncApi.wait() in dashscope/client/base_api.py (dashscope 2.0.2,
 # the version tests/test_wire_sdk.py runs; §6.7, S9): it queries at once, then sleeps `wait_seconds`
@@ -45,7 +46,12 @@ def sdk_gap(polls: int) -> float:
 
 
 class Window:
-    """At most `limit` events in any `period` seconds."""
+    """At most `limit` events in any `period` seconds, as the receiving end counts them.
+
+    An event counts from when it is let through (`begin`) until `period` after it ended (`end`): the
+    request it stands for reaches the service somewhere in between, so however late it arrives, no
+    `period` at the service sees more than `limit` of them.
+    """
 
     def __init__(self, limit: int, period: float = 1.0, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, margin: float = 0.02) -> None:
@@ -53,19 +59,39 @@ class Window:
         self.period = period + margin
         self.clock = clock
         self.sleep = sleep
-        self.times: deque[float] = deque()
+        self.times: deque[float] = deque()  # when recent events ended
+        self.open = 0  # events let through and not yet ended
         self.lock = asyncio.Lock()
 
-    async def wait(self) -> None:
+    async def begin(self) -> None:
         async with self.lock:
             while True:
                 now = self.clock()
                 while self.times and now - self.times[0] >= self.period:
                     self.times.popleft()
-                if len(self.times) < self.limit:
-                    self.times.append(now)
+                if len(self.times) + self.open < self.limit:
+                    self.open += 1
                     return
-                await self.sleep(self.period - (now - self.times[0]))
+                expiry = self.period - (now - self.times[0]) if self.times else self.period
+                await self.sleep(min(expiry, OPEN_CHECK) if self.open else expiry)
+
+    def end(self) -> None:
+        self.open = max(0, self.open - 1)
+        self.times.append(self.clock())
+
+    async def wait(self) -> None:
+        """An event without length (a submission's turn)."""
+        await self.begin()
+        self.end()
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """An event as long as the block: a request from sending it to its answer."""
+        await self.begin()
+        try:
+            yield
+        finally:
+            self.end()
 
 
 class Slots:
@@ -171,5 +197,6 @@ class Scheduler:
             self.models[model] = ModelLimits(submit_per_second, concurrent, expected, self.clock, self.sleep)
         return self.models[model]
 
-    async def query_turn(self) -> None:
-        await self.queries.wait()
+    def query_turn(self) -> AsyncContextManager[None]:
+        """Hold it around one query, list or cancel request, from sending to answer."""
+        return self.queries.turn()
