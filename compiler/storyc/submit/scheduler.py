@@ -40,7 +40,9 @@ def sdk_gap(polls: int) -> float:
     """The SDK's sleep after its query number `polls` (1-based) and before the next one."""
     gap = SDK_FIRST_GAP
     for step in range(1, polls + 1):
-        if gap < SDK_MAX_GAP and step % SDK_DOUBLING_STEPS == 0:
+        if gap >= SDK_MAX_GAP:
+            break
+        if step % SDK_DOUBLING_STEPS == 0:
             gap = min(gap * 2, SDK_MAX_GAP)
     return gap
 
