@@ -319,3 +319,26 @@ def test_the_emulators_speed_is_taken_only_from_a_loopback_root() -> None:
         assert asyncio.run(created("http://emulator", httpx.ASGITransport(app=app))) is None
     finally:
         app.state.emulator.tasks.shutdown()
+
+
+@pytest.mark.parametrize("hint", [True, False], ids=["announced", "no-speed-hint"])
+def test_story_emulator_announces_its_speed_unless_told_not_to(hint: bool) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "storyc", "emulator", "--port", "0", "--no-video", "--quiet", "--speed", "2",
+               "--pending", "1", "--running", "2", *([] if hint else ["--no-speed-hint"])]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[3].rstrip(",")
+        headers = {"Authorization": f"Bearer {KEY}", "X-DashScope-Async": "enable"}
+        created = httpx.post(url + "/api/v1/services/aigc/video-generation/video-synthesis", headers=headers, json=BODY)
+        task_id = created.json()["output"]["task_id"]
+        queried = httpx.get(f"{url}/api/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {KEY}"})
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    for answer in (created, queried):
+        assert answer.status_code == 200
+        assert answer.headers.get(SPEED_HINT) == ("1.500" if hint else None)  # (1 + 2) / 2 real seconds
