@@ -1,6 +1,6 @@
 """`story render` throughput against the emulator, beside the official DashScope SDK and the ideal.
 
-    python bench/render_throughput.py [--clips 50] [--seconds 3] [--concurrency 5] [--skip-sequential]
+    python bench/render_throughput.py [--clips 50] [--seconds 3] [--concurrency 5] [--skip-sequential] [--cold]
 
 A storyboard of N two-second wan2.7 clips (5 concurrent tasks and 5 submissions per second allowed,
 as the account limits say) is rendered against `story emulator` (a separate process on 127.0.0.1,
@@ -12,6 +12,9 @@ each task taking `--seconds` of emulated processing) by:
 - (c) the ideal makespan ceil(N / concurrency) x seconds.
 
 Each method uses its own key, so the emulator's per-key limits do not mix. Prints a Markdown table.
+With `--cold` the emulator does not announce its speed: `story render` polls as it does against the
+real service before it has timed a task of the model (the SDK's schedule), e.g.
+`--cold --clips 5 --seconds 18` for the issue-20 figures (polls per 18 s task; the SDK's: 9).
 """
 
 from __future__ import annotations
@@ -50,10 +53,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_emulator(seconds: float, keys: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_emulator(seconds: float, keys: list[str], cold: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [sys.executable, "-m", "storyc", "emulator", "--port", str(port), "--pending", str(seconds / 3),
-               "--running", str(seconds * 2 / 3)]
+               "--running", str(seconds * 2 / 3), *(["--no-speed-hint"] if cold else [])]
     for key in keys:
         command += ["--key", key]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -152,6 +155,8 @@ def main() -> None:
     options.add_argument("--seconds", type=float, default=3.0, help="emulated processing per task")
     options.add_argument("--concurrency", type=int, default=5, help="the model's concurrent-task limit")
     options.add_argument("--skip-sequential", action="store_true", help="leave out (a), the slowest")
+    options.add_argument("--cold", action="store_true",
+                         help="the emulator does not announce its speed: storyc polls as before a first timing")
     args = options.parse_args()
     keys = {name: f"sk-bench-{name}" for name in ("story", "sequential", "pool")}
     work = tempfile.mkdtemp(prefix="storyc-throughput-")
@@ -159,7 +164,7 @@ def main() -> None:
     with open(story, "w", encoding="utf-8") as handle:
         handle.write(storyboard(args.clips))
     prompts = [f"Paper boat number {n} drifts along a rainy gutter." for n in range(1, args.clips + 1)]
-    emulator, direct = start_emulator(args.seconds, list(keys.values()))
+    emulator, direct = start_emulator(args.seconds, list(keys.values()), args.cold)
     link = QueryCounter()
     try:
         with relay(direct, watch=link) as url:
@@ -175,7 +180,8 @@ def main() -> None:
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
-    print(f"{args.clips} clips, {args.concurrency} concurrent tasks, {args.seconds:g} s of emulated processing each; "
+    print(f"{args.clips} clips, {args.concurrency} concurrent tasks, {args.seconds:g} s of emulated processing each"
+          f"{' (no speed announced)' if args.cold else ''}; "
           f"ideal makespan ceil({args.clips}/{args.concurrency}) x {args.seconds:g} s = {ideal:.1f} s\n")
     print("| method | wall time | vs ideal | status polls per task | throttled submissions |")
     print("|---|---|---|---|---|")

@@ -938,6 +938,9 @@ def test_forbid_overwrite_is_honoured_and_uploads_are_capped() -> None:
             assert (await client.post(host, data={**form, "key": key}, files={"file": ("a", b"1")})).status_code == 204
             again = await client.post(host, data={**form, "key": key}, files={"file": ("a", b"2")})
             assert again.status_code == 409 and "FileAlreadyExists" in again.text
+            # as OSS writes it: Code, Message, RequestId, HostId and the error number, the id also as a header
+            assert again.headers["x-oss-ec"] == "0026-00000201" and "<EC>0026-00000201</EC>" in again.text
+            assert f"<RequestId>{again.headers['x-oss-request-id']}</RequestId>" in again.text
             allowed = {**form, "x-oss-forbid-overwrite": "false"}
             assert (await client.post(host, data={**allowed, "key": key}, files={"file": ("a", b"3")})).status_code == 204
             big = await client.post(host, data={**form, "key": f"{folder}/big.wav"},

@@ -1,8 +1,10 @@
-"""The client against the emulator in-process: headers per call, the error tree, retries, downloads."""
+"""The client against the emulator in-process: headers per call, the error tree, retries, downloads; and on
+loopback through a recording proxy: lost upload answers, the share of the query rate, the emulator's speed."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,12 @@ import httpx
 import pytest
 from test_render_e2e import tone
 
+from storyc.cli import main
 from storyc.emulator import EmulatorConfig, Faults, create_app
+from storyc.emulator.config import SPEED_HINT as EMULATOR_SPEED_HINT
+from storyc.emulator.testing import Exchange, proxy, serve
 from storyc.submit.client import (
+    SPEED_HINT,
     AccessDenied,
     AuthError,
     Client,
@@ -23,11 +29,13 @@ from storyc.submit.client import (
     Retry,
     ServerError,
     error_for,
+    on_loopback,
     parse_service_time,
     remove_partial_files,
     retryable,
     service_time,
 )
+from storyc.submit.scheduler import ACCOUNT_QUERIES_PER_SECOND, QUERIES_PER_SECOND, QUERY_SHARE, Scheduler
 
 KEY = "sk-client-test"
 BODY = {"model": "wan2.7-t2v", "input": {"prompt": "a paper boat in the rain"},
@@ -198,3 +206,139 @@ def test_service_times_round_trip() -> None:
     text = service_time(moment)
     shown = f"{text[:4]}-{text[4:6]}-{text[6:8]} {text[8:10]}:{text[10:12]}:{text[12:14]}.250"
     assert parse_service_time(shown) == moment + 0.25
+
+
+# -- the wire: lost upload answers, the query rate, the emulator's speed (issue 20) --------------------
+
+def form_fields(exchange: Exchange) -> dict[str, bytes]:
+    """The fields of a multipart/form-data request as the storage reads them: name -> value."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"Content-Type: {exchange.header('content-type')}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + exchange.body)
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        fields[str(name)] = part.get_payload(decode=True) or b""
+    return fields
+
+
+def write_soundtrack_story(folder: Path) -> Path:
+    tone(folder / "theme.wav", 3)
+    story = folder / "song.story"
+    story.write_text('storyboard "song"\nmodel wan2.7-t2v\nresolution 720P\nratio 1:1\nlanguage en\n'
+                     "prompt-extend off\nwatermark off\n\nclip song 3s\n  soundtrack: theme.wav\n"
+                     "  A paper boat drifts along a rainy gutter.\n", encoding="utf-8")
+    return story
+
+
+def test_an_upload_whose_answer_is_lost_starts_over_with_a_fresh_policy_and_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write_soundtrack_story(tmp_path)
+    config = EmulatorConfig(pending_seconds=0.2, running_seconds=0.3)
+    app = create_app(config)
+    exchanges: list[Exchange] = []
+
+    def first_upload(exchange: Exchange) -> bool:  # stored by the emulator, its answer never delivered
+        return exchange.target == "/oss/upload" and not any(e.target == "/oss/upload" for e in exchanges)
+
+    with serve(config, app=app) as url, proxy(url, exchanges, drop=first_upload) as front:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", front)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        code = main(["render", str(story), "--yes", "--json"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    uploads = [e for e in exchanges if e.method == "POST" and e.target == "/oss/upload"]
+    policies = [e for e in exchanges if e.target.startswith("/api/v1/uploads")]
+    assert [(e.status, e.dropped) for e in uploads] == [(200, True), (200, False)]  # both reached storage
+    assert len(policies) == 2 and all(e.status == 200 for e in policies)
+    keys = [form_fields(e)["key"].decode() for e in uploads]
+    folders = [json.loads(e.answer)["data"]["upload_dir"] for e in policies]
+    assert keys[0] != keys[1] and all(key.startswith(folder + "/") for key, folder in zip(keys, folders, strict=True))
+    assert not [e for e in exchanges if e.status == 409]  # the same key was never sent again
+    creates = [e for e in exchanges if e.method == "POST" and e.target.endswith("/video-synthesis")]
+    assert len(creates) == 1 and json.loads(creates[0].body)["input"]["audio_url"] == f"oss://{keys[1]}"
+    assert (tmp_path / "renders" / "song" / "song.mp4").stat().st_size > 0
+
+
+def test_a_second_upload_to_the_same_key_is_refused_409_as_oss_refuses_it() -> None:
+    """What the policy's x-oss-forbid-overwrite does to a retry of the same key, as OSS answers it."""
+    async def work(client: Client) -> Any:
+        policy = await client.upload_policy("wan2.7-t2v")
+        await client.upload(policy, "theme.wav", b"RIFF")
+        with pytest.raises(InvalidRequest) as caught:
+            await client.upload(policy, "theme.wav", b"RIFF")
+        return caught.value
+
+    error, recorder, _ = run(EmulatorConfig(render_videos=False), work)
+    assert (error.status, error.code) == (409, "FileAlreadyExists") and error.request_id
+    assert len(recorder.sent) == 3  # a refusal is not retried
+
+
+def test_queries_take_at_most_half_the_accounts_rate() -> None:
+    config = EmulatorConfig(pending_seconds=60, render_videos=False)
+    exchanges: list[Exchange] = []
+
+    async def main_loop(base: str) -> None:
+        scheduler = Scheduler()
+        async with httpx.AsyncClient() as http:
+            client = Client(http, base, KEY, retry=FAST_RETRY, query_turn=scheduler.query_turn)
+            created = await client.create(BODY)
+            await asyncio.gather(*(client.query(created.task_id) for _ in range(3 * QUERIES_PER_SECOND)))
+
+    with serve(config) as url, proxy(url, exchanges) as front:
+        asyncio.run(main_loop(front))
+    queries = sorted(e.sent_at for e in exchanges if e.target.startswith("/api/v1/tasks/"))
+    busiest = max(sum(1 for other in queries if moment <= other < moment + 1.0) for moment in queries)
+    assert QUERIES_PER_SECOND == ACCOUNT_QUERIES_PER_SECOND * QUERY_SHARE == 10
+    assert len(queries) == 30 and busiest <= QUERIES_PER_SECOND
+    assert not [e for e in exchanges if e.status == 429]
+
+
+def test_the_emulators_speed_is_taken_only_from_a_loopback_root() -> None:
+    assert SPEED_HINT == EMULATOR_SPEED_HINT
+    assert on_loopback("http://127.0.0.1:8000") and on_loopback("http://[::1]:9") and on_loopback("http://localhost")
+    assert not on_loopback("https://dashscope-intl.aliyuncs.com") and not on_loopback("http://emulator")
+    config = EmulatorConfig(pending_seconds=1.0, running_seconds=3.0, speed=4.0, render_videos=False)
+
+    async def created(base: str, transport: Any = None) -> float | None:
+        async with httpx.AsyncClient(transport=transport) as http:
+            client = Client(http, base, KEY, retry=FAST_RETRY)
+            await client.create(BODY)
+            return client.hinted_seconds
+
+    with serve(config) as url:
+        assert asyncio.run(created(url)) == 1.0  # (1 + 3) / 4 real seconds
+        quiet = config._replace(speed_hint=False)
+        with serve(quiet) as silent:
+            assert asyncio.run(created(silent)) is None
+    app = create_app(config)  # the same answer, from a root that is not on this machine, is not believed
+    try:
+        assert asyncio.run(created("http://emulator", httpx.ASGITransport(app=app))) is None
+    finally:
+        app.state.emulator.tasks.shutdown()
+
+
+@pytest.mark.parametrize("hint", [True, False], ids=["announced", "no-speed-hint"])
+def test_story_emulator_announces_its_speed_unless_told_not_to(hint: bool) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "storyc", "emulator", "--port", "0", "--no-video", "--quiet", "--speed", "2",
+               "--pending", "1", "--running", "2", *([] if hint else ["--no-speed-hint"])]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[3].rstrip(",")
+        headers = {"Authorization": f"Bearer {KEY}", "X-DashScope-Async": "enable"}
+        created = httpx.post(url + "/api/v1/services/aigc/video-generation/video-synthesis", headers=headers, json=BODY)
+        task_id = created.json()["output"]["task_id"]
+        queried = httpx.get(f"{url}/api/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {KEY}"})
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    for answer in (created, queried):
+        assert answer.status_code == 200
+        assert answer.headers.get(SPEED_HINT) == ("1.500" if hint else None)  # (1 + 2) / 2 real seconds

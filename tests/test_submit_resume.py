@@ -202,7 +202,8 @@ def test_ctrl_c_keeps_the_journal_and_the_next_run_collects(
 def test_cancel_stops_pending_tasks_and_the_running_render_does_not_resend_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with emulator(EmulatorConfig(pending_seconds=60, running_seconds=1)) as (url, app):
+    # no speed announced: told that tasks take 61 s, the render would first look after 61 s
+    with emulator(EmulatorConfig(pending_seconds=60, running_seconds=1, speed_hint=False)) as (url, app):
         monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
         monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
         story = storyboard(tmp_path, clips=2)

@@ -124,6 +124,9 @@ def define(emulator: argparse.ArgumentParser) -> None:
         help="life of a --fault-expire-url result URL, in service seconds (default 60)")
     add("--admin", action="store_true",
         help="serve GET /_emulator/tasks, the emulator's record of admitted tasks (for tests; not a service path)")
+    add("--no-speed-hint", action="store_true",
+        help="do not announce the task length in X-Storyc-Emulator-Task-Seconds (story render on loopback then "
+        "polls as against the real service)")
     profiles_option(emulator)
     add("--seed", type=_seed, help="seed for fault injection, to repeat a chaos run (default: random)")
     emulator.set_defaults(run=run)
@@ -154,7 +157,7 @@ def run(options: argparse.Namespace) -> int:
         api_keys=frozenset(options.key) if options.key else None, storage=options.storage or "",
         render_videos=not options.no_video, accounts=accounts or None, region=options.region,
         reject=options.reject, limits=not options.no_limits, fetch_remote_audio=options.fetch_remote_audio,
-        admin=options.admin,
+        admin=options.admin, speed_hint=not options.no_speed_hint,
         faults=Faults(**rates, slow_seconds=options.slow_seconds, seed=options.seed,
                       stuck_seconds=options.stuck_seconds, expire_url_seconds=options.expire_url_seconds),
     )

@@ -33,7 +33,7 @@ from starlette.routing import Route
 from ..models.profile import Catalog, Profile, catalog
 from . import errors
 from .accounts import Accounts, Dice, RateLimits
-from .config import REGIONS, EmulatorConfig
+from .config import REGIONS, SPEED_HINT, EmulatorConfig
 from .errors import ApiError
 from .guard import Guard
 from .tasks import FINAL, Task, TaskFailure, TaskStore, time_text, usage
@@ -238,6 +238,13 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
             return _error(found, request_id)
         return (request_id, *found)
 
+    def hinted(response: Response) -> Response:
+        """A create or query answer, with the emulator's task length when `speed_hint` is on."""
+        if config.speed_hint:
+            seconds = (config.pending_seconds + config.running_seconds) / config.speed
+            response.headers[SPEED_HINT] = f"{seconds:.3f}"
+        return response
+
     def throttled(account: str, request_id: str) -> Union[Response, None]:
         """Query, list and cancel share one per-second budget per account (§8)."""
         if emulator.limits.allow((account, "tasks"), config.query_per_second, emulator.clock()):
@@ -284,7 +291,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
             return _error(errors.THROTTLED, request_id)
         task = emulator.tasks.submit(spec, key, request_id, audio_path, account, rolls["task"])
         request.state.task_id = task.id
-        return JSONResponse({"output": {"task_status": "PENDING", "task_id": task.id}, "request_id": request_id})
+        return hinted(JSONResponse({"output": {"task_status": "PENDING", "task_id": task.id}, "request_id": request_id}))
 
     async def get_task(request: Request) -> Response:
         started = begin(request)
@@ -305,7 +312,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         status = emulator.tasks.status(task) if task is not None else "UNKNOWN"
         if task is None or status == "UNKNOWN":  # another account's task looks like no task at all
             return JSONResponse({"request_id": request_id, "output": {"task_id": task_id, "task_status": "UNKNOWN"}})
-        return JSONResponse(_task_view(emulator, task, status, str(request.base_url), request_id))
+        return hinted(JSONResponse(_task_view(emulator, task, status, str(request.base_url), request_id)))
 
     async def cancel_task(request: Request) -> Response:
         started = begin(request)
@@ -362,7 +369,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         if refused is not None and refused.code == "PolicyExpired":
             return _error(errors.POLICY_EXPIRED, str(uuid.uuid4()))
         if refused is not None:
-            return _oss_error(refused.code, refused.message, refused.status)
+            return _oss_error(refused.code, refused.message, refused.status, request.url.netloc)
         # OSS answers 200, 201 or 204 as asked; any other value gets its default, 204.
         status = {"200": 200, "201": 201}.get(fields.get("success_action_status", "").strip(), 204)
         return Response(status_code=status)
@@ -446,12 +453,22 @@ def _admin_row(emulator: Emulator, task: Task) -> dict[str, Any]:
             "duration": task.spec.duration, "billed_seconds": task.spec.duration if status == "SUCCEEDED" else 0}
 
 
-def _oss_error(code: str, message: str, status: int = 400) -> Response:
+# OSS error numbers ("EC") the emulator gives, from OSS's error-code pages (help.aliyun.com/document_detail/600325).
+OSS_ERROR_NUMBERS = {"FileAlreadyExists": "0026-00000201"}
+
+
+def _oss_error(code: str, message: str, status: int = 400, host: str = "") -> Response:
+    """An OSS error document, as OSS writes one: Code, Message, RequestId, HostId (and EC where known),
+    with the request id also in `x-oss-request-id`."""
     from xml.sax.saxutils import escape
 
-    body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{escape(code)}</Code>" \
-           f"<Message>{escape(message)}</Message></Error>"
-    return Response(body, status_code=status, media_type="application/xml")
+    request_id = uuid.uuid4().hex[:24].upper()
+    number = OSS_ERROR_NUMBERS.get(code)
+    body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>\n  <Code>{escape(code)}</Code>\n" \
+           f"  <Message>{escape(message)}</Message>\n  <RequestId>{request_id}</RequestId>\n" \
+           f"  <HostId>{escape(host)}</HostId>\n" + (f"  <EC>{number}</EC>\n" if number else "") + "</Error>\n"
+    headers = {"x-oss-request-id": request_id, **({"x-oss-ec": number} if number else {})}
+    return Response(body, status_code=status, media_type="application/xml", headers=headers)
 
 
 class _Truncated(Response):

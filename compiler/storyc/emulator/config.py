@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Mapping, NamedTuple, Union
 
 REGIONS = ("beijing", "singapore", "virginia", "frankfurt")
+# Not a header of the real service: the emulator's own task length in real seconds, on create and query
+# answers, so that `story render` against an emulator on loopback polls at its pace (docs/emulator.md).
+SPEED_HINT = "X-Storyc-Emulator-Task-Seconds"
 
 
 class Faults(NamedTuple):
@@ -63,3 +66,5 @@ class EmulatorConfig(NamedTuple):
     fetch_timeout_seconds: float = 10.0  # a loopback audio download must finish within this
     render_workers: int = 2  # threads that render result videos
     admin: bool = False  # serve GET /_emulator/tasks, the emulator's own record of admitted tasks (tests)
+    # Added for issue 20.
+    speed_hint: bool = True  # send SPEED_HINT; False: a client learns task times as from the real service

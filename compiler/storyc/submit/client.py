@@ -21,6 +21,8 @@ Retries (`Retry`): 429, 500, 502, 503, 504 and connection errors, with exponenti
 and `Retry-After`. A create is retried only when the service said no (429, 5xx) or the connection was
 never made; anything else where the request may have arrived surfaces as `ResponseLost`.
 The key goes only to the service root; uploads and result downloads carry their own signatures.
+An upload is retried here only when it cannot have reached storage; one whose answer was lost
+raises `ResponseLost`, and `upload.ensure_uploaded` starts over with a fresh policy and key.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
+import math
+import mimetypes
 import os
 import random
 import time
-from typing import Any, Awaitable, Callable, NamedTuple
-from urllib.parse import quote
+from typing import Any, AsyncContextManager, Awaitable, Callable, NamedTuple
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -40,6 +45,9 @@ from ..models.regions import API_PREFIX
 
 CREATE_PATH = "/services/aigc/video-generation/video-synthesis"
 RETRIED_STATUS = (429, 500, 502, 503, 504)
+# The task length `story emulator` announces (emulator/config.py SPEED_HINT); honoured only from a
+# service root on loopback, where no real service is (docs/render.md, "Polling").
+SPEED_HINT = "X-Storyc-Emulator-Task-Seconds"
 NEVER_RETRIED = ("InvalidParameter", "DataInspectionFailed", "data_inspection_failed", "InvalidApiKey",
                  "invalid_api_key", "Arrearage", "AccessDenied", "access_denied", "IPInfringementSuspect")
 
@@ -190,15 +198,17 @@ class Client:
 
     def __init__(self, http: httpx.AsyncClient, root: str, key: str, *, retry: Retry | None = None,
                  sleep: Sleep = asyncio.sleep, rng: random.Random | None = None,
-                 before_query: Callable[[], Awaitable[None]] | None = None) -> None:
+                 query_turn: Callable[[], AsyncContextManager[None]] | None = None) -> None:
         self.http = http
         self.api = root.rstrip("/") + API_PREFIX
         self._key = key
         self.retry = retry or Retry()
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.before_query = before_query  # the scheduler's pacer for the 20/s query limit
+        self.query_turn = query_turn  # the scheduler's pacer for the account's query rate
         self.counters = Counters()
+        self._hints = on_loopback(root)
+        self.hinted_seconds: float | None = None  # the emulator's task length, when it announced one
 
     def __repr__(self) -> str:  # never show the key
         return f"Client({self.api!r})"
@@ -227,18 +237,29 @@ class Client:
             document = None
         if response.status_code != 200:
             raise error_for(response.status_code, document, response.headers)
+        if self._hints:
+            self._take_hint(response.headers.get(SPEED_HINT))
         if not isinstance(document, dict):
             raise ResponseLost(f"{self.api} answered HTTP 200 without a JSON object", sent=True)
         return document
+
+    def _take_hint(self, value: str | None) -> None:
+        try:
+            seconds = float(value or "")
+        except ValueError:
+            return
+        if math.isfinite(seconds) and 0 < seconds <= 24 * 3600:
+            self.hinted_seconds = seconds
 
     async def _call(self, method: str, url: str, headers: dict[str, str], *, json: Any = None,
                     params: dict[str, Any] | None = None, resend: bool = True, query: bool = False) -> Any:
         """One call with retries; `resend` False: never repeat a request that may have arrived."""
         attempt = 0
         while True:
-            if query and self.before_query is not None:
-                await self.before_query()
             try:
+                if query and self.query_turn is not None:
+                    async with self.query_turn():
+                        return await self._once(method, url, headers, json=json, params=params)
                 return await self._once(method, url, headers, json=json, params=params)
             except SubmitError as error:
                 if isinstance(error, RateLimited):
@@ -304,21 +325,32 @@ class Client:
         return data
 
     async def upload(self, policy: dict[str, Any], filename: str, content: bytes) -> str:
-        """The multipart form upload (§10 step 2) -> `oss://{key}`. No key: the policy signs it."""
+        """The multipart form upload (§10 step 2) -> `oss://{key}`. No key: the policy signs it.
+
+        Retried only while the upload cannot have reached storage (no connection, 429, 5xx). A sent
+        upload whose answer is lost raises ResponseLost: the policy forbids overwriting, so sending the
+        same key again would meet 409 FileAlreadyExists; the caller takes a fresh policy and key.
+        """
         key = f"{policy['upload_dir']}/{filename}"
         form = {
             "OSSAccessKeyId": str(policy.get("oss_access_key_id", "")), "Signature": str(policy.get("signature", "")),
             "policy": str(policy.get("policy", "")), "x-oss-object-acl": str(policy.get("x_oss_object_acl", "private")),
             "x-oss-forbid-overwrite": str(policy.get("x_oss_forbid_overwrite", "true")), "key": key,
             "success_action_status": "200",
+            # as the SDK sends it (S9 OssUtils.upload): the object's Content-Type in storage
+            "x-oss-content-type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
         }
         attempt = 0
         while True:
             try:
                 response = await self.http.post(str(policy["upload_host"]), data=form,
                                                 files={"file": (filename, content)})
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                failure: SubmitError = NetworkError(f"cannot reach the upload storage: {type(error).__name__}",
+                                                    sent=False)
             except httpx.TransportError as error:
-                failure: SubmitError = NetworkError(f"upload failed: {type(error).__name__}", sent=True)
+                raise ResponseLost(f"the answer to the upload of {filename} was lost: {type(error).__name__}",
+                                   sent=True) from None
             else:
                 if response.status_code in (200, 204):
                     self.counters.uploads += 1
@@ -327,10 +359,12 @@ class Client:
                     document = response.json()
                 except ValueError:
                     document = {"code": _xml_field(response.text, "Code") or f"HTTP{response.status_code}",
-                                "message": _xml_field(response.text, "Message") or "the upload was refused"}
+                                "message": _xml_field(response.text, "Message") or "the upload was refused",
+                                "request_id": _xml_field(response.text, "RequestId")}
                 failure = error_for(response.status_code, document, response.headers)
             if not retryable(failure) or attempt + 1 >= self.retry.attempts:
                 raise failure
+            self.counters.retries += 1
             await self.sleep(self.retry.delay(attempt, failure, self.rng))
             attempt += 1
 
@@ -401,6 +435,20 @@ def remove_partial_files(folder: str) -> int:
             _remove(os.path.join(folder, name))
             count += 1
     return count
+
+
+def on_loopback(root: str) -> bool:
+    """True for a service root on this machine (127.0.0.0/8, ::1, localhost): an emulator, never the service."""
+    try:
+        host = urlsplit(root).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _xml_field(text: str, field: str) -> str:

@@ -93,16 +93,10 @@ class Runner:
             if row is not None and row.state in ("creating", "submitted"):
                 model.slots.occupy()  # a task of ours may be running: it holds a slot already
                 job.holds_slot = True
-        counts: dict[str, int] = {}
         for job in jobs:
-            key = f"{job.region}/{job.model}"
-            counts[key] = counts.get(key, 0) + 1
-            clock = self.scheduler.model(key).polls
+            clock = self.scheduler.model(f"{job.region}/{job.model}").polls
             if not clock.known and job.journal.timing(job.model):
                 clock.learn(job.journal.timing(job.model) or 0.0)
-        for key, count in counts.items():
-            model_limits = self.scheduler.model(key)
-            model_limits.polls.spread = max(1, min(4, count, model_limits.slots.limit))
         # resumed tasks first, then the rest in clip order
         order = sorted(jobs, key=lambda job: 0 if job.holds_slot else 1)
         drivers = [asyncio.create_task(self.drive(job)) for job in order]
@@ -313,17 +307,19 @@ class Runner:
         polls = 0
         last_poll: float | None = None
         clock = limits.polls
-        offset = clock.phase()
+        client = self._client(job)
         phase = "running" if row.status == "RUNNING" else "submitted"
         self._set(job, phase, task_id)
         while True:
+            if client.hinted_seconds is not None:
+                clock.seed(client.hinted_seconds)  # an emulator on loopback said how long its tasks take
             job.expected = clock.expected if clock.known else None
-            wait = clock.due(submitted, last_poll, polls, offset) - self.wall()
+            wait = clock.due(submitted, last_poll, polls) - self.wall()
             if wait > 0.001:
                 await clock.sleep_or_learn(wait)
                 continue  # re-plan: the due time moves when a duration is learnt
             try:
-                document = await self._call(job, self._client(job).query(task_id))
+                document = await self._call(job, client.query(task_id))
             except (NetworkError, ServerError, RateLimited):
                 await self.scheduler.sleep(1.0)
                 continue

@@ -4,10 +4,12 @@
   run starts with a burst up to the limit and never trips it after.
 - `Slots`: concurrent tasks per model. A submission waits for a slot; the next one starts the moment a
   task is seen to finish. Tasks found in flight on resume occupy slots without waiting.
-- `PollClock`: when to ask about a task. The first query is due at the expected finish (learnt from
-  finished tasks' own `submit_time`/`end_time`, seeded from the profile or the emulator's timings), the
-  later ones back off geometrically, capped at the service's advised 15 s.
-All queries share one `Window` kept under the 20 queries/s limit.
+- `PollClock`: when to ask about a task. Until a task of the model has been timed, no more often than
+  the official SDK's `wait()` (`sdk_gap`); once timed (by finished tasks' own `submit_time`/`end_time`,
+  the journal, or the emulator's announced speed), the first query is due at the expected finish and
+  the later ones back off geometrically, capped at the service's advised 15 s.
+All queries (query, list, cancel, upload policies) share one `Window` kept at half the account's
+20 queries/s, leaving the rest to other tools on the same account (docs/render.md, "Polling").
 """
 
 from __future__ import annotations
@@ -16,17 +18,42 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from typing import Awaitable, Callable
+from typing import AsyncContextManager, AsyncIterator, Awaitable, Callable
 
-QUERIES_PER_SECOND = 15  # the service allows 20 per account for query, list and cancel
+ACCOUNT_QUERIES_PER_SECOND = 20  # query, list and cancel together, per account (§8, S4)
+QUERY_SHARE = 0.5  # of that, what one run takes: other tools on the same account need the rest
+QUERIES_PER_SECOND = int(ACCOUNT_QUERIES_PER_SECOND * QUERY_SHARE)
 TYPICAL_SECONDS = 120.0  # "typical generation 1-5 min" (§6.7)
 MAX_POLL_GAP = 15.0
-PROBE_START = 0.5  # the first look at a task of a model whose duration is not known yet
-PROBE_STEP = 1.08  # probing tasks together look every 8% of the elapsed time
+OPEN_CHECK = 0.05  # how often a full window looks whether a request in flight has ended
+
+# The official SDK's polling, BaseAsyncApi.wait() in dashscope/client/base_api.py (dashscope 2.0.2,
+# the version tests/test_wire_sdk.py runs; §6.7, S9): it queries at once, then sleeps `wait_seconds`
+# = 1 s after each answer, doubled before every 3rd query (`increment_steps`) up to
+# `max_wait_seconds` = 5 s: queries at 0, 1, 2, 4, 6, 8, 12, 16, 20, 25, 30, ... s.
+SDK_FIRST_GAP = 1.0
+SDK_MAX_GAP = 5.0
+SDK_DOUBLING_STEPS = 3
+
+
+def sdk_gap(polls: int) -> float:
+    """The SDK's sleep after its query number `polls` (1-based) and before the next one."""
+    gap = SDK_FIRST_GAP
+    for step in range(1, polls + 1):
+        if gap >= SDK_MAX_GAP:
+            break
+        if step % SDK_DOUBLING_STEPS == 0:
+            gap = min(gap * 2, SDK_MAX_GAP)
+    return gap
 
 
 class Window:
-    """At most `limit` events in any `period` seconds."""
+    """At most `limit` events in any `period` seconds, as the receiving end counts them.
+
+    An event counts from when it is let through (`begin`) until `period` after it ended (`end`): the
+    request it stands for reaches the service somewhere in between, so however late it arrives, no
+    `period` at the service sees more than `limit` of them.
+    """
 
     def __init__(self, limit: int, period: float = 1.0, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, margin: float = 0.02) -> None:
@@ -34,19 +61,39 @@ class Window:
         self.period = period + margin
         self.clock = clock
         self.sleep = sleep
-        self.times: deque[float] = deque()
+        self.times: deque[float] = deque()  # when recent events ended
+        self.open = 0  # events let through and not yet ended
         self.lock = asyncio.Lock()
 
-    async def wait(self) -> None:
+    async def begin(self) -> None:
         async with self.lock:
             while True:
                 now = self.clock()
                 while self.times and now - self.times[0] >= self.period:
                     self.times.popleft()
-                if len(self.times) < self.limit:
-                    self.times.append(now)
+                if len(self.times) + self.open < self.limit:
+                    self.open += 1
                     return
-                await self.sleep(self.period - (now - self.times[0]))
+                expiry = self.period - (now - self.times[0]) if self.times else self.period
+                await self.sleep(min(expiry, OPEN_CHECK) if self.open else expiry)
+
+    def end(self) -> None:
+        self.open = max(0, self.open - 1)
+        self.times.append(self.clock())
+
+    async def wait(self) -> None:
+        """An event without length (a submission's turn)."""
+        await self.begin()
+        self.end()
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """An event as long as the block: a request from sending it to its answer."""
+        await self.begin()
+        try:
+            yield
+        finally:
+            self.end()
 
 
 class Slots:
@@ -74,10 +121,10 @@ class Slots:
 class PollClock:
     """When to ask about a task of one model: at its expected finish, then backing off.
 
-    Until a task of the model has finished (and nothing is known from the journal or the emulator),
-    tasks are probed at growing intervals. With `spread` tasks probing, each starts at its own phase
-    and grows by PROBE_STEP**spread per poll, so that together they look every PROBE_STEP (15%) of
-    the elapsed time while each polls rarely; the first finish, timed by the service's own
+    Until a task of the model has been timed, each task is polled on the SDK's schedule less its
+    first query (made while the create's own answer, PENDING, is fresh): the k-th poll follows the
+    previous answer (or the create's) by the SDK's k-th sleep, so a task never gets more polls, nor
+    shorter gaps, than `VideoSynthesis.wait` gives it. The first timing, from the service's own
     `submit_time` and `end_time`, then times every other poll, and sleeping pollers are woken.
     """
 
@@ -85,9 +132,14 @@ class PollClock:
         self.expected = expected if expected > 0 else TYPICAL_SECONDS
         self.known = expected > 0
         self.learnt = 0
-        self.started = 0
-        self.spread = 1  # how many tasks share the probing (the run sets it: at most 4)
         self._event = asyncio.Event()
+
+    def seed(self, seconds: float) -> None:
+        """Take a task length from elsewhere (the emulator's announcement) until a task is timed."""
+        if seconds > 0 and not self.known:
+            self.expected = seconds
+            self.known = True
+            self._wake()
 
     def learn(self, seconds: float) -> None:
         if seconds <= 0:
@@ -96,16 +148,14 @@ class PollClock:
         weight = 1.0 if not self.known or self.learnt == 1 else 0.3
         self.expected = max(0.05, (1 - weight) * self.expected + weight * seconds)
         self.known = True
+        self._wake()
+
+    def _wake(self) -> None:
         self._event.set()
         self._event = asyncio.Event()
 
-    def phase(self) -> int:
-        """A fresh task's place among the probing phases (0 .. spread-1)."""
-        self.started += 1
-        return (self.started - 1) % max(1, self.spread)
-
-    def due(self, submitted: float, last_poll: float | None, polls: int, phase: int) -> float:
-        """The wall time of the next poll of a task submitted at `submitted`."""
+    def due(self, submitted: float, last_poll: float | None, polls: int) -> float:
+        """The wall time of the next poll of a task submitted at `submitted` (its create answered then)."""
         if self.known:
             # `submitted` is when the create answer arrived, after the service started the task's clock
             first = submitted + self.expected + 0.005
@@ -115,9 +165,8 @@ class PollClock:
             gap = self.expected * 0.02 + 0.25 * max(0.0, last_poll - first)
             return max(first, last_poll + min(MAX_POLL_GAP, max(0.02, gap)))
         if polls == 0 or last_poll is None:
-            return submitted + PROBE_START * float(PROBE_STEP ** phase)
-        growth = float(PROBE_STEP ** max(1, self.spread)) - 1
-        return last_poll + min(MAX_POLL_GAP, max(0.1, (last_poll - submitted) * growth))
+            return submitted + sdk_gap(1)
+        return last_poll + sdk_gap(polls + 1)
 
     async def sleep_or_learn(self, delay: float) -> None:
         """Sleep `delay` seconds, or less when a duration is learnt meanwhile."""
@@ -150,5 +199,6 @@ class Scheduler:
             self.models[model] = ModelLimits(submit_per_second, concurrent, expected, self.clock, self.sleep)
         return self.models[model]
 
-    async def query_turn(self) -> None:
-        await self.queries.wait()
+    def query_turn(self) -> AsyncContextManager[None]:
+        """Hold it around one query, list or cancel request, from sending to answer."""
+        return self.queries.turn()

@@ -62,7 +62,7 @@ async def open_session(regions: set[str], key: str | None, base_url: str | None,
         http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=40))
         roots = {region: service_root(region, base_url) for region in regions}
         secret = key
-    clients = {region: Client(http, root, secret, before_query=scheduler.query_turn) for region, root in roots.items()}
+    clients = {region: Client(http, root, secret, query_turn=scheduler.query_turn) for region, root in roots.items()}
     try:
         yield Session(clients, scheduler, http, app, expected)
     finally:

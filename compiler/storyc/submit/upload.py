@@ -2,7 +2,9 @@
 
 A file is uploaded once per (content sha256, model) — the service binds an upload to the model named
 in the policy — and the `oss://` URL is remembered in the journal until shortly before it expires
-(48 h). Compile names a local file `file://<path relative to the storyboard>`; it is resolved against
+(48 h). An upload whose answer is lost, or that storage refuses as already there (the policy
+forbids overwriting) or as sent under an expired policy, starts over with a fresh policy and a
+fresh object key, so a network blip never stops a run. Compile names a local file `file://<path relative to the storyboard>`; it is resolved against
 the storyboard's folder, never the working directory.
 """
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # `story plan` hashes local soundtracks through here and must
 
 FILE_LIFETIME = 48 * 3600
 SAFETY = 3600  # never send a URL that expires within the hour
+UPLOAD_ROUNDS = 4  # policies (and object keys) one file may take before the run gives up on it
 
 
 class SoundtrackMissing(Exception):
@@ -59,17 +62,38 @@ def file_hashes(files: dict[str, str]) -> dict[str, str]:
 
 async def ensure_uploaded(client: Client, journal: Journal, path: str, sha256: str, model: str) -> str:
     """The oss:// URL of the file for `model`, uploading it when the journal has none still valid."""
+    from .client import SubmitError
+
     known = journal.upload(sha256, model)
     if known is not None:
         return known
     with open(path, "rb") as handle:
         content = handle.read()
-    policy = await client.upload_policy(model)
-    started = journal.wall()
     extension = os.path.splitext(path)[1].lower()
-    url = await client.upload(policy, f"{sha256[:32]}{extension}", content)
-    journal.uploaded(sha256, model, url, started + FILE_LIFETIME - SAFETY)
-    return url
+    round_number = 0
+    while True:
+        policy = await client.upload_policy(model)
+        started = journal.wall()
+        # a later round never reuses a key: its object may exist from a round whose answer was lost
+        suffix = f"-{round_number}" if round_number else ""
+        try:
+            url = await client.upload(policy, f"{sha256[:32]}{suffix}{extension}", content)
+        except SubmitError as error:
+            round_number += 1
+            if round_number < UPLOAD_ROUNDS and _start_over(error):
+                continue
+            raise
+        journal.uploaded(sha256, model, url, started + FILE_LIFETIME - SAFETY)
+        return url
+
+
+def _start_over(error: Exception) -> bool:
+    """Whether a fresh policy and key can succeed where this upload failed."""
+    from .client import ApiError, ResponseLost
+
+    if isinstance(error, ResponseLost):
+        return True  # it may be stored: the same key would meet 409 FileAlreadyExists
+    return isinstance(error, ApiError) and (error.code == "FileAlreadyExists" or "Policy expired" in error.message)
 
 
 def with_urls(body: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
