@@ -239,3 +239,31 @@ def test_one_list_of_regions() -> None:
     for profile in builtin().values():
         assert set(profile.regions) <= set(known_regions())
         assert set(profile.data["pricing"]) <= set(profile.regions), profile.id
+
+
+# -- a setting another setting overrides is a diagnostic (issue 20) ---------------------------------
+
+def test_resolution_beside_a_size_of_another_tier_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """wan2.6 is sent the size: `resolution 1080P` beside `size 720*1280` was dropped without a word."""
+    story = write(tmp_path, "model wan2.6-t2v\nresolution 1080P\nsize 720*1280\nclip a 5s\n  One\n")
+    code, err, _ = run(capsys, "check", story)  # diagnostics are the output of `story check`
+    assert code == 1 and "error[SB330]: `resolution 1080P` is overridden by `size 720*1280`, which is 720P" in err
+    assert "a.story:2:12" in err and "write `size 1080*1920` for 1080P at 9:16" in err
+    code, out, _ = run(capsys, "explain", "SB330")
+    assert code == 0 and "resolution-overridden-by-size" in out
+    code, out, _ = run(capsys, "check", "--format", "json", story)
+    [found] = json.loads(out)
+    assert found["fix"]["replacement"] == "1080*1920" and found["fix"]["applicability"] == "maybe-incorrect"
+    written = Path(story).read_text(encoding="utf-8")
+    write(tmp_path, written.replace("resolution 1080P\n", ""))
+    code, out, _ = run(capsys, "compile", "--json", story)
+    assert code == 0 and json.loads(out)[0]["parameters"]["size"] == "720*1280"
+
+
+def test_shot_mode_single_on_several_shots_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nshot-mode single\nclip a 4s\n"
+                  "  shot 2s wide: one\n  shot 2s wide: two\n")
+    code, err, _ = run(capsys, "check", story)
+    assert code == 0 and "warning[SB331]" in err and "a.story:3:11" in err
+    code, out, _ = run(capsys, "compile", "--json", story)
+    assert code == 0 and json.loads(out)[0]["parameters"]["shot_type"] == "multi"  # what SB331 says is sent
