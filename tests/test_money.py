@@ -182,15 +182,15 @@ def test_json_numbers_are_numbers(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_models_shows_prices_for_the_resolved_region(monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "models")
+    code, out, _ = run(capsys, "models", "--wide")
     assert code == 0 and "price per second in singapore" in out
     [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
     assert "CNY 0.733924 (720P), 1.100886 (1080P)" in line
     monkeypatch.setenv("DASHSCOPE_REGION", "beijing")
-    code, out, _ = run(capsys, "models")
+    code, out, _ = run(capsys, "models", "--wide")
     [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
     assert "price per second in beijing" in out and "CNY 0.6 (720P), 1.0 (1080P)" in line
-    code, out, _ = run(capsys, "models", "--region", "virginia")
+    code, out, _ = run(capsys, "models", "--wide", "--region", "virginia")
     [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
     assert line.rstrip().endswith("not offered")
 
@@ -267,3 +267,57 @@ def test_shot_mode_single_on_several_shots_is_reported(tmp_path: Path, capsys: p
     assert code == 0 and "warning[SB331]" in err and "a.story:3:11" in err
     code, out, _ = run(capsys, "compile", "--json", story)
     assert code == 0 and json.loads(out)[0]["parameters"]["shot_type"] == "multi"  # what SB331 says is sent
+
+
+# -- tables line up by display width, and fit a terminal (issue 20) ---------------------------------
+
+def display_column(line: str, text: str) -> int:
+    """The terminal column where `text` starts in `line` (Wide and Fullwidth characters take two)."""
+    import unicodedata
+
+    before = line[: line.index(text)]
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in before)
+
+
+CJK_CLIPS = "model wan2.6-t2v\nsize 1280*720\nclip 追逐戲 5s\n  One\nclip a 5s\n  Two\nclip ｆｕｌｌ 5s\n  Three\n"
+
+
+def test_plan_columns_line_up_with_cjk_clip_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, CJK_CLIPS)
+    code, out, err = run(capsys, "plan", story)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "wan2.6-t2v" in line]
+    assert len(rows) == 3
+    assert len({display_column(row, "wan2.6-t2v") for row in rows}) == 1
+    assert len({display_column(row, "CNY") for row in rows}) == 1
+
+
+def test_render_plan_columns_line_up_with_cjk_clip_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    story = write(tmp_path, CJK_CLIPS)
+    code, out, err = run(capsys, "render", "--offline", story)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "to submit" in line and line.startswith("  ")]
+    assert len(rows) == 3
+    assert len({display_column(row, "to submit") for row in rows}) == 1
+    assert len({display_column(row, "CNY") for row in rows}) == 1
+
+
+def test_models_fits_a_100_column_terminal_and_wide_shows_every_column(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 100
+    for model in builtin():
+        assert model in out
+    assert "CNY 1.100886 (1080P)" in out and "--wide" in out
+    monkeypatch.setenv("COLUMNS", "80")
+    code, narrow, _ = run(capsys, "models")
+    assert code == 0 and max(len(line) for line in narrow.splitlines()) <= 80
+    code, wide, _ = run(capsys, "models", "--wide")
+    header = wide.splitlines()[0]
+    assert code == 0 and all(name in header for name in ("protocol", "multi-shot", "submit/s", "concurrent", "regions"))
+    assert "beijing, singapore, virginia, frankfurt" in wide

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, NamedTuple, Union
 
+from ..base.columns import table as columns
 from ..language.settings import Settings
 from ..language.timeline import seconds
 from ..models.pricing import (
@@ -159,9 +160,8 @@ def plan_text(tables: list[tuple[str, PlanTable]]) -> str:
         total = table.total
         lines.append(["total", *([""] if statuses else []), "", f"{seconds(millis)}s", "", "", "",
                       money(total.amount, total.currency) + (f" in {', '.join(_regions(table))}" if mixed else "")])
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         out.append(f"{path} (region {table.region}, prices in {table.currency})")
-        out += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines]
+        out += columns(lines)  # aligned by display width: a CJK clip name takes two columns a character
         out += [f"note: {note}" for note in table.notes]
         out.append("")
     out.append(grand_total_text(tables))
