@@ -321,3 +321,26 @@ def test_models_fits_a_100_column_terminal_and_wide_shows_every_column(
     header = wide.splitlines()[0]
     assert code == 0 and all(name in header for name in ("protocol", "multi-shot", "submit/s", "concurrent", "regions"))
     assert "beijing, singapore, virginia, frankfurt" in wide
+
+
+# -- compile --json says that local files are uploaded, without changing the bodies (issue 20) ------
+
+def test_compile_json_says_local_files_become_oss_urls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_render_e2e import tone
+
+    (tmp_path / "audio").mkdir()
+    tone(tmp_path / "audio" / "theme.mp3", 4)
+    story = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nclip a 5s\n  soundtrack: audio/theme.mp3\n  One\n")
+    code, out, err = run(capsys, "compile", "--json", story)
+    assert code == 0
+    [body] = json.loads(out)
+    assert body["input"]["audio_url"] == "file://audio/theme.mp3"  # the body as compiled, unchanged
+    assert "note: `file://audio/theme.mp3` names a local file, not sent as written" in err
+    assert "sends its `oss://` URL in its place" in err
+    code, _, _ = run(capsys, "compile", story, "-o", str(tmp_path / "out"))
+    assert json.loads((tmp_path / "out" / "a.json").read_text(encoding="utf-8")) == body
+    plain = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nclip a 5s\n  One\n", "plain.story")
+    code, _, err = run(capsys, "compile", "--json", plain)
+    assert code == 0 and "oss://" not in err
+    assert main(["compile", "--help"]) == 0
+    assert "`story render` uploads it and sends an `oss://` URL" in " ".join(capsys.readouterr().out.split())
