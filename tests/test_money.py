@@ -344,3 +344,19 @@ def test_compile_json_says_local_files_become_oss_urls(tmp_path: Path, capsys: p
     assert code == 0 and "oss://" not in err
     assert main(["compile", "--help"]) == 0
     assert "`story render` uploads it and sends an `oss://` URL" in " ".join(capsys.readouterr().out.split())
+
+
+def test_plan_against_columns_line_up_with_cjk_clip_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_submit_plan import git
+
+    story = write(tmp_path, CJK_CLIPS)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "a.story")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    write(tmp_path, CJK_CLIPS.replace("One", "Uno").replace("Two", "Dos").replace("Three", "Tres"))
+    code, out, err = run(capsys, "plan", "--against", "HEAD", story)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "changed" in line and line.startswith("  ")]
+    assert len(rows) == 3
+    assert len({display_column(row, "changed") for row in rows}) == 1
+    assert len({display_column(row, "CNY") for row in rows}) == 1
