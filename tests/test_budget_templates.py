@@ -188,6 +188,20 @@ def test_a_template_that_changes_the_model_is_refused(tmp_path: Path, capsys: py
     assert not (tmp_path / "p" / "renders").exists() or not any((tmp_path / "p" / "renders").rglob("*.mp4"))
 
 
+@pytest.mark.parametrize(("story", "template", "says"), [
+    (STORY_26, legacy_template(duration="15.0"), "`parameters.duration` is 15.0: write a whole number without a fraction"),
+    (STORY_26, legacy_template(duration="16"), "parameters.duration: 16 is greater than the maximum of 15"),
+    (STORY_26.replace("wan2.6-t2v", "wan2.5-t2v-preview"), legacy_template(duration="7"),
+     "parameters.duration: 7 is not accepted by wan2.5-t2v-preview"),
+    (STORY_26, legacy_template('"1920*1088"'), "parameters.size: 1920*1088 is not offered by wan2.6-t2v"),
+], ids=["float-duration", "duration-over-the-schema", "duration-the-model-does-not-take", "unknown-size"])
+def test_a_body_the_model_does_not_take_is_refused(story: str, template: str, says: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = project(tmp_path / "p", story, {"body-legacy.json.j2": template})
+    code, out, err = run(capsys, "plan", "--budget", "100", str(path))
+    assert code == 1 and "SB501" in err and says in err and out == ""
+
+
 def _outside_file(tmp_path: Path) -> str:
     outside = tmp_path / "outside"
     outside.mkdir()

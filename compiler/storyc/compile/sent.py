@@ -9,6 +9,8 @@ as sent; two things it may not change:
 - local files: a `file://` URL is uploaded by `story render` and named in `--curl` scripts, so one
   that the storyboard did not name must lead to a regular file inside the project (after symlinks).
   The storyboard's own soundtrack is checked by `check.audio` (SB409, SB413) and is not repeated here.
+
+A duration written as `15.0` passes the schema (JSON Schema's integer) but not the service: refused too.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ def refusal(body: Mapping[str, Any], asked: Mapping[str, Any], storyboard: str) 
     if model != asked["model"]:
         return (f"the body names model `{model}`, but the storyboard is checked and priced for `{asked['model']}`; "
                 "choose the model with the `model` setting, not in a template")
+    duration = body.get("parameters", {}).get("duration")
+    if isinstance(duration, float):  # JSON Schema calls 15.0 an integer; the service refuses it
+        return f"`parameters.duration` is {duration!r}: write a whole number without a fraction (`{int(duration)}`)"
     for url in local_urls(body):
         if url == asked.get("audio_url"):
             continue

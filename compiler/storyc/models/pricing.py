@@ -8,6 +8,7 @@ refuses them.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable, Mapping, NamedTuple, Union
 
 from .profile import Profile
@@ -80,8 +81,7 @@ def body_terms(profile: Profile, body: Mapping[str, Any]) -> Terms:
     parameters = parameters if isinstance(parameters, Mapping) else {}
     resolution = profile.resolution
     rule = profile.duration
-    duration = parameters.get("duration", rule.get("fixed", rule["default"]))
-    seconds = duration if isinstance(duration, int) and not isinstance(duration, bool) else 0
+    seconds = _whole(parameters.get("duration", rule.get("fixed", rule["default"])))
     if profile.protocol == "legacy":  # the size decides; a `resolution` here is not read
         size = parameters.get("size") or resolution["pixels"][resolution["default_tier"]][resolution["default_ratio"]]
         tier = profile.sizes().get(str(size), ("", ""))[0]
@@ -89,6 +89,15 @@ def body_terms(profile: Profile, body: Mapping[str, Any]) -> Terms:
     tier = str(parameters.get("resolution") or resolution["default_tier"])
     ratio = str(parameters.get("ratio") or resolution["default_ratio"])
     return Terms(tier if tier in resolution["tiers"] else "", seconds, f"{tier} {ratio}")
+
+
+def _whole(value: Any) -> int:
+    """A duration as the service reads it: `15` or `15.0` is 15 s; anything else prices as 0 (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return 0
+    return int(value)
 
 
 def body_price(profile: Profile, region: str, body: Mapping[str, Any]) -> Price:
