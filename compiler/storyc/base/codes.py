@@ -144,6 +144,10 @@ _TABLE = (
          "On models that take `shot_type` (wan2.6), a clip of several shots is always sent as "
          "`shot_type: multi`, so `shot-mode single` has no effect on it. Write `shot-mode multi` or "
          "`auto`, or give each shot its own clip."),
+    Code("SB332", "shot-mode-not-supported", "warning",
+         "`shot-mode multi` is beside a model that generates one shot per clip (wan2.5 and older), "
+         "which has no `shot_type` and no multi-shot prompt: the setting is not sent. Remove it, or "
+         "use a wan2.6 or wan2.7 model."),
     Code("SB401", "audio-not-supported", "error",
          "The model makes silent video and takes no audio file (wan2.2 and wan2.1)."),
     Code("SB402", "audio-format", "error",

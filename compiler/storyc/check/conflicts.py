@@ -61,4 +61,16 @@ def shot_mode_single_with_shots(context: Context) -> Iterator[Diagnostic]:
         )
 
 
-RULES = (resolution_beside_size, shot_mode_single_with_shots)
+def shot_mode_on_single_shot_model(context: Context) -> Iterator[Diagnostic]:
+    """SB332: `shot-mode multi` beside a model that generates one shot per clip is dropped."""
+    for settings, profile in context.distinct_scopes():
+        if profile is None or profile.multi_shot != "none" or settings.get("shot-mode") != "multi":
+            continue
+        yield make(
+            "SB332", f"`shot-mode multi` has no effect: `{profile.id}` generates one shot per clip",
+            context.source, settings.nodes["shot-mode"].value.span, label="not sent",
+            help="remove it, or use a model that takes several shots (wan2.6, wan2.7)",
+        )
+
+
+RULES = (resolution_beside_size, shot_mode_single_with_shots, shot_mode_on_single_shot_model)
