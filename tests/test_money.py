@@ -182,15 +182,15 @@ def test_json_numbers_are_numbers(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_models_shows_prices_for_the_resolved_region(monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "models")
+    code, out, _ = run(capsys, "models", "--wide")
     assert code == 0 and "price per second in singapore" in out
     [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
     assert "CNY 0.733924 (720P), 1.100886 (1080P)" in line
     monkeypatch.setenv("DASHSCOPE_REGION", "beijing")
-    code, out, _ = run(capsys, "models")
+    code, out, _ = run(capsys, "models", "--wide")
     [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
     assert "price per second in beijing" in out and "CNY 0.6 (720P), 1.0 (1080P)" in line
-    code, out, _ = run(capsys, "models", "--region", "virginia")
+    code, out, _ = run(capsys, "models", "--wide", "--region", "virginia")
     [line] = [line for line in out.splitlines() if line.startswith("wan2.7-t2v ")]
     assert line.rstrip().endswith("not offered")
 
@@ -239,3 +239,124 @@ def test_one_list_of_regions() -> None:
     for profile in builtin().values():
         assert set(profile.regions) <= set(known_regions())
         assert set(profile.data["pricing"]) <= set(profile.regions), profile.id
+
+
+# -- a setting another setting overrides is a diagnostic (issue 20) ---------------------------------
+
+def test_resolution_beside_a_size_of_another_tier_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """wan2.6 is sent the size: `resolution 1080P` beside `size 720*1280` was dropped without a word."""
+    story = write(tmp_path, "model wan2.6-t2v\nresolution 1080P\nsize 720*1280\nclip a 5s\n  One\n")
+    code, err, _ = run(capsys, "check", story)  # diagnostics are the output of `story check`
+    assert code == 1 and "error[SB330]: `resolution 1080P` is overridden by `size 720*1280`, which is 720P" in err
+    assert "a.story:2:12" in err and "write `size 1080*1920` for 1080P at 9:16" in err
+    code, out, _ = run(capsys, "explain", "SB330")
+    assert code == 0 and "resolution-overridden-by-size" in out
+    code, out, _ = run(capsys, "check", "--format", "json", story)
+    [found] = json.loads(out)
+    assert found["fix"]["replacement"] == "1080*1920" and found["fix"]["applicability"] == "maybe-incorrect"
+    written = Path(story).read_text(encoding="utf-8")
+    write(tmp_path, written.replace("resolution 1080P\n", ""))
+    code, out, _ = run(capsys, "compile", "--json", story)
+    assert code == 0 and json.loads(out)[0]["parameters"]["size"] == "720*1280"
+
+
+def test_shot_mode_single_on_several_shots_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nshot-mode single\nclip a 4s\n"
+                  "  shot 2s wide: one\n  shot 2s wide: two\n")
+    code, err, _ = run(capsys, "check", story)
+    assert code == 0 and "warning[SB331]" in err and "a.story:3:11" in err
+    code, out, _ = run(capsys, "compile", "--json", story)
+    assert code == 0 and json.loads(out)[0]["parameters"]["shot_type"] == "multi"  # what SB331 says is sent
+
+
+# -- tables line up by display width, and fit a terminal (issue 20) ---------------------------------
+
+def display_column(line: str, text: str) -> int:
+    """The terminal column where `text` starts in `line` (Wide and Fullwidth characters take two)."""
+    import unicodedata
+
+    before = line[: line.index(text)]
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in before)
+
+
+CJK_CLIPS = "model wan2.6-t2v\nsize 1280*720\nclip 追逐戲 5s\n  One\nclip a 5s\n  Two\nclip ｆｕｌｌ 5s\n  Three\n"
+
+
+def test_plan_columns_line_up_with_cjk_clip_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = write(tmp_path, CJK_CLIPS)
+    code, out, err = run(capsys, "plan", story)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "wan2.6-t2v" in line]
+    assert len(rows) == 3
+    assert len({display_column(row, "wan2.6-t2v") for row in rows}) == 1
+    assert len({display_column(row, "CNY") for row in rows}) == 1
+
+
+def test_render_plan_columns_line_up_with_cjk_clip_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    story = write(tmp_path, CJK_CLIPS)
+    code, out, err = run(capsys, "render", "--offline", story)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "to submit" in line and line.startswith("  ")]
+    assert len(rows) == 3
+    assert len({display_column(row, "to submit") for row in rows}) == 1
+    assert len({display_column(row, "CNY") for row in rows}) == 1
+
+
+def test_models_fits_a_100_column_terminal_and_wide_shows_every_column(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 100
+    for model in builtin():
+        assert model in out
+    assert "CNY 1.100886 (1080P)" in out and "--wide" in out
+    monkeypatch.setenv("COLUMNS", "80")
+    code, narrow, _ = run(capsys, "models")
+    assert code == 0 and max(len(line) for line in narrow.splitlines()) <= 80
+    code, wide, _ = run(capsys, "models", "--wide")
+    header = wide.splitlines()[0]
+    assert code == 0 and all(name in header for name in ("protocol", "multi-shot", "submit/s", "concurrent", "regions"))
+    assert "beijing, singapore, virginia, frankfurt" in wide
+
+
+# -- compile --json says that local files are uploaded, without changing the bodies (issue 20) ------
+
+def test_compile_json_says_local_files_become_oss_urls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_render_e2e import tone
+
+    (tmp_path / "audio").mkdir()
+    tone(tmp_path / "audio" / "theme.mp3", 4)
+    story = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nclip a 5s\n  soundtrack: audio/theme.mp3\n  One\n")
+    code, out, err = run(capsys, "compile", "--json", story)
+    assert code == 0
+    [body] = json.loads(out)
+    assert body["input"]["audio_url"] == "file://audio/theme.mp3"  # the body as compiled, unchanged
+    assert "note: `file://audio/theme.mp3` names a local file, not sent as written" in err
+    assert "sends its `oss://` URL in its place" in err
+    code, _, _ = run(capsys, "compile", story, "-o", str(tmp_path / "out"))
+    assert json.loads((tmp_path / "out" / "a.json").read_text(encoding="utf-8")) == body
+    plain = write(tmp_path, "model wan2.6-t2v\nsize 1280*720\nclip a 5s\n  One\n", "plain.story")
+    code, _, err = run(capsys, "compile", "--json", plain)
+    assert code == 0 and "oss://" not in err
+    assert main(["compile", "--help"]) == 0
+    assert "`story render` uploads it and sends an `oss://` URL" in " ".join(capsys.readouterr().out.split())
+
+
+def test_plan_against_columns_line_up_with_cjk_clip_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_submit_plan import git
+
+    story = write(tmp_path, CJK_CLIPS)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "a.story")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    write(tmp_path, CJK_CLIPS.replace("One", "Uno").replace("Two", "Dos").replace("Three", "Tres"))
+    code, out, err = run(capsys, "plan", "--against", "HEAD", story)
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if "changed" in line and line.startswith("  ")]
+    assert len(rows) == 3
+    assert len({display_column(row, "changed") for row in rows}) == 1
+    assert len({display_column(row, "CNY") for row in rows}) == 1

@@ -95,8 +95,8 @@ _TABLE = (
          "The model generates a single shot per clip (wan2.5 and older). Give each shot its own "
          "clip, or use a wan2.6 or wan2.7 model."),
     Code("SB307", "prompt-extend-overridden", "warning",
-         "On models that take `shot_type`, a multi-shot clip needs `prompt_extend: true`; the "
-         "compiler sends it whatever the file says."),
+         "On models that take `shot_type`, a multi-shot clip (several shots, or `shot-mode multi`) "
+         "needs `prompt_extend: true`; the compiler sends it whatever the file says."),
     Code("SB308", "resolution-not-offered", "error",
          "The model does not offer this resolution tier (for example, there is no 480P on wan2.7)."),
     Code("SB309", "ratio-not-offered", "error",
@@ -136,6 +136,18 @@ _TABLE = (
     Code("SB321", "model-id-for-region", "warning",
          "The model goes by another id in the resolved region (`wanx2.1-*` in Beijing is "
          "`wan2.1-*` in Singapore); the region's id is sent. The fix writes that id."),
+    Code("SB330", "resolution-overridden-by-size", "error",
+         "On a model that takes an exact `size` (wan2.6 and older), `resolution` only picks a size "
+         "when none is given. Beside a `size` of another tier it is ignored: the size is sent and "
+         "priced. Remove the `resolution`, or write the size of the tier you want (the fix offers it)."),
+    Code("SB331", "shot-mode-overridden", "warning",
+         "On models that take `shot_type` (wan2.6), a clip of several shots is always sent as "
+         "`shot_type: multi`, so `shot-mode single` has no effect on it. Write `shot-mode multi` or "
+         "`auto`, or give each shot its own clip."),
+    Code("SB332", "shot-mode-not-supported", "warning",
+         "`shot-mode multi` is beside a model that generates one shot per clip (wan2.5 and older), "
+         "which has no `shot_type` and no multi-shot prompt: the setting is not sent. Remove it, or "
+         "use a wan2.6 or wan2.7 model."),
     Code("SB401", "audio-not-supported", "error",
          "The model makes silent video and takes no audio file (wan2.2 and wan2.1)."),
     Code("SB402", "audio-format", "error",

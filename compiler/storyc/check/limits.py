@@ -160,20 +160,22 @@ def multi_shot(context: Context) -> Iterator[Diagnostic]:
     for clip in context.storyboard.clips:
         settings, profile = context.scope(clip)
         shots = clip.shots
-        if len(shots) < 2 or profile is None:
+        if profile is None:
             continue
-        if profile.multi_shot == "none":
+        several = len(shots) >= 2
+        if several and profile.multi_shot == "none":
             yield make(
                 "SB306", f"`{profile.id}` generates one shot per clip, but `{clip.name}` has {len(shots)}",
                 context.source, shots[1].span, label="a second shot",
                 help="give each shot its own clip, or use a wan2.6 or wan2.7 model",
             )
-        elif profile.multi_shot == "shot_type" and settings.get("prompt-extend") is False:
+        elif (profile.multi_shot == "shot_type" and settings.get("prompt-extend") is False
+              and (several or settings.get("shot-mode") == "multi")):  # either is sent as shot_type multi
             node = settings.nodes["prompt-extend"]
             yield make(
                 "SB307", f"`prompt-extend off` is overridden for multi-shot clip `{clip.name}`",
                 context.source, node.value.span, label="sent as on",
-                help=f"`{profile.id}` needs prompt_extend for several shots; write `prompt-extend on`",
+                help=f"`{profile.id}` needs prompt_extend for multi-shot clips; write `prompt-extend on`",
             )
 
 

@@ -33,7 +33,9 @@ def define(compile: argparse.ArgumentParser) -> None:
                          help="where to write <clip>.json and <clip>.prompt.txt (default: out/<storyboard>; "
                          "with several storyboards, DIR/<storyboard>)")
     compile.add_argument("--json", action="store_true",
-                         help="print every request body as one JSON array on standard output instead")
+                         help="print every request body as one JSON array on standard output instead (a local "
+                         "soundtrack appears as `file://PATH`: `story render` uploads it and sends an `oss://` URL "
+                         "in its place; a note on standard error says so)")
     compile.add_argument("--curl", action="store_true",
                          help="print a bash script that creates, polls and downloads every clip with curl and "
                          "jq (the key is read from $DASHSCOPE_API_KEY when it runs; local soundtracks are "
@@ -112,6 +114,20 @@ def _inside_the_working_folder(folder: str, chosen: bool) -> None:
                          "remove the symlink, or choose a folder with -o")
 
 
+def _note_local_files(results: list[tuple[str, Compiled]]) -> None:
+    """Bodies naming a local file are not the bytes sent: `story render` (and the --curl script)
+    upload the file first and send its `oss://` URL. Said on standard error, so that the bodies
+    printed or written stay exactly as compiled."""
+    from ..compile.sent import local_urls
+
+    found = sorted({url for _, compiled in results for clip in compiled.clips for url in local_urls(clip.body)})
+    if found:
+        shown = ", ".join(f"`{visible(url)}`" for url in found)
+        print(f"note: {shown} {'names a local file' if len(found) == 1 else 'name local files'}, not sent as "
+              "written: `story render` (and the --curl script) uploads each to the service's temporary storage "
+              "and sends its `oss://` URL in its place", file=sys.stderr)
+
+
 def run(options: argparse.Namespace) -> int:
     import json
 
@@ -122,6 +138,7 @@ def run(options: argparse.Namespace) -> int:
     if options.curl:
         _one_region_each(compiled_storyboards)
     results = [(path, compiled) for path, _, compiled in compiled_storyboards]
+    _note_local_files(results)
     if options.json:
         bodies = [clip.body for _, compiled in results for clip in compiled.clips]
         sys.stdout.write(json.dumps(bodies, ensure_ascii=False, indent=2) + "\n")

@@ -11,6 +11,9 @@ from .common import EXIT_OK, Command, UsageError, catalog, profiles_option
 def define(models: argparse.ArgumentParser) -> None:
     models.add_argument("--json", action="store_true", help="print the full profiles as JSON for tools")
     models.add_argument("--markdown", action="store_true", help="as Markdown (docs/models.md)")
+    models.add_argument("--wide", action="store_true",
+                        help="every column (protocol, multi-shot, rate limits), unwrapped; the default fits the "
+                        "terminal's width ($COLUMNS, else 100)")
     models.add_argument("--region", metavar="REGION",
                         help="the region whose prices the table shows (default: $DASHSCOPE_REGION, else singapore)")
     profiles_option(models)
@@ -39,5 +42,8 @@ def run(options: argparse.Namespace) -> int:
     elif options.markdown:
         sys.stdout.write(as_markdown(profiles))
     else:
-        sys.stdout.write(as_table(profiles, region))
+        import shutil
+
+        columns = shutil.get_terminal_size((100, 24)).columns
+        sys.stdout.write(as_table(profiles, region, columns, wide=options.wide))
     return EXIT_OK

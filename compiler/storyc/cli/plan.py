@@ -40,7 +40,8 @@ COMMANDS = {"plan": Command(
     "list the clips a storyboard makes, with durations and prices",
     "Check each storyboard as `story check` does (any error: exit 1), then show each request: model, "
     "duration, picture, shots, prompt length against its limit and its price in the storyboard's "
-    "region, with a total per storyboard and over all of them.",
+    "region, with a total per storyboard and over all of them. Prices are read from the request bodies "
+    "as they will be sent, after any project template in templates/.",
     define,
 )}
 

@@ -238,6 +238,7 @@ async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool
 
 
 def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str:
+    from ..base.columns import table
     from ..models.pricing import money, money_sum, totals
 
     lines = []
@@ -252,9 +253,7 @@ def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str
             state = states[job.hash]
             price = "-" if state != "to submit" else money(job.price.amount, job.currency)
             rows.append((target.name, state, f"{job.seconds:g}s", price))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                  for row in rows]
+        lines += table(rows, indent="  ")  # aligned by display width, so CJK clip names line up
     seen = set()
     pay = []
     for job in prepared.jobs:

@@ -22,6 +22,7 @@ from ..language.names import resolve as resolve_name
 from ..language.nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
 from ..language.timeline import seconds
 from ..models.profile import Profile
+from . import sent
 from .plan import ClipPlan, Plan
 
 HERE = os.path.dirname(__file__)
@@ -376,6 +377,9 @@ def emit_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any = N
     problems = body_problems(body, profile)
     if problems:
         raise TemplateProblem(f"the request body breaks the API contract: {problems[0]}", "fix the body template")
+    refused = sent.refusal(body, values, plan.program.entry.source.path)  # what the price and checks rely on
+    if refused:
+        raise TemplateProblem(f"the request body is refused: {refused}", "fix the body template")
     return body
 
 

@@ -13,9 +13,21 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, NamedTuple, Union
 
+from ..base.columns import table as columns
 from ..language.settings import Settings
 from ..language.timeline import seconds
-from ..models.pricing import Price, Total, clip_price, money, price_row, tier_of, totals
+from ..models.pricing import (
+    Price,
+    Terms,
+    Total,
+    body_price,
+    body_terms,
+    clip_price,
+    money,
+    price_row,
+    tier_of,
+    totals,
+)
 from ..models.profile import Profile
 from .emit import compile_plan, request_values
 from .plan import Plan
@@ -41,19 +53,25 @@ def _number(millis: int) -> Union[int, float]:
 
 
 def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> PlanTable:
-    """One row per request, priced with the clip's own model and region (a clip's settings may
-    override the file's); `status` maps clip names to `cached`, `in flight` or `to submit`."""
+    """One row per request, priced from its final body (after any project template) with the clip's
+    own model and region; `status` maps clip names to `cached`, `in flight` or `to submit`.
+
+    A clip that did not compile has no body to price: its price is unknown, never zero."""
     compiled = {clip.name: clip for clip in compile_plan(plan).clips}
     rows: list[dict[str, Any]] = []
     prices: list[Price] = []
     notes: list[str] = []
     for clip_plan in plan.clips:
         profile, region = plan.profile_for(clip_plan), plan.region_for(clip_plan)
-        prompt = compiled[clip_plan.name].prompt if clip_plan.name in compiled else ""
-        values = request_values(plan, clip_plan, prompt)
-        tier = tier_of(profile, values)
-        picture = values["size"] if profile.protocol == "legacy" else f"{values['resolution']} {values['ratio']}"
-        price = clip_price(profile, region, tier, clip_plan.millis / 1000)
+        clip = compiled.get(clip_plan.name)
+        prompt = clip.prompt if clip is not None else ""
+        asked = request_values(plan, clip_plan, prompt)
+        if clip is not None:
+            price, terms = body_price(profile, region, clip.body), body_terms(profile, clip.body)
+            notes += _sent_otherwise(clip_plan.name, profile, asked, terms)
+        else:
+            terms = Terms(tier_of(profile, asked), clip_plan.millis // 1000, _picture(profile, asked))
+            price = clip_price(profile, region, terms.tier, clip_plan.millis / 1000)._replace(amount=None)
         state = (status or {}).get(clip_plan.name)
         billed = state not in NOT_BILLED
         if billed:
@@ -61,11 +79,12 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         notes += _notes(plan.settings_for(clip_plan), profile, plan.model_for(clip_plan), region, price)
         row: dict[str, Any] = {
             "clip": clip_plan.name, "model": plan.model_for(clip_plan), "region": region,
-            "duration": _number(clip_plan.millis), "picture": picture, "tier": tier,
+            "duration": _number(int(price.seconds * 1000)), "picture": terms.picture, "tier": price.tier,
             "shots": max(1, len(clip_plan.shots)), "prompt_chars": len(prompt),
             "prompt_limit": profile.data["prompt_max_chars"],
-            "price": {"amount": price.amount, "currency": price.currency, "region": region, "tier": tier,
-                      "seconds": _number(clip_plan.millis), "per_second": price.rate, "source": price.source},
+            "price": {"amount": price.amount, "currency": price.currency, "region": region, "tier": price.tier,
+                      "seconds": _number(int(price.seconds * 1000)), "per_second": price.rate,
+                      "source": price.source},
             "billed": billed,
         }
         if state is not None:
@@ -73,6 +92,24 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         rows.append(row)
     currency = prices[0].currency if prices else clip_price(plan.profile, plan.region, "", 0).currency
     return PlanTable(rows, plan.region, currency, prices, list(dict.fromkeys(notes)))
+
+
+def _picture(profile: Profile, values: Mapping[str, Any]) -> str:
+    return str(values["size"]) if profile.protocol == "legacy" else f"{values['resolution']} {values['ratio']}"
+
+
+def _sent_otherwise(name: str, profile: Profile, asked: Mapping[str, Any], sent: Terms) -> list[str]:
+    """A note when the body (a project template) sends another duration or picture than the storyboard
+    asks for: the price follows the body, and the reader should know why it differs."""
+    wanted = [f"{asked['duration']}s" if asked["duration"] is not None else "", _picture(profile, asked)]
+    actual = [f"{sent.seconds}s" if asked["duration"] is not None else "", sent.picture]
+    changed = [(want, got) for want, got in zip(wanted, actual, strict=True) if want != got]
+    if not changed:
+        return []
+    what = " and ".join(got for _, got in changed)
+    asked_for = " and ".join(want for want, _ in changed)
+    return [f"clip `{name}`: its request body (the project's template) asks for {what} where the storyboard "
+            f"says {asked_for}; it is priced as sent"]
 
 
 def _notes(settings: Settings, profile: Profile, model: str, region: str, price: Price) -> list[str]:
@@ -123,9 +160,8 @@ def plan_text(tables: list[tuple[str, PlanTable]]) -> str:
         total = table.total
         lines.append(["total", *([""] if statuses else []), "", f"{seconds(millis)}s", "", "", "",
                       money(total.amount, total.currency) + (f" in {', '.join(_regions(table))}" if mixed else "")])
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         out.append(f"{path} (region {table.region}, prices in {table.currency})")
-        out += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines]
+        out += columns(lines)  # aligned by display width: a CJK clip name takes two columns a character
         out += [f"note: {note}" for note in table.notes]
         out.append("")
     out.append(grand_total_text(tables))

@@ -8,6 +8,7 @@ refuses them.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable, Mapping, NamedTuple, Union
 
 from .profile import Profile
@@ -60,6 +61,53 @@ def clip_price(profile: Profile, region: str, tier: str, seconds: float) -> Pric
     amount = None if rate is None else round(rate * seconds, 6)
     source = "" if row is None else f"{row['source']}, checked {row['checked']}"
     return Price(amount, currency_of(profile, region), region, tier, seconds, rate, source)
+
+
+class Terms(NamedTuple):
+    """What the service bills a request body on: its tier and its seconds (tier "" when unknown)."""
+
+    tier: str
+    seconds: int
+    picture: str  # as a person reads it: `1280*720`, or `720P 16:9`
+
+
+def body_terms(profile: Profile, body: Mapping[str, Any]) -> Terms:
+    """The tier and seconds of a final request body, read as the service reads it (§4, §9).
+
+    A parameter the body leaves out takes the model's default; a model whose duration is fixed bills
+    that. A size or resolution the profile does not know gives tier "", which no price row has.
+    """
+    parameters = body.get("parameters")
+    parameters = parameters if isinstance(parameters, Mapping) else {}
+    resolution = profile.resolution
+    rule = profile.duration
+    seconds = _whole(parameters.get("duration", rule.get("fixed", rule["default"])))
+    if profile.protocol == "legacy":  # the size decides; a `resolution` here is not read
+        size = parameters.get("size") or resolution["pixels"][resolution["default_tier"]][resolution["default_ratio"]]
+        tier = profile.sizes().get(str(size), ("", ""))[0]
+        return Terms(tier, seconds, str(size))
+    tier = str(parameters.get("resolution") or resolution["default_tier"])
+    ratio = str(parameters.get("ratio") or resolution["default_ratio"])
+    return Terms(tier if tier in resolution["tiers"] else "", seconds, f"{tier} {ratio}")
+
+
+def _whole(value: Any) -> int:
+    """A duration as the service reads it: `15` or `15.0` is 15 s; anything else prices as 0 (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return 0
+    return int(value)
+
+
+def body_price(profile: Profile, region: str, body: Mapping[str, Any]) -> Price:
+    """What a final request body costs in the region it is sent to; unknown (None) when the body
+    names another model than `profile`, or a tier or duration the profile cannot price."""
+    terms = body_terms(profile, body)
+    price = clip_price(profile, region, terms.tier, terms.seconds)
+    if body.get("model") not in (profile.id, profile.id_in(region)) or not terms.seconds:
+        return price._replace(amount=None)
+    return price
 
 
 def total(prices: Iterable[Price]) -> Union[float, None]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Union
 
+from ..base.columns import table
 from .profile import Catalog, Profile
 from .regions import DEFAULT_REGION
 
@@ -42,16 +44,46 @@ def _row(profile: Profile) -> tuple[str, ...]:
     )
 
 
-def as_table(catalog: Catalog, region: str = DEFAULT_REGION) -> str:
-    """The profiles, with each model's price per generated second in `region` (the resolved one)."""
-    columns = (*COLUMNS, "regions", f"price per second in {region}")
-    rows = [columns, *(
-        (*_row(catalog.profiles[m]), ",".join(catalog.profiles[m].regions), price_cell(catalog.profiles[m], region))
-        for m in sorted(catalog.profiles)
-    )]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join(lines) + "\nprices: per successfully generated second; `story models --region REGION` shows another region\n"
+NARROW = ("model", "duration", "resolutions", "prompt", "audio")  # what fits in 100 columns beside the price
+NOTE = "prices: per successfully generated second; `story models --region REGION` shows another region"
+
+
+def _short_durations(profile: Profile) -> str:
+    rule = profile.duration
+    if "fixed" in rule:
+        return f"{rule['fixed']}s only"
+    if "values" in rule:
+        return " or ".join(f"{value}s" for value in rule["values"])
+    return f"{rule['min']}-{rule['max']}s"
+
+
+def _price_lines(profile: Profile, region: str) -> str:
+    """The region's price per tier, one tier a line: `CNY 0.733924 (720P)`."""
+    row = profile.data["pricing"].get(region) if profile.offered_in(region) else None
+    if row is None:
+        return price_cell(profile, region)
+    return "\n".join(f"{row['currency']} {rate} ({tier})" for tier, rate in row["tiers"].items())
+
+
+def as_table(catalog: Catalog, region: str = DEFAULT_REGION, columns: Union[int, None] = 100, wide: bool = False) -> str:
+    """The profiles, with each model's price per generated second in `region` (the resolved one).
+
+    By default fitted to `columns` terminal columns: durations in short, one price a line, and the
+    protocol, multi-shot, rate-limit and region columns left out; `wide` shows them all, unwrapped."""
+    if wide:
+        rows = [(*COLUMNS, "regions", f"price per second in {region}"), *(
+            (*_row(catalog.profiles[m]), ", ".join(catalog.profiles[m].regions), price_cell(catalog.profiles[m], region))
+            for m in sorted(catalog.profiles))]
+        return "\n".join(table(rows)) + f"\n{NOTE}\n"
+    keep = [COLUMNS.index(name) for name in NARROW]
+    rows = [(*NARROW, f"price per second in {region}")]
+    for model in sorted(catalog.profiles):
+        profile = catalog.profiles[model]
+        cells = list(_row(profile))
+        cells[COLUMNS.index("duration")] = _short_durations(profile)
+        rows.append((*(cells[i] for i in keep), _price_lines(profile, region)))
+    note = NOTE.replace("; ", "\n")  # short lines, for the narrowest terminals
+    return "\n".join(table(rows, columns)) + f"\n{note}\n`story models --wide` adds protocol, multi-shot, rate limits and regions\n"
 
 
 def as_json(catalog: Catalog) -> str:

@@ -117,6 +117,7 @@ def _checkout(root: str, path: str, ref: str, scratch: str) -> str | None:
 
 def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> str:
     """The changed clips of each storyboard and what regenerating them costs, per currency."""
+    from ..base.columns import table
     from ..models.pricing import money, money_sum, totals
 
     out = []
@@ -131,9 +132,7 @@ def against_text(tables: list[tuple[str, list[dict[str, Any]]]], ref: str) -> st
                 prices.append(price)
             shown.append((row["clip"], row["change"],
                           money(price.amount, price.currency) if regenerated else "-"))
-        widths = [max(len(line[i]) for line in shown) for i in range(3)]
-        out += ["  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-                for line in shown]
+        out += table(shown, indent="  ")  # by display width: CJK clip names line up
     count = sum(1 for _, rows in tables for row in rows if row["change"] in ("new", "changed"))
     cost = money_sum(totals(prices))
     out.append(f"regenerating {count} clip{'' if count == 1 else 's'} changed since {ref}: {cost}")

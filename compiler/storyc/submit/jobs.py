@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..models.pricing import Price, billed_seconds, clip_price, cost_of, tier_of
+from ..models.pricing import Price, billed_seconds, body_price, cost_of
 from .journal import Journal, Row, journal_folder, request_hash
 from .lock import LockedClip, LockFile, lock_path, read_lock
 from .upload import file_hashes, local_files
@@ -115,8 +115,6 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
     journal elsewhere (an empty scratch folder: hashes and prices only).
     """
-    from ..compile.emit import request_values
-
     journals = {} if journals is None else journals
     jobs: dict[tuple[str, str], Job] = {}
     storyboards: list[tuple[str, list[Target]]] = []
@@ -141,11 +139,9 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             hash = request_hash(model, clip_region, clip.body, hashes)
             key = (folder, hash)
             if key not in jobs:
-                values = request_values(plan, clip_plan, clip.prompt)
-                seconds = clip_plan.millis / 1000
-                price = clip_price(profile, clip_region, tier_of(profile, values), seconds)
+                price = body_price(profile, clip_region, clip.body)  # the body sent, as `story plan` prices it
                 jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
-                                dict(profile.data["rate_limits"]), price.currency, seconds)
+                                dict(profile.data["rate_limits"]), price.currency, price.seconds)
                 if record:
                     journal.remember(hash, model, clip_region, clip.body)
             position = source.position(clip_plan.clip.name_span.start)
