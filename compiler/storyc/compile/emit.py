@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cache
 from typing import Any, NamedTuple, Union
 
 from ..base import data
@@ -221,7 +222,7 @@ class _Expander:
         description = _inner(self.text(declaration.text, depth + 1), self.words)
         if not description:
             return label
-        if rest.startswith(tuple(self.words.get("particles", ()))):
+        if rest.startswith(_particles()):
             self.introductions.append(self._introduction(label, description))
             return label
         return str(self.words["first_mention"].format(label=label, description=description))
@@ -271,6 +272,12 @@ _PLAIN_WORDS: dict[str, Any] = {
     "introduction": "{label}: {description}", "joiner": " ", "full_stop": ".", "sentence_ends": ".!?",
     "clause_marks": ",;",
 }
+
+
+@cache
+def _particles() -> tuple[str, ...]:
+    """What belongs to the name before it, in any prompt language: prose mixes them (`@fox的尾巴`)."""
+    return tuple(sorted({p for words in languages().values() for p in words.get("particles", ())}))
 
 
 def label_of(declaration: Declaration) -> str:
