@@ -222,7 +222,8 @@ class _Expander:
         description = _inner(self.text(declaration.text, depth + 1), self.words)
         if not description:
             return label
-        if rest.startswith(_particles()):
+        spaced = rest.lstrip(" \t")  # `@貓 的尾巴`: spaced only to end the name; `'s` is never spaced
+        if (spaced if not spaced[:1].isascii() else rest).startswith(_particles()):
             self.introductions.append(self._introduction(label, description))
             return label
         return str(self.words["first_mention"].format(label=label, description=description))
