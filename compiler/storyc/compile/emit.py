@@ -506,8 +506,9 @@ class _Bound:
     """An upper bound on the length of a clip's rendered prompt, in one language.
 
     A reference adds at most its longest written form (a first mention, or the label with an
-    introduction set before the line; a style with a comma) and never less than nothing, so a text is bounded by its own length plus that of each reference's
-    longest form; each form is computed once per name.
+    introduction set before the line; a style with a comma) and never less than nothing, so a text
+    is bounded by its own length plus that of each reference's longest form; each form is computed
+    once per name.
     """
 
     def __init__(self, plan: Plan, words: Union[dict[str, Any], None]) -> None:
