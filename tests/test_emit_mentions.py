@@ -27,8 +27,8 @@ DECLARABLE = [
     ("茶館", "place", "茶館", "the teahouse"),
 ]
 # What may follow a mention: particles and possessives (which belong to the name), verbs, punctuation.
-AFTER = ["的尾巴", "說:走吧", "说", "們", "'s tail", "’s hat", " 走進來", "追著", " runs", ",", "。", " and", ""]
-BELONGING = ("的", "說", "说", "們", "'s", "’s")  # of the above, what belongs to the name before it
+AFTER = ["的尾巴", "說:走吧", "裡很安靜", "说", "們", "'s tail", "’s hat", " 走進來", "追著", " runs", ",", "。", " and", ""]
+BELONGING = ("的", "說", "说", "們", "裡", "'s", "’s")  # of the above, what belongs to the name before it
 MODELS = {"wan2.7-t2v": [5, 10, 15], "wan2.6-t2v": [5, 10, 15], "wan2.2-t2v-plus": [5]}
 FILLER = st.text(alphabet=st.sampled_from(list("雨夜紅色風衣長髮,， a-coat,")), max_size=60)  # no particle: those in AFTER belong to the name
 LONG_FILLER = st.one_of(FILLER, st.text(alphabet=st.sampled_from(list("雨夜紅色風衣長髮,， a-coat,")),
