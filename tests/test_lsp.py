@@ -624,3 +624,41 @@ async def test_references_and_rename_of_a_cjk_name_inside_run_on_prose(tmp_path:
     assert renamed is not None and renamed.changes is not None
     assert apply_edits(text, list(renamed.changes[uri])) == (  # the description's own 獵豹 is prose, not a name
         "cast 豹子: 一隻獵豹\n\nclip chase 5s\n  shot 5s wide\n    @豹子追著羚羊\n")
+
+
+# -- labels (issue 21): what the prompt calls a name, in completion and hover
+
+
+@pytest.mark.asyncio
+async def test_labels_show_in_completion_and_hover_and_the_clip_hover_is_the_compiled_prompt(
+        project: Path, tmp_path: Path) -> None:
+    text = ('language zh\ncast mei "阿梅": 一位穿黃色雨衣的女孩\ncast 貓: 一隻橘貓\n'
+            "clip a 5s\n  @mei 看著@貓的尾巴\n  say mei: 你好\n")
+    path = _write(project / "labels.story", text)
+    assert cli("compile", str(path), "-o", str(tmp_path / "out"))[0] == 0
+    compiled = (tmp_path / "out" / "a.prompt.txt").read_text("utf-8").strip()
+    async with session(project) as started:
+        uri = started.open(path)
+        await started.diagnostics(uri, 1)
+
+        async def hover(needle: str) -> str:
+            at = position_of(text, needle, "utf-16")
+            found = await started.client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=at.line, character=at.character + 1)))
+            assert found is not None, needle
+            return str(found.contents.value)  # type: ignore[union-attr]
+
+        assert "the prompt calls it `阿梅` (its label)" in await hover("@mei")
+        assert "the prompt calls it `貓` (no label given: the name)" in await hover("@貓")
+        assert f"```text\n{compiled}\n```" in await hover("a 5s")
+        end = text.count("\n")
+        started.change(uri, 2, types.Range(start=types.Position(line=end, character=0),
+                                           end=types.Position(line=end, character=0)), "  @\n")
+        await started.diagnostics(uri, 2)
+        found = await started.client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=end, character=3)))
+        assert isinstance(found, types.CompletionList)
+        details = {item.label: item.detail for item in found.items}
+    assert details == {"@mei": 'cast "阿梅": 一位穿黃色雨衣的女孩', "@貓": "cast: 一隻橘貓"}
+    assert compiled == "貓是一隻橘貓。阿梅(一位穿黃色雨衣的女孩)看著貓的尾巴。阿梅說:「你好」"

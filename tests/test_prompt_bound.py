@@ -21,6 +21,7 @@ LINES = [
     "camera: slow @den push", "@fox_hunter runs, @den", "@獵豹追著羚羊", "sfx: rain over @den",
     "say fox_hunter: hello @獵豹 there", "voiceover 獵豹: 你好", "ß @fox_hunter, then @den; and", "@den",
     "@fox_hunter", "music: strings", "ambience: wind, @den.", "a line that ends with a colon:",
+    "@獵豹的尾巴 @fox_hunter's hat", "@den說 @獵豹 們", "voiceover fox_hunter: @den的門",  # introduced before the line
 ]
 
 
@@ -63,3 +64,25 @@ def test_the_bound_holds_for_random_clips(language: str, tmp_path: Path) -> None
         checked += len(values)
         assert not values or min(values) >= 0, path.read_text(encoding="utf-8")
     assert checked >= 30  # most generated storyboards check clean and are measured
+
+
+def test_plan_reports_exactly_the_length_of_the_prompt_compile_writes(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from storyc.cli import main
+
+    stories = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((ROOT / "tests" / "golden-sources").glob("*.story"))
+    measured = 0
+    for index, story in enumerate(stories):
+        out = tmp_path / str(index)
+        assert main(["compile", str(story), "-o", str(out)]) == 0
+        capsys.readouterr()
+        assert main(["plan", "--json", str(story)]) == 0
+        document = json.loads(capsys.readouterr().out)
+        for row in (row for board in document["storyboards"] for row in board["clips"]):  # none: an include-only file
+            prompt = (out / f"{row['clip']}.prompt.txt").read_text(encoding="utf-8").rstrip("\n")
+            assert row["prompt_chars"] == len(prompt), (story, row["clip"])
+            assert row["prompt_limit"] == catalog().get(row["model"]).data["prompt_max_chars"]  # type: ignore[union-attr]
+            measured += 1
+    assert measured >= 15

@@ -99,6 +99,9 @@ def expectations(source: Source) -> Iterator[tuple[str, Span, str]]:
         elif isinstance(item, Declaration):
             yield keyword(item.span, item.kind, "keyword.other.declaration.story")
             yield "declared name", item.name_span, "entity.name.type.story"
+            if item.label is not None:  # `cast mei "阿梅": …`: the quoted label after the name
+                start = source.text.index('"', item.name_span.end)
+                yield "label", Span(start, start + len(item.label) + 2), "string.quoted.double.label.story"
         elif isinstance(item, Include):
             yield keyword(item.span, "include", "keyword.control.import.story")
         elif isinstance(item, Clip):

@@ -1,8 +1,8 @@
-# Lines written without final punctuation, and a place whose description is a clause.
+# Lines written without final punctuation, a place whose description is a clause, a label, a possessive.
 model wan2.7-t2v
 language en
 cast fox: a red fox in a trench coat
-place square: an empty town square, wet cobblestones, one lit window
+place square "the square": an empty town square, wet cobblestones, one lit window
 clip dawn 10s
   A quiet morning
   shot 3s wide
@@ -12,3 +12,7 @@ clip dawn 10s
     camera: slow push in.
     He stops and looks up
     sfx: a distant bell
+
+clip dusk 5s
+  @fox's tail twitches in the wind
+  say fox: Home at last.

@@ -1,4 +1,4 @@
-"""Shot framings (wide, 全景, close-up, 特寫, …), kept as data in `data/framings.json`."""
+"""Shot framings (wide, 遠景, close-up, 特寫, …), kept as data in `data/framings.json` with their source."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..base import data
 
 
 def table() -> dict[str, dict[str, object]]:
-    framings: dict[str, dict[str, object]] = data.table("framings")
+    framings: dict[str, dict[str, object]] = data.table("framings")["framings"]
     return framings
 
 

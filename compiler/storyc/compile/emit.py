@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cache
 from typing import Any, NamedTuple, Union
 
 from ..base import data
@@ -169,19 +170,25 @@ def declarations(plan: Plan) -> dict[str, Declaration]:
 
 
 class _Expander:
-    """Writes `@name` as the declared description, so a subject reads the same in every shot.
+    """The one place that decides what an `@name` (or a speaker) is written as in a prompt.
 
-    How a cast member is introduced and then referred to is the language's choice
-    (`first_mention` / `later_mention` in data/languages.json); places and styles are always
-    written out in full. A description that is itself a clause ("a fox, in a trench coat") is closed
-    with the language's comma when the sentence goes on after it, so that it does not run into the
-    verb; a full stop it ends with is dropped inside a sentence.
+    Cast and places read the same way in every language (the words are in data/languages.json):
+    the first mention in a clip introduces the name, as its label with its description
+    (`first_mention`: `Mei (a girl in a raincoat)`, `阿梅(一位穿黃色雨衣的女孩)`); later mentions in
+    the clip write the label alone. Where the description would land between the name and a particle
+    or possessive that belongs to it (`@貓的尾巴`, `@fox's tail`), and for the speaker of a line, the
+    name is written as its label and introduced by a sentence of its own set before the line
+    (`introduction`: `貓是一隻胖胖的橘貓。貓的尾巴…`). Styles are written out in full. A style that
+    is itself a clause ("noir, rain") is closed with the language's comma when the sentence goes on
+    after it, so that it does not run into the verb; a full stop it ends with is dropped inside a
+    sentence.
     """
 
     def __init__(self, plan: Plan, words: Union[dict[str, Any], None] = None,
                  declared: Union[dict[str, Declaration], None] = None) -> None:
-        self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
+        self.words = words or _PLAIN_WORDS
         self.mentioned: set[str] = set()
+        self.introductions: list[str] = []  # waiting to be set before the line being written
         self.declared = declarations(plan) if declared is None else declared
 
     def text(self, text: Text, depth: int = 0) -> str:
@@ -194,10 +201,11 @@ class _Expander:
             end = ref.span.start + 1 + len(name)
             out.append(text.value[cursor - text.span.start : ref.span.start - text.span.start])
             rest = text.value[end - text.span.start :]
-            out.append(self.mention(name, depth, rest))
-            cursor = end
             following = rest.lstrip(" \t")
-            if self.words.get("joiner") == "" and following != rest and not following[:1].isascii():
+            spaced_only = self.words.get("joiner") == "" and following != rest and not following[:1].isascii()
+            out.append(self.mention(name, depth, following if spaced_only else rest))
+            cursor = end
+            if spaced_only:
                 cursor += len(rest) - len(following)  # Chinese: `@fox 走進` was spaced only to end the name
         out.append(text.value[cursor - text.span.start :])
         return "".join(out)
@@ -206,13 +214,44 @@ class _Expander:
         declaration = self.declared.get(name)
         if declaration is None:
             return name
-        description = self.text(declaration.text, depth + 1)
-        if declaration.kind != "cast":
-            return self._in_sentence(description, rest)
-        form = "later_mention" if name in self.mentioned else "first_mention"
+        if declaration.kind == "style":
+            return self._in_sentence(self.text(declaration.text, depth + 1), rest)
+        label = label_of(declaration)
+        if name in self.mentioned:
+            return str(self.words["later_mention"].format(label=label))
         self.mentioned.add(name)
-        mention = str(self.words[form].format(name=_display_name(name), description=description))
-        return self._in_sentence(mention, rest)
+        description = _inner(self.text(declaration.text, depth + 1), self.words)
+        if not description:
+            return label
+        spaced = rest.lstrip(" \t")  # `@貓 的尾巴`: spaced only to end the name; `'s` is never spaced
+        if (spaced if not spaced[:1].isascii() else rest).startswith(_particles()):
+            self.introductions.append(self._introduction(label, description))
+            return label
+        return str(self.words["first_mention"].format(label=label, description=description))
+
+    def speaker(self, name: str) -> str:
+        """A speaker is named by its label; its first mention is introduced before the line."""
+        declaration = self.declared.get(name)
+        if declaration is None:
+            return name
+        label = label_of(declaration)
+        if name not in self.mentioned:
+            self.mentioned.add(name)
+            description = _inner(self.text(declaration.text, 1), self.words)
+            if description:
+                self.introductions.append(self._introduction(label, description))
+        return label
+
+    def introduced(self, line: str) -> str:
+        """The line with the introductions its mentions asked for set before it."""
+        if not self.introductions:
+            return line
+        joined = str(self.words["joiner"]).join([*self.introductions, line])
+        self.introductions.clear()
+        return joined
+
+    def _introduction(self, label: str, description: str) -> str:
+        return sentence(str(self.words["introduction"].format(label=label, description=description)), self.words)
 
     def _in_sentence(self, phrase: str, rest: str) -> str:
         """The phrase as it reads with `rest` (the text after the reference) following it."""
@@ -229,8 +268,23 @@ class _Expander:
             phrase += comma
         return phrase
 
-    def speaker(self, name: str) -> str:
-        return self.mention(name)
+
+_PLAIN_WORDS: dict[str, Any] = {
+    "first_mention": "{label} ({description})", "later_mention": "{label}",
+    "introduction": "{label}: {description}", "joiner": " ", "full_stop": ".", "sentence_ends": ".!?",
+    "clause_marks": ",;",
+}
+
+
+@cache
+def _particles() -> tuple[str, ...]:
+    """What belongs to the name before it, in any prompt language: prose mixes them (`@fox的尾巴`)."""
+    return tuple(sorted({p for words in languages().values() for p in words.get("particles", ())}))
+
+
+def label_of(declaration: Declaration) -> str:
+    """How the prompt writes a declared name: its label if it has one, else the name read as words."""
+    return declaration.label if declaration.label is not None else _display_name(declaration.name)
 
 
 def _display_name(name: str) -> str:
@@ -276,21 +330,27 @@ def prompt_context(plan: Plan, clip_plan: ClipPlan,
 
     def phrase(line: Any) -> str:
         if isinstance(line, Prose):
-            return sentence(expand.text(line.text), words)
+            return expand.introduced(sentence(expand.text(line.text), words))
         if isinstance(line, Camera):
-            return str(words["camera"].format(text=_inner(expand.text(line.text), words)))
+            return expand.introduced(str(words["camera"].format(text=_inner(expand.text(line.text), words))))
         if isinstance(line, Cue):
-            return str(words["cues"][line.kind].format(text=_inner(expand.text(line.text), words)))
+            return expand.introduced(str(words["cues"][line.kind].format(text=_inner(expand.text(line.text), words))))
         assert isinstance(line, Dialogue)
-        return str(words[line.kind].format(speaker=expand.speaker(line.speaker), line=expand.text(line.line)))
+        speaker = expand.speaker(line.speaker)
+        return expand.introduced(str(words[line.kind].format(speaker=speaker, line=expand.text(line.line))))
 
+    # Mentions are expanded in the order the built-in templates write them (style, the clip's own
+    # lines, the shots, then its cues and dialogue), so that the first one written introduces the name.
+    style = ""
+    if "style" in settings.values:
+        style = expand.introduced(str(words["style"].format(
+            text=_inner(expand.text(settings.nodes["style"].value), words))))
     clip_lines = [line for line in clip_plan.lines if isinstance(line, (Prose, Camera, Cue, Dialogue))]
     opening = [phrase(line) for line in clip_lines if isinstance(line, (Prose, Camera))]
-    closing = [phrase(line) for line in clip_lines if isinstance(line, (Cue, Dialogue))]
     shots = []
     for number, timed in enumerate(clip_plan.shots, start=1):
         shot = timed.shot
-        lines = [sentence(expand.text(shot.text), words)] if shot.text is not None else []
+        lines = [expand.introduced(sentence(expand.text(shot.text), words))] if shot.text is not None else []
         lines += [phrase(line) for line in shot.lines]
         key = framing.canonical(shot.framing.value) if shot.framing is not None else None
         shots.append({
@@ -298,13 +358,13 @@ def prompt_context(plan: Plan, clip_plan: ClipPlan,
             "framing": framing.name(key, language) if key else (shot.framing.value if shot.framing else ""),
             "lines": lines,
         })
+    closing = [phrase(line) for line in clip_lines if isinstance(line, (Cue, Dialogue))]
     return {"clip": {
         "name": clip_plan.name,
         "language": language,
         "joiner": words["joiner"],
         "instruction": _instruction(plan, clip_plan, len(shots), words),
-        "style": str(words["style"].format(text=_inner(expand.text(settings.nodes["style"].value), words)))
-        if "style" in settings.values else "",
+        "style": style,
         "lines": opening,
         "shots": shots,
         "closing": closing,
@@ -449,14 +509,15 @@ _SENTENCE = 8  # per prose line: its full stop, the joiner, a capital that grew
 class _Bound:
     """An upper bound on the length of a clip's rendered prompt, in one language.
 
-    A reference adds at most its longest written form (first or later mention, with a comma) and
-    never less than nothing, so a text is bounded by its own length plus that of each reference's
-    longest form; each form is computed once per name.
+    A reference adds at most its longest written form (a first mention, or the label with an
+    introduction set before the line; a style with a comma) and never less than nothing, so a text
+    is bounded by its own length plus that of each reference's longest form; each form is computed
+    once per name.
     """
 
     def __init__(self, plan: Plan, words: Union[dict[str, Any], None]) -> None:
         self.plan = plan
-        self.words = words or {"first_mention": "{description}", "later_mention": "{description}"}
+        self.words = words or _PLAIN_WORDS
         self.declared = declarations(plan)
         self.comma = len(self.words.get("clause_comma", ""))
         self.resolved: dict[str, Union[str, None]] = {}
@@ -480,11 +541,11 @@ class _Bound:
             return known
         declaration = self.declared[name]
         description = self.text(declaration.text, depth + 1)
-        if declaration.kind == "cast":
-            display = _display_name(name)
-            filler = "x" * description
-            longest = max(len(str(self.words[form].format(name=display, description=filler)))
-                          for form in ("first_mention", "later_mention"))
+        if declaration.kind != "style":
+            label, filler = label_of(declaration), "x" * description
+            introduction = self.words["introduction"].format(label=label, description=filler)
+            longest = max(len(str(self.words["first_mention"].format(label=label, description=filler))),
+                          len(label) + len(introduction) + len(self.words["full_stop"]) + len(self.words["joiner"]))
         else:
             longest = description
         self.mentions[(name, depth)] = longest = longest + self.comma

@@ -39,7 +39,8 @@ def _item(item: object, out: list[_Line]) -> None:
     if isinstance(item, Setting):
         out.append(_Line(item.span.start, 0, _setting_text(item)))
     elif isinstance(item, Declaration):
-        out.append(_Line(item.span.start, 0, f"{item.kind} {item.name}: {item.text.value}"))
+        label = f' "{item.label}"' if item.label is not None else ""
+        out.append(_Line(item.span.start, 0, f"{item.kind} {item.name}{label}: {item.text.value}"))
     elif isinstance(item, Include):
         out.append(_Line(item.span.start, 0, f'include "{item.path}"'))
     elif isinstance(item, Clip):

@@ -37,13 +37,15 @@ class Setting:
 
 @node
 class Declaration:
-    """`cast fox: …`, `place office: …` or `style noir: …`."""
+    """`cast fox: …`, `place office: …` or `style noir: …`; `cast mei "阿梅": …` gives the label
+    the prompt writes for the name (None: the name itself, where it reads in the prompt's language)."""
 
     kind: str
     name: str
     name_span: Span
     text: Text
     span: Span
+    label: Union[str, None]
 
 
 @node

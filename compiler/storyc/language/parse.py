@@ -346,8 +346,9 @@ def _style_setting(children: list[Any]) -> Setting:
 
 
 def _declaration(children: list[Any]) -> Declaration:
-    kind, name, value = children
-    return Declaration(kind[1], name[1], _token_span(name), _text(value), Span(kind[2], value[3]))
+    kind, name, *label, value = children
+    return Declaration(kind[1], name[1], _token_span(name), _text(value), Span(kind[2], value[3]),
+                       label[0][1][1:-1] if label else None)
 
 
 def _include(children: list[Any]) -> Include:

@@ -13,7 +13,7 @@ from ..base.source import Span
 from ..check import framing
 from ..compile.plan import ClipPlan, Plan
 from ..language.load import find_root
-from ..language.nodes import Clip, Duration, Shot
+from ..language.nodes import Clip, Declaration, Duration, Shot
 from ..language.settings import spec
 from ..language.timeline import seconds
 from ..models.pricing import Price
@@ -84,7 +84,22 @@ def _name_hover(analysis: Analysis, name: str) -> str:
     declaration, source = found
     line = source.position(declaration.span.start).line
     where = os.path.relpath(source.path, os.path.dirname(analysis.path) or ".")
-    return f"**{declaration.kind} `{name}`**: {declaration.text.value}\n\n*declared in {where}:{line}*"
+    return (f"**{declaration.kind} `{name}`**: {declaration.text.value}\n\n{_written_as(declaration)}"
+            f"*declared in {where}:{line}*")
+
+
+def _label_text(declaration: Declaration) -> str:
+    return f' "{declaration.label}"' if declaration.label is not None else ""
+
+
+def _written_as(declaration: Declaration) -> str:
+    """How the prompt calls the name (the clip's hover shows the whole prompt)."""
+    if declaration.kind == "style":
+        return ""
+    from ..compile.emit import label_of
+
+    given = "its label" if declaration.label is not None else "no label given: the name"
+    return f"the prompt calls it `{label_of(declaration)}` ({given})\n\n"
 
 
 def _clip_hover(analysis: Analysis, clip: Clip) -> str:
@@ -217,7 +232,7 @@ def completion(analysis: Analysis, offset: int) -> list[types.CompletionItem]:
     match = _REF.search(before)
     if match:
         declared = analysis.declarations()
-        details = {name: f"{d.kind}: {d.text.value}" for name, (d, _) in declared.items()}
+        details = {name: f"{d.kind}{_label_text(d)}: {d.text.value}" for name, (d, _) in declared.items()}
         return items(sorted(declared), match.group(0), types.CompletionItemKind.Variable, details, prefix="@")
     match = _INCLUDE.match(before)
     if match:

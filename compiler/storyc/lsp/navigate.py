@@ -92,7 +92,8 @@ def symbols(analysis: Analysis) -> list[types.DocumentSymbol]:
                 range=lines.range(item.span), selection_range=lines.range(item.span)))
         elif isinstance(item, Declaration):
             found.append(types.DocumentSymbol(
-                name=item.name, detail=item.kind, kind=_DECLARATION_KIND.get(item.kind, types.SymbolKind.Variable),
+                name=item.name, detail=item.kind + (f' "{item.label}"' if item.label is not None else ""),
+                kind=_DECLARATION_KIND.get(item.kind, types.SymbolKind.Variable),
                 range=lines.range(item.span), selection_range=lines.range(item.name_span)))
         elif isinstance(item, Clip):
             found.append(_clip_symbol(analysis, item))

@@ -1,0 +1,6 @@
+# `mls`, the medium long shot (knees up).
+#= zh 中遠景 | zh-Hans 中远景 | en medium wide
+model wan2.7-t2v
+clip a 5s
+  shot 5s mls
+    雨夜的街頭

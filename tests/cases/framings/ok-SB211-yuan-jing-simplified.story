@@ -1,0 +1,6 @@
+# 远景, the Simplified spelling of 遠景.
+#= zh 遠景 | zh-Hans 远景 | en wide
+model wan2.7-t2v
+clip a 5s
+  shot 5s 远景
+    雨夜的街頭
