@@ -210,6 +210,10 @@ def run_export(options: argparse.Namespace) -> int:
         fade = Fraction(crossfade_frames(options.crossfade, rate) * 1000) / rate if rate else \
             Fraction(options.crossfade).limit_denominator(1000) * 1000
         cues = export.subtitle_cues(board, lengths, fade)
+        if not cues:  # an empty .srt is not a file players open
+            print(f"story export: no dialogue (`say` or `voiceover`) in {options.path}: no subtitles written",
+                  file=sys.stderr)
+            return EXIT_OK
         write_atomically(output, export.srt(cues) if options.to == "srt" else export.vtt(cues))
         print(f"{options.path}: {plural(len(cues), 'subtitle')} -> {output}")
         return EXIT_OK
