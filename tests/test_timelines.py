@@ -8,6 +8,7 @@ Chinese name; dialogue with markup characters; an ambience and an sfx cue.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -186,3 +187,19 @@ def test_written_names_are_what_the_docs_say() -> None:
     docs = (Path(__file__).parents[1] / "docs" / "media.md").read_text(encoding="utf-8")
     assert "NIGHTMA2" in docs and "reel" in docs
     assert os.path.isfile(DTD / "README.md")
+
+
+def test_an_edl_value_with_a_line_break_stays_a_comment(project: Project) -> None:
+    """A task id read from a hand-edited lock file cannot add an event to the EDL."""
+    from storyc.media.cut import pieces
+    from storyc.media.export import timeline_text
+
+    clip = project.board.clips[0]
+    assert clip.render is not None
+    hostile = "task-1\n002  EVIL     V     C        00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00\r\n"
+    render = clip.render._replace(locked=clip.render.locked._replace(task_id=hostile))
+    board = project.board._replace(clips=(clip._replace(render=render), *project.board.clips[1:]))
+    text = timeline_text(board, pieces(board), "edl")
+    edl = pycmx.parse_cmx3600(io.StringIO(text))
+    assert [edit.source for event in edl.events for edit in event.edits] == ["NIGHTMA1", "NIGHTMA2", "CLIP"]
+    assert "* STORYC TASK_ID: task-1 002 EVIL" in text

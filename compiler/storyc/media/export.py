@@ -102,9 +102,10 @@ def _clip(piece: Piece, rate: float, kind: str, reel: str) -> otio.schema.Clip:
                          for number, key in enumerate(("seed", "model", "region", "cost"), start=1)},
         }
     elif kind == "edl":
+        # An EDL is lines: a value with a line break (a prompt, or a lock file's task id) would
+        # start a line of its own, even an event, so every value is one line.
         item.metadata["cmx_3600"] = {"reel": reel, "comments": [
-            f"STORYC {key.upper()}: {_text(values[key]) if key != 'prompt' else ' '.join(prompt.split())}"
-            for key in FIELDS
+            f"STORYC {key.upper()}: {' '.join(_text(values[key]).split())}" for key in FIELDS
         ]}
     for marker in _markers(clip, piece.frames, rate):
         item.markers.append(marker)
