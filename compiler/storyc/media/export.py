@@ -226,7 +226,7 @@ def _fcpxml_fixed(text: str, found: list[Piece]) -> str:
         resources.remove(element)
     asset_formats: dict[str, str] = {}
     for asset in resources.findall("asset"):
-        info = sources[str(asset.get("src"))]
+        info = sources.get(str(asset.get("src")), found[0].info)  # the adapter writes our URLs as given
         key = (info.width, info.height, info.rate)
         if key not in formats:
             formats[key] = str(first.get("id")) if first is not None and not formats else _fresh_id(used)
