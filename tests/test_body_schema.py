@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from storyc.cli.common import storyboard_files
 from storyc.compile import schema
 from storyc.compile.emit import compile_plan, schema_path
 from storyc.compile.plan import plan
@@ -34,7 +35,7 @@ def our_paths(body: Any, protocol: str) -> set[tuple[Any, ...]]:
 
 def _bodies() -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for story in sorted((ROOT / "storyboards").rglob("*.story")):
+    for story in storyboard_files([str(ROOT / "storyboards")]):  # not `.story/`, a render's journal
         planned = plan(load(str(story)))
         if planned is not None:
             found += [(planned.profile.protocol, clip.body) for clip in compile_plan(planned).clips]

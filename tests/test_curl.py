@@ -70,7 +70,7 @@ def test_shellcheck_passes_on_every_storyboard_and_a_workspace_only_region(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DASHSCOPE_REGION", "beijing")  # not the default region; every storyboard model is offered there
-    stories = sorted((ROOT / "storyboards").glob("*.story"))
+    stories = sorted(path for path in (ROOT / "storyboards").glob("*.story") if path.is_file())  # not `.story/`
     assert main(["compile", "--curl", *map(str, stories)]) == 0
     script = tmp_path / "all.sh"
     script.write_text(capsys.readouterr().out, encoding="utf-8")

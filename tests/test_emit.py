@@ -14,12 +14,13 @@ import pytest
 
 from storyc.check.rules import check
 from storyc.cli import main
+from storyc.cli.common import storyboard_files
 from storyc.compile.emit import Compiled, compile_plan
 from storyc.compile.plan import plan
 from storyc.language.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
-STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story"))
+STORYBOARDS = [Path(path) for path in storyboard_files([str(ROOT / "storyboards")])]  # not `.story/`
 GOLDEN = Path(__file__).parent / "golden"
 GUIDE = sorted((Path(__file__).parent / "fixtures" / "guide").glob("*.json"))
 SHOT = re.compile(r"第(\d+)個鏡頭(\[[0-9.]+-[0-9.]+秒\])?\s*")

@@ -174,3 +174,100 @@ def test_preview_open_hands_the_sheet_to_the_browser(project: Project, tmp_path:
                             env={**os.environ, "BROWSER": f"{sys.executable} {browser} %s"})
     assert result.returncode == 0, result.stderr
     assert opened.read_text(encoding="utf-8") == sheet.resolve().as_uri()
+
+
+# A vertical storyboard in Traditional Chinese, rendered, with a shot whose text cannot fit its block.
+CHINESE = """\
+storyboard "獵豹追逐"
+model wan2.7-t2v
+resolution 720P
+ratio 9:16
+language zh
+seed 7
+
+cast 獵豹: 一隻在草原上奔跑的獵豹
+
+clip 追逐 3s
+  shot 3s 全景
+    @獵豹 在金色的草原上全速奔跑，塵土飛揚，遠處的羚羊驚慌失措地四散奔逃，夕陽把天空染成橘紅色，風吹過長草發出沙沙聲，一群飛鳥從樹梢驚起。
+    獵豹漸漸逼近一隻落單的小羚羊，牠壓低身子，肌肉緊繃，下一刻便如離弦之箭般撲了出去，鏡頭緊跟著牠的腳步一路向前推進。
+"""
+GLYPHS = "獵豹追逐草原奔跑夕陽羚羊"
+PROBE = """<div id="probe" style="position: fixed; left: 0; top: 0; z-index: 9; background: #fff; color: #000;
+ font-size: 40px; line-height: 48px; font-weight: 400">{cells}</div>"""
+CELL = 48
+
+
+@pytest.fixture(scope="module")
+def chinese(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return make_project(tmp_path_factory.mktemp("preview-zh") / "project", CHINESE, {"追逐": (180, 320, True, 30)})
+
+
+def chinese_sheet(chinese: Project, tmp_path: Path) -> Path:
+    sheet = chinese.story.parent / "out" / "zh.html"
+    sheet.parent.mkdir(exist_ok=True)
+    assert main(["preview", str(chinese.story), "-o", str(sheet)]) == 0
+    return sheet
+
+
+def test_preview_lang_is_the_storyboards_language(chinese: Project, project: Project, tmp_path: Path) -> None:
+    first = chinese_sheet(chinese, tmp_path).read_bytes()
+    assert '<html lang="zh-Hant">' in first.decode("utf-8")
+    assert chinese_sheet(chinese, tmp_path).read_bytes() == first  # the embedded subset too: byte for byte
+    assert main(["preview", str(project.story), "-o", str(tmp_path / "en.html")]) == 0
+    english = (tmp_path / "en.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english and "@font-face" not in english  # nothing to embed
+
+
+def test_chinese_is_drawn_without_cjk_system_fonts(chinese: Project, tmp_path: Path) -> None:
+    """Each character in a cell of its own, in the sheet's own font stack; a missing glyph is the
+    same box for every character, so distinct characters must give distinct pictures."""
+    from PIL import Image, ImageChops
+
+    sheet = chinese_sheet(chinese, tmp_path)
+    text = sheet.read_text(encoding="utf-8")
+    cells = "".join(f'<span style="display: inline-block; width: {CELL}px; height: {CELL}px; overflow: hidden">'
+                    f"{char}</span>" for char in GLYPHS)
+    probed = sheet.with_name("probed.html")
+    probed.write_text(text.replace("</body>", PROBE.format(cells=cells) + "</body>"), encoding="utf-8")
+    screenshot = tmp_path / "glyphs.png"
+    chromium(tmp_path, f"--screenshot={screenshot}", probed.as_uri())
+    with Image.open(screenshot) as image:
+        picture = image.convert("L").point(lambda value: 255 if value > 128 else 0)
+    shapes = [picture.crop((index * CELL, 0, (index + 1) * CELL, CELL)) for index in range(len(GLYPHS))]
+    assert all(ImageChops.invert(shape).getbbox() is not None for shape in shapes)  # something is drawn in each
+    distinct = {shape.tobytes() for shape in shapes}
+    assert len(distinct) == len(GLYPHS), f"{len(distinct)} distinct shapes for {len(GLYPHS)} characters"
+    assert "font-src data:" in text and text.count("@font-face") == 1  # the packaged font, embedded
+
+
+READ = """<script>
+const link = document.querySelector('[data-shot] > a');
+const before = [getComputedStyle(link).overflowY, link.scrollHeight, link.clientHeight];
+link.focus();
+const after = [getComputedStyle(link).overflowY, link.scrollHeight, link.clientHeight];
+document.body.setAttribute('data-read', JSON.stringify({before, after}));
+const video = document.querySelector('video').getBoundingClientRect();
+document.body.setAttribute('data-video', [video.width, video.height, innerHeight].join(','));
+</script>"""
+
+
+def test_clipped_block_text_can_be_read_and_vertical_players_fit_the_window(chinese: Project, tmp_path: Path) -> None:
+    import json
+
+    sheet = chinese_sheet(chinese, tmp_path)
+    text = sheet.read_text(encoding="utf-8")
+    (shot,) = chinese.board.clips[0].shots
+    # The whole text is the block's title (a tooltip), and the block scrolls when focused or pointed at.
+    assert shot.text[0] in html.unescape(re.search(r'<a href="#clip-[^"]*" title="([^"]*)"', text).group(1))  # type: ignore[union-attr]
+    measured = sheet.with_name("read.html")
+    measured.write_text(text.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+                        .replace("</body>", READ + "</body>"), encoding="utf-8")
+    dom = chromium(tmp_path, "--virtual-time-budget=4000", "--dump-dom", measured.as_uri())
+    body = re.search(r"<body[^>]*>", dom).group(0)  # type: ignore[union-attr]
+    read = json.loads(html.unescape(re.search(r'data-read="([^"]*)"', body).group(1)))  # type: ignore[union-attr]
+    assert read["before"][0] == "hidden" and read["before"][1] > read["before"][2]  # the text is clipped
+    assert read["after"][0] == "auto"  # and scrolls once focused
+    width, height, window = (float(part) for part in re.search(r'data-video="([^"]*)"', body).group(1).split(","))  # type: ignore[union-attr]
+    assert height <= 0.7 * window + 1, (width, height, window)
+    assert width / height == pytest.approx(9 / 16, abs=0.01)

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from storyc.cli.common import storyboard_files
 from storyc.compile.diagnose import checked_plan
 from storyc.compile.emit import DEFAULT_LANGUAGE, _Bound, emit_prompt, languages
 from storyc.language.load import load
 from storyc.models.profile import catalog
 
 ROOT = Path(__file__).parent.parent
-STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((ROOT / "tests" / "cases").rglob("*.story"))
+STORYBOARDS = [Path(path) for path in storyboard_files([str(ROOT / "storyboards")])] + sorted((ROOT / "tests" / "cases").rglob("*.story"))
 
 LINES = [
     "camera: slow @den push", "@fox_hunter runs, @den", "@獵豹追著羚羊", "sfx: rain over @den",

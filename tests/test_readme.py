@@ -57,3 +57,53 @@ def test_the_first_run_renders_a_video_offline(tmp_path: Path) -> None:
         assert container.duration is not None and abs(container.duration / 1e6 - 15) < 0.1
         assert (stream.width, stream.height) == (1280, 720)  # `resolution 720P`, `ratio 16:9`
     assert (tmp_path / "storyboards" / "cheetah-chase.lock").is_file()
+
+
+# The test modules that walk storyboards/ (each had picked up `storyboards/.story/`, the journal
+# folder the README's first run leaves there).
+WALKERS = ("test_meta.py", "test_body_schema.py", "test_emit.py", "test_prompt_bound.py", "test_curl.py",
+           "test_render_e2e.py")
+
+
+def test_the_tests_pass_after_the_first_run(tmp_path: Path) -> None:
+    """Following the README literally leaves `.story/`, `renders/` and a lock file beside the
+    examples; the tests that walk storyboards/ must not mind. On a copy of the repository: the first
+    run, then those modules collected (no parameter names a file the first run left) and the
+    storyboard tests of test_meta run."""
+    copy = tmp_path / "repository"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "out", "renders", ".story", "*.lock", "__pycache__", ".*_cache", "editors"))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DASHSCOPE_")}
+    for command in first_run():
+        done = subprocess.run([sys.executable, "-m", "storyc", *command[1:]], cwd=copy, env=environment,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert (copy / "storyboards" / ".story").is_dir() and (copy / "storyboards" / "cheetah-chase.lock").is_file()
+    pytest_run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n0"]
+    collected = subprocess.run([*pytest_run, "--collect-only", *(f"tests/{name}" for name in WALKERS)], cwd=copy,
+                               env=environment, capture_output=True, text=True, timeout=300)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    ids = [line for line in collected.stdout.splitlines() if "::" in line]
+    parameters = [match.group(1) for match in map(re.compile(r"\[(.*)\]$").search, ids) if match]
+    assert parameters and not [name for name in parameters if re.search(r"(^|/)\.story$|\.lock$|renders/", name)]
+    ran = subprocess.run([*pytest_run, "tests/test_meta.py", "-k", "storyboard"], cwd=copy, env=environment,
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+
+
+def test_ci_does_the_first_run_before_the_tests() -> None:
+    """`.ci/run` types the README's first run, with no key, before it runs the tests."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    tests_at = next(index for index, line in enumerate(script) if "python -m pytest" in line)
+    for command in first_run():
+        typed = [index for index, line in enumerate(script)
+                 if "env -u DASHSCOPE_API_KEY " + " ".join(command) in line.split("#", 1)[0]]
+        assert typed and typed[0] < tests_at, " ".join(command)
+
+
+def test_what_the_first_run_leaves_is_ignored_by_git() -> None:
+    left = ["storyboards/.story/journal.sqlite", "storyboards/renders/cheetah-chase/chase.mp4",
+            "storyboards/cheetah-chase.lock", "storyboards/lantern-thief/.story/journal.sqlite"]
+    done = subprocess.run(["git", "check-ignore", "--no-index", *left], cwd=ROOT, capture_output=True, text=True,
+                          timeout=30)
+    assert done.stdout.split() == left, done.stderr

@@ -17,6 +17,7 @@ import av
 import pytest
 
 from storyc.cli import main
+from storyc.cli.common import storyboard_files
 from storyc.emulator import EmulatorConfig, create_app
 from storyc.emulator.testing import serve
 from storyc.models.profile import catalog
@@ -129,7 +130,7 @@ def online(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def _entry_storyboards() -> list[Path]:
-    return sorted(p for p in STORYBOARDS.rglob("*.story") if "shared" not in p.parts)
+    return sorted(p for p in map(Path, storyboard_files([str(STORYBOARDS)])) if "shared" not in p.parts)
 
 
 # -- the tests -----------------------------------------------------------------------------------------

@@ -178,6 +178,14 @@ _TABLE = (
          "A local soundtrack lies outside the project folder (the folder holding `story.toml`, or "
          "else the storyboard's own), once symlinks are followed. Copy the audio into the project: "
          "a storyboard must not upload files from elsewhere on the machine."),
+    Code("SB420", "character-not-text", "error",
+         "A noncharacter (U+FFFE, U+FFFF, U+FDD0-U+FDEF, ...) or a C1 control character. It is not "
+         "text: XML 1.0 cannot hold U+FFFE or U+FFFF, so `story export --to fcpxml|fcp7` could not "
+         "write it, and the service would read it as noise. The fix deletes it."),
+    Code("SB421", "line-break-in-line", "warning",
+         "NEXT LINE (U+0085), LINE SEPARATOR (U+2028) or PARAGRAPH SEPARATOR (U+2029) inside a "
+         "line, usually pasted from a word processor. A storyboard line is one line; the animatic's "
+         "cards draw it as a space. The fix makes it a space."),
     Code("SB501", "template-error", "error",
          "A prompt or body template failed: a missing variable, a syntax error, a body that is "
          "not the API's JSON, or (in a project template) an attempt to reach outside the context."),

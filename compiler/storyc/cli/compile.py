@@ -151,11 +151,11 @@ def run(options: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     if (options.json or options.curl) and not options.output:
         return EXIT_OK
-    from ..compile.outputs import output_names
+    from ..compile.outputs import OUTPUT_ROOT, output_names
 
     names = output_names([path for path, _ in results])
     for path, compiled in results:
-        folder = os.path.join(options.output or "out", names[path]) if (len(results) > 1 or not options.output) else options.output
+        folder = os.path.join(options.output or OUTPUT_ROOT, names[path]) if (len(results) > 1 or not options.output) else options.output
         _inside_the_working_folder(folder, chosen=bool(options.output))
         try:
             os.makedirs(folder, exist_ok=True)

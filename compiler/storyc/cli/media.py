@@ -22,18 +22,18 @@ def _common(parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace],
 
 
 def define_preview(parser: argparse.ArgumentParser) -> None:
-    _common(parser, run_preview, "out/<storyboard>/preview.html")
+    _common(parser, run_preview, "out/<path without .story>/preview.html")
     parser.add_argument("--open", action="store_true", help="open the sheet in the web browser")
 
 
 def define_animatic(parser: argparse.ArgumentParser) -> None:
-    _common(parser, run_animatic, "out/<storyboard>/animatic.mp4")
+    _common(parser, run_animatic, "out/<path without .story>/animatic.mp4")
     parser.add_argument("--height", type=int, default=360, metavar="PIXELS",
                         help="picture height; the width follows the storyboard's ratio (default: 360)")
 
 
 def define_cut(parser: argparse.ArgumentParser) -> None:
-    _common(parser, run_cut, "out/<storyboard>/cut.mp4")
+    _common(parser, run_cut, "out/<path without .story>/cut.mp4")
     parser.add_argument("--crossfade", type=float, default=0.0, metavar="SECONDS",
                         help="dissolve between clips (never inside a scene) for this long (default: 0, a straight cut)")
 
@@ -41,7 +41,7 @@ def define_cut(parser: argparse.ArgumentParser) -> None:
 def define_export(parser: argparse.ArgumentParser) -> None:
     from ..media.export import FORMATS
 
-    _common(parser, run_export, "out/<storyboard>/<storyboard>.<format's extension>")
+    _common(parser, run_export, "out/<path without .story>/<name>.<format's extension>")
     parser.add_argument("--to", required=True, choices=FORMATS, metavar="FORMAT",
                         help=f"one of {', '.join(FORMATS)}")
     parser.add_argument("--crossfade", type=float, default=0.0, metavar="SECONDS",
@@ -107,10 +107,11 @@ class _Problems(Exception):
 
 
 def _output(options: argparse.Namespace, name: str) -> str:
+    from ..compile.outputs import output_folder
+
     if options.output:
         return str(options.output)
-    stem = os.path.splitext(os.path.basename(options.path))[0]
-    folder = os.path.join("out", stem)
+    folder = output_folder(options.path)  # where `story compile` writes it too
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
@@ -210,6 +211,10 @@ def run_export(options: argparse.Namespace) -> int:
         fade = Fraction(crossfade_frames(options.crossfade, rate) * 1000) / rate if rate else \
             Fraction(options.crossfade).limit_denominator(1000) * 1000
         cues = export.subtitle_cues(board, lengths, fade)
+        if not cues:  # an empty .srt is not a file players open
+            print(f"story export: no dialogue (`say` or `voiceover`) in {options.path}: no subtitles written",
+                  file=sys.stderr)
+            return EXIT_OK
         write_atomically(output, export.srt(cues) if options.to == "srt" else export.vtt(cues))
         print(f"{options.path}: {plural(len(cues), 'subtitle')} -> {output}")
         return EXIT_OK

@@ -1,4 +1,5 @@
-"""Where a storyboard's outputs go: `out/<name>`, one folder per storyboard.
+"""Where a storyboard's outputs go: `out/<name>`, one folder per storyboard, for every command
+that writes one (`compile`, `preview`, `animatic`, `cut`, `export`).
 
 A name mirrors the storyboard's path without `.story`, so that the user recognises it and two
 storyboards never share a folder: `storyboards/lantern-thief/main.story` -> `storyboards/lantern-thief/main`.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import os
 from typing import Sequence
+
+OUTPUT_ROOT = "out"
 
 
 def output_names(paths: Sequence[str]) -> dict[str, str]:
@@ -35,3 +38,8 @@ def output_names(paths: Sequence[str]) -> dict[str, str]:
             keep += 1
         names[path] = os.path.join(*parts[-keep:])
     return names
+
+
+def output_folder(path: str) -> str:
+    """The folder a command writes one storyboard's outputs to by default: `out/<name>`."""
+    return os.path.join(OUTPUT_ROOT, output_names([path])[path])

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import tempfile
+import unicodedata
 from typing import TYPE_CHECKING, NamedTuple, Sequence, Union
 
 if TYPE_CHECKING:
@@ -76,9 +77,24 @@ def _wrap(text: str, font: FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
+def drawable(text: str) -> str:
+    """`text` as one line the shaper can lay out. raqm fails on a paragraph separator inside a
+    line (newline, U+0085, U+2029, ...: the Unicode bidi class B) and controls draw as boxes at best,
+    so both become spaces, as does U+2028; noncharacters become U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") or unicodedata.bidirectional(char) == "B"
+        else "\ufffd" if unicodedata.category(char) == "Cs" or (ord(char) & 0xFFFE) == 0xFFFE
+        or 0xFDD0 <= ord(char) <= 0xFDEF else char
+        for char in text
+    )
+
+
 def draw_card(card: Card, total: int, heading: str, width: int, height: int, path: str) -> None:
     from PIL import Image, ImageDraw
 
+    card, heading = card._replace(text=drawable(card.text)), drawable(heading)
     image = Image.new("RGB", (width, height), (18, 20, 28))
     draw = ImageDraw.Draw(image)
     unit = max(12, min(width, height) // 24)

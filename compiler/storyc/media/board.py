@@ -89,6 +89,7 @@ class Board(NamedTuple):
     clips: tuple[ClipView, ...]
     lock_path: str
     size: tuple[int, int]  # the pixels requested, width and height
+    language: str = "zh"  # the `language` setting (prompt language), as compile defaults it
 
     @property
     def millis(self) -> int:
@@ -187,7 +188,7 @@ def load_board(path: str, profiles: Catalog) -> Board:
     currency = clips[0].price.currency if clips else ""
     return Board(path, title, planned.model, region, currency,
                  seed if isinstance(seed, int) and not isinstance(seed, bool) else None, clips, locked,
-                 _size(planned))
+                 _size(planned), _language(planned))
 
 
 def _size(plan: Plan) -> tuple[int, int]:
@@ -198,6 +199,12 @@ def _size(plan: Plan) -> tuple[int, int]:
     size = str(request_values(plan, plan.clips[0], "")["size"] or "1280*720")
     width, _, height = size.partition("*")
     return (int(width), int(height))
+
+
+def _language(plan: Plan) -> str:
+    from ..compile.emit import DEFAULT_LANGUAGE
+
+    return str(plan.settings.get("language") or DEFAULT_LANGUAGE)
 
 
 def _region(plan: Plan) -> str:

@@ -16,9 +16,10 @@ storyboard. With `--crossfade` they follow the film `story cut --crossfade` make
 from __future__ import annotations
 
 import os
+import re
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence, Union
 
 from .board import Board, ClipView, Line
 
@@ -55,14 +56,15 @@ def timeline(board: Board, found: list[Piece], kind: str) -> otio.schema.Timelin
     import opentimelineio as otio
 
     rate = float(found[0].info.rate)
-    result = otio.schema.Timeline(name=board.title, global_start_time=otio.opentime.RationalTime(0, rate))
+    result = otio.schema.Timeline(name=xml_safe(board.title), global_start_time=otio.opentime.RationalTime(0, rate))
     result.metadata["storyc"] = {"storyboard": os.path.basename(board.path), "model": board.model, "region": board.region}
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     # The clips' own sound, in step on A1 (a clip without sound leaves a gap), so editors link it.
     sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     result.tracks.extend([track, sound])
+    reels = reel_names([str(piece.clip.video) for piece in found])
     for piece in found:
-        item = _clip(piece, rate, kind)
+        item = _clip(piece, rate, kind, reels[str(piece.clip.video)])
         track.append(item)
         if piece.info.has_audio:
             sound.append(otio.schema.Clip(name=item.name, media_reference=item.media_reference.clone(),
@@ -72,7 +74,7 @@ def timeline(board: Board, found: list[Piece], kind: str) -> otio.schema.Timelin
     return result
 
 
-def _clip(piece: Piece, rate: float, kind: str) -> otio.schema.Clip:
+def _clip(piece: Piece, rate: float, kind: str, reel: str) -> otio.schema.Clip:
     import opentimelineio as otio
 
     clip = piece.clip
@@ -81,25 +83,29 @@ def _clip(piece: Piece, rate: float, kind: str) -> otio.schema.Clip:
     available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), duration)
     reference = otio.schema.ExternalReference(target_url=Path(os.path.abspath(clip.video)).as_uri(),
                                               available_range=available)
+    if kind == "fcp7":  # the adapter would name the file by its URL's last part, percent-encoded
+        reference.name = os.path.basename(clip.video)
     item = otio.schema.Clip(name=clip.name, media_reference=reference, source_range=available)
-    values = fields(clip)
+    values = {key: xml_safe(value) if isinstance(value, str) else value for key, value in fields(clip).items()}
+    prompt = values["prompt"]
     item.metadata["storyc"] = values
     if kind == "fcpxml":
         reference.metadata["fcpx"] = {
-            "note": clip.prompt,
+            "note": prompt,
             "metadata": [{f"com.storyc.{key}": _text(values[key])} for key in FIELDS if key != "prompt"],
         }
     elif kind == "fcp7":
         item.metadata["fcp_xml"] = {
-            "logginginfo": {"description": clip.prompt, "scene": clip.name,
+            "logginginfo": {"description": prompt, "scene": clip.name,
                             "shottake": _text(values["task_id"]), "lognote": _line(values)},
             "comments": {f"mastercomment{number}": f"{key}: {_text(values[key])}"
                          for number, key in enumerate(("seed", "model", "region", "cost"), start=1)},
         }
     elif kind == "edl":
-        item.metadata["cmx_3600"] = {"comments": [
-            f"STORYC {key.upper()}: {_text(values[key]) if key != 'prompt' else ' '.join(clip.prompt.split())}"
-            for key in FIELDS
+        # An EDL is lines: a value with a line break (a prompt, or a lock file's task id) would
+        # start a line of its own, even an event, so every value is one line.
+        item.metadata["cmx_3600"] = {"reel": reel, "comments": [
+            f"STORYC {key.upper()}: {' '.join(_text(values[key]).split())}" for key in FIELDS
         ]}
     for marker in _markers(clip, piece.frames, rate):
         item.markers.append(marker)
@@ -121,7 +127,7 @@ def _markers(clip: ClipView, frames: int, rate: float) -> list[otio.schema.Marke
         start = min(frames - 1, round(start_ms * rate / 1000))
         length = max(1, min(frames, round(end_ms * rate / 1000)) - start)
         made = otio.schema.Marker(
-            name=name, color=_MARKER_COLOURS.get(kind, "YELLOW"),
+            name=xml_safe(name), color=_MARKER_COLOURS.get(kind, "YELLOW"),
             marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, rate),
                                                  otio.opentime.RationalTime(length, rate)),
         )
@@ -153,11 +159,106 @@ def timeline_text(board: Board, found: list[Piece], kind: str) -> str:
         raise MediaError(f"cannot write {kind} for clips at {float(found[0].info.rate):g} fps: {error}; "
                          "otio and fcpxml take any frame rate") from None
     if kind == "fcpxml":
-        # The adapter names a format from its frame rate alone; Final Cut also needs the picture size.
-        first = found[0].info
-        text = text.replace("<format ", f'<format width="{first.width}" height="{first.height}" ')
-
+        text = _fcpxml_fixed(text, found)
     return text if text.endswith("\n") else text + "\n"
+
+
+# Characters XML 1.0 cannot hold (its `Char` production): C0 controls but tab and newlines,
+# surrogates, U+FFFE and U+FFFF. `story check` refuses them in a storyboard (SB420); the lock file
+# and prompt templates are other ways in, so the timeline writers replace what is left.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML 1.0 cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def reel_names(videos: Sequence[str]) -> dict[str, str]:
+    """A CMX 3600 reel name per distinct source file, unique within the EDL (docs/media.md).
+
+    The file name without its extension, letters and digits only, upper case, at most 8 characters;
+    a longer name keeps its trailing number (`nightmare-2.mp4` -> `NIGHTMA2`). A name already
+    given to another file ends in the lowest number from 2 up that makes it unique; a name with no
+    letter or digit (`追逐.mp4`) is `CLIP`.
+    """
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for video in videos:
+        if video in names:
+            continue
+        base = _reel_base(video)
+        name, number = base, 1
+        while name in taken:
+            number += 1
+            name = base[: _REEL_LENGTH - len(str(number))] + str(number)
+        names[video] = name
+        taken.add(name)
+    return names
+
+
+_REEL_LENGTH = 8
+
+
+def _reel_base(video: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]", "", os.path.splitext(os.path.basename(video))[0]).upper() or "CLIP"
+    if len(stem) <= _REEL_LENGTH:
+        return stem
+    number = re.search(r"[0-9]*$", stem).group()[-_REEL_LENGTH:]  # type: ignore[union-attr]
+    head = stem[: len(stem) - len(number)]
+    return head[: _REEL_LENGTH - len(number)] + number
+
+
+def _fcpxml_fixed(text: str, found: list[Piece]) -> str:
+    """What the FCP X adapter leaves out or gets wrong: a `<format>` per distinct picture size and
+    frame rate (the adapter declares the first clip's for every asset), cue markers that are plain
+    markers (not to-do items, done or not), and no empty project `uid`."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(text)
+    resources = root.find("resources")
+    assert resources is not None
+    sources = {Path(os.path.abspath(str(piece.clip.video))).as_uri(): piece.info for piece in found}
+    formats: dict[tuple[int, int, Fraction], str] = {}
+    first = resources.find("format")
+    used = {element.get("id") for element in root.iter() if element.get("id")}
+    for element in resources.findall("format"):
+        resources.remove(element)
+    asset_formats: dict[str, str] = {}
+    for asset in resources.findall("asset"):
+        info = sources.get(str(asset.get("src")), found[0].info)  # the adapter writes our URLs as given
+        key = (info.width, info.height, info.rate)
+        if key not in formats:
+            formats[key] = str(first.get("id")) if first is not None and not formats else _fresh_id(used)
+        asset.set("format", formats[key])
+        asset_formats[str(asset.get("id"))] = formats[key]
+    for index, ((width, height, rate), identifier) in enumerate(formats.items()):
+        resources.insert(index, ElementTree.Element("format", {
+            "id": identifier, "frameDuration": _seconds(1 / rate), "width": str(width), "height": str(height),
+        }))
+    for clip in root.iter("asset-clip"):
+        clip.set("format", asset_formats.get(str(clip.get("ref")), str(clip.get("format"))))
+    for marker in root.iter("marker"):
+        marker.attrib.pop("completed", None)
+    for project in root.iter("project"):
+        if not project.get("uid"):
+            project.attrib.pop("uid", None)
+    ElementTree.indent(root, "    ")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n'
+            + ElementTree.tostring(root, encoding="unicode") + "\n")
+
+
+def _fresh_id(used: set[Union[str, None]]) -> str:
+    number = 1
+    while f"r{number}" in used:
+        number += 1
+    used.add(f"r{number}")
+    return f"r{number}"
+
+
+def _seconds(value: Fraction) -> str:
+    """A time as FCPXML writes it: `1001/30000s`, or `5s` when whole."""
+    return f"{value.numerator}s" if value.denominator == 1 else f"{value.numerator}/{value.denominator}s"
 
 
 def _teach_fcpx(rate: Fraction) -> None:
@@ -260,8 +361,15 @@ def srt(cues: list[Cue]) -> str:
     for number, cue in enumerate(cues, start=1):
         voice = " (V.O.)" if cue.kind == "voiceover" else ""
         blocks.append(f"{number}\n{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}\n"
-                      f"{_display(cue.speaker)}{voice}: {cue.text}\n")
+                      f"{_srt_text(_display(cue.speaker))}{voice}: {_srt_text(cue.text)}\n")
     return "\n".join(blocks)
+
+
+def _srt_text(text: str) -> str:
+    """SRT has no escapes, and players read `<...>` as markup (ffmpeg drops `<c>`, makes `<b>`
+    bold): a WORD JOINER after every `<` keeps the text as written, invisibly. Line breaks would
+    end the cue, so they become spaces."""
+    return " ".join(text.split()).replace("<", "<\u2060")
 
 
 def vtt(cues: list[Cue]) -> str:

@@ -3,7 +3,9 @@
 A timeline with one block per shot, as wide as the shot is long, grouped by clip; below it each
 clip with its shots (framing, camera, cast, cues, dialogue), the prompt it sends and its price, and
 the rendered video where the lock file has one (linked relative to the sheet). The page loads
-nothing from anywhere: no scripts, no fonts, no CDN; its Content-Security-Policy forbids it.
+nothing from anywhere: no scripts, no font files, no CDN; its Content-Security-Policy forbids it.
+CJK text is drawn with the packaged Noto Sans CJK, subset and embedded (`fonts`), and the page's
+`lang` is the storyboard's language.
 The markup is `templates/preview.html.j2`, the styles `templates/preview.css`.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 from ..language.timeline import seconds
 from ..models.pricing import money
 from .board import Board, clock
+from .fonts import FAMILY, font_face, language_tag
 
 HERE = os.path.join(os.path.dirname(__file__), "templates")
 PIXELS_PER_SECOND = 40
@@ -60,7 +63,10 @@ def context(board: Board, output: str) -> dict[str, Any]:
         offset += clip.millis
     prices = [clip.price.amount for clip in board.clips]
     total = None if any(amount is None for amount in prices) else sum(a for a in prices if a is not None)
+    width, height = board.size
     return {
+        "lang": language_tag(board.language), "font_family": FAMILY, "font_face": "",
+        "width": width, "height": height,
         "title": board.title, "storyboard": os.path.basename(board.path), "model": board.model,
         "region": board.region, "pps": PIXELS_PER_SECOND, "clips": clips, "length": clock(board.millis),
         "shots": blocks, "total": money(total, board.currency),
@@ -76,4 +82,8 @@ def sheet(board: Board, output: str) -> str:
         loader=jinja2.FileSystemLoader(HERE), autoescape=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
-    return str(environment.get_template("preview.html.j2").render(**context(board, output)))
+    template = environment.get_template("preview.html.j2")
+    values = context(board, output)
+    # The font holds the glyphs of the page as written, so the page is written once without it.
+    values["font_face"] = font_face(template.render(**values), board.language)
+    return str(template.render(**values))
