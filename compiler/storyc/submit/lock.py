@@ -221,7 +221,7 @@ def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> Non
             raise LockError(f"{where}: `{_shown(name)}` is not a clip name (a letter, then letters, digits, "
                             "`_` and `-`)")
         if not _relative_path(clip.video):
-            raise LockError(f"{where}: clip `{name}`: `video` must be a path relative to the lock file, `/` "
+            raise LockError(f"{path}:{_line_of(text, ('clips', name, 'video'))}: clip `{name}`: `video` must be a path relative to the lock file, `/` "
                             f"separated, without `..`, not `{_shown(clip.video)}`")
         if check_files:
             problem = video_problem(root, clip.video)
@@ -271,11 +271,17 @@ def lock_text(lock: LockFile) -> str:
 
 def write_lock(path: str, lock: LockFile) -> None:
     """Replace the lock file in one step; a new one gets the mode any new file would (the umask's)."""
+    replace_text(path, lock_text(lock))
+
+
+def replace_text(path: str, text: str) -> None:
+    """Write `text` to a temporary file beside `path` (`.lock-*`, which `story render` sweeps after a
+    kill), give it `path`'s permissions, and move it over `path` in one step."""
     folder = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(prefix=".lock-", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(lock_text(lock))
+            out.write(text)
         os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
@@ -292,3 +298,81 @@ def _mode_for(path: str) -> int:
         mask = os.umask(0o022)
         os.umask(mask)
         return 0o666 & ~mask
+
+
+# -- merging: `story lock merge BASE OURS THEIRS`, git's merge driver -----------------------------------
+class Conflict(NamedTuple):
+    ours: LockedClip
+    theirs: LockedClip
+
+
+class Merged(NamedTuple):
+    text: str  # the merged lock file; with conflict markers around each conflicting clip
+    conflicts: tuple[str, ...]  # clips rendered differently on both sides
+
+
+def merge_locks(base: LockFile, ours: LockFile, theirs: LockFile) -> Merged:
+    """A three-way merge, clip by clip.
+
+    A clip changed on one side only takes that side (an entry added on one side is kept); the same
+    entry on both sides is kept once; an entry one side removed and the other re-rendered keeps the
+    render (the lock file is a record of paid work; `story render` drops clips the storyboard no longer
+    has). Two different renders of the same clip stay a conflict for that clip alone.
+    """
+    old = base.clips
+    chosen: dict[str, Union[LockedClip, Conflict]] = {}
+    for name in sorted({*old, *ours.clips, *theirs.clips}):
+        mine, yours, was = ours.clips.get(name), theirs.clips.get(name), old.get(name)
+        if mine == yours or yours == was:
+            kept = mine
+        elif mine == was:
+            kept = yours
+        elif mine is None or yours is None:
+            kept = mine or yours
+        else:
+            chosen[name] = Conflict(mine, yours)
+            continue
+        if kept is not None:
+            chosen[name] = kept
+    storyboard = theirs.storyboard if ours.storyboard in ("", base.storyboard) else ours.storyboard
+    conflicts = tuple(name for name, entry in chosen.items() if isinstance(entry, Conflict))
+    return Merged(_merged_text(storyboard, chosen), conflicts)
+
+
+def _merged_text(storyboard: str, chosen: dict[str, Union[LockedClip, Conflict]]) -> str:
+    """`lock_text`'s layout, written clip by clip so that markers can sit around one clip's entry."""
+    lines = ["{", '  "clips": {' if chosen else '  "clips": {},']
+    names = list(chosen)
+    for index, name in enumerate(names):
+        comma = "," if index < len(names) - 1 else ""
+        entry = chosen[name]
+        if isinstance(entry, Conflict):
+            lines += ["<<<<<<< ours", _entry_text(name, entry.ours) + comma, "=======",
+                      _entry_text(name, entry.theirs) + comma, ">>>>>>> theirs"]
+        else:
+            lines.append(_entry_text(name, entry) + comma)
+    if chosen:
+        lines.append("  },")
+    lines += [f'  "storyboard": {json.dumps(storyboard, ensure_ascii=False)},', f'  "version": {LOCK_VERSION}', "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _entry_text(name: str, clip: LockedClip) -> str:
+    body = json.dumps(clip._asdict(), ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n    ")
+    return f"    {json.dumps(name, ensure_ascii=False)}: {body}"
+
+
+def read_for_merge(path: str) -> LockFile:
+    """One side of a merge as git hands it over (a temporary copy, so its video paths are not checked).
+
+    An empty file (git's BASE when both sides added the lock file) holds no clips.
+    """
+    from ..base.paths import FileProblem, read_bytes
+
+    try:
+        text = read_bytes(path, limit=MAX_LOCK_BYTES).decode("utf-8")
+    except (FileProblem, UnicodeDecodeError) as error:
+        raise LockError(f"{path}: cannot read the lock file: {error}") from None
+    if not text.strip():
+        return LockFile("", {})
+    return parse_lock(text, path, check_files=False)
