@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..models.pricing import Price, billed_seconds, clip_price, cost_of, tier_of
 from .journal import Journal, Row, journal_folder, request_hash
-from .lock import LockedClip, LockFile, lock_path, read_lock
+from .lock import LockedClip, LockFile, committed_video, lock_path, read_lock
 from .upload import file_hashes, local_files
 
 if TYPE_CHECKING:
@@ -174,27 +174,18 @@ def _adopt_from_lock(storyboard: str, lock: LockFile | None, journal: Journal, j
     A teammate who has the lock file and the videos (but no journal) pays nothing again. The lock file
     was validated when read (`read_lock`): its video paths stay inside its folder and name regular files.
     """
-    from .journal import file_sha256
-
     if lock is None:
         return
-    folder = os.path.dirname(os.path.abspath(lock_path(storyboard)))
     for job in jobs:
         row = job.row()
         if row is None or row.state != "new":
             continue
         for target in job.targets:
-            locked: LockedClip | None = lock.clips.get(target.name)
-            if locked is None or locked.request != job.hash or locked.emulated != job.journal.offline:
+            video = committed_video(lock, lock_path(storyboard), target.name, job.hash, job.journal.offline)
+            if video is None:
                 continue
-            video = os.path.join(folder, *locked.video.split("/"))
-            try:
-                if file_sha256(video) != locked.sha256:
-                    continue
-                size = os.path.getsize(video)
-            except OSError:  # not there: this clip is not rendered here
-                continue
-            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, size,
+            locked = lock.clips[target.name]
+            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, os.path.getsize(video),
                                    {"duration": locked.seconds_billed})
             break
 

@@ -256,6 +256,21 @@ def video_problem(root: str, video: str) -> Union[str, None]:
     return None
 
 
+def committed_video(lock: LockFile, path: str, clip: str, request: str, emulated: bool) -> Union[str, None]:
+    """The video the lock file at `path` records for `clip`, when that entry is for this request (made
+    offline or not, as asked) and the file is there with the recorded sha256; else None."""
+    from .journal import file_sha256
+
+    entry = lock.clips.get(clip)
+    if entry is None or entry.request != request or entry.emulated != emulated:
+        return None
+    video = os.path.join(os.path.dirname(os.path.abspath(path)), *entry.video.split("/"))
+    try:
+        return video if file_sha256(video) == entry.sha256 else None
+    except OSError:  # not there: this clip is not rendered here
+        return None
+
+
 def lock_document(lock: LockFile) -> dict[str, Any]:
     return {
         "version": LOCK_VERSION,
