@@ -390,3 +390,24 @@ def test_status_on_a_clone_shows_the_committed_renders_as_cached(
     with service(monkeypatch):
         code, out, err = run(["status", str(story), "--json"], capsys)
     assert [row["state"] for row in json.loads(out)] == ["cached", "to submit"]
+
+
+def test_plan_names_a_damaged_lock_file_and_against_reads_none(
+    rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`story plan` marks cached clips from the journal and the lock file: a damaged one is a message. A
+    revision's lock file is not read by `--against` (it needs request hashes only)."""
+    folder = tmp_path / "repo"
+    shutil.copytree(rendered, folder)  # with its journal
+    story = folder / "film.story"
+    good = (folder / "film.lock").read_text(encoding="utf-8")
+    (folder / "film.lock").write_text(good.replace('"version": 1', '"version": "1"'), encoding="utf-8")
+    code, _, err = run(["plan", str(story)], capsys)
+    assert code == 2 and "film.lock:" in err and "no version number" in err and "internal error" not in err
+    git(folder, "init", "-q", "-b", "main")
+    commit_all(folder, "a damaged lock file in history")
+    (folder / "film.lock").write_text(good, encoding="utf-8")
+    monkeypatch.chdir(folder)
+    code, out, err = run(["plan", "film.story", "--against", "HEAD"], capsys)
+    assert code == 0, err
+    assert "unchanged" in out

@@ -154,7 +154,8 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             jobs[key].targets.append(target)
             targets.append(target)
         storyboards.append((path, targets))
-        lock = read_lock(lock_path(path))  # LockError: a damaged lock file stops the run before anything is sent
+        # LockError: a damaged lock file stops the run before anything is sent (hashes alone need none)
+        lock = read_lock(lock_path(path)) if journal_root is None else None
         if record:
             journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
             _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
