@@ -119,13 +119,14 @@ def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | No
 def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, record: bool = True) -> Prepared:
     from ..submit.jobs import OutputError, prepare
     from ..submit.journal import JournalError
+    from ..submit.lock import LockError
     from ..submit.upload import SoundtrackMissing
 
     compiled = compile_storyboards(options)
     try:
         return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
                        record=record)
-    except (SoundtrackMissing, JournalError, OutputError) as error:
+    except (SoundtrackMissing, JournalError, OutputError, LockError) as error:
         raise UsageError(str(error)) from None
 
 
@@ -287,10 +288,15 @@ def _remove_stale_locks(prepared: Prepared) -> None:
 
 def _write_locks(prepared: Prepared) -> None:
     from ..submit.jobs import storyboard_lock
-    from ..submit.lock import lock_path, lock_text, write_lock
+    from ..submit.lock import LockError, lock_path, lock_text, write_lock
 
     for path, targets in prepared.storyboards:
-        lock = storyboard_lock(path, targets, prepared.jobs)
+        try:
+            lock = storyboard_lock(path, targets, prepared.jobs)
+        except LockError as error:  # changed under the run: keep it, the journal keeps what was made
+            print(f"story render: {error}; the lock file is left as it is (the journal keeps this run's "
+                  "videos: fix it and run again to record them)", file=sys.stderr)
+            continue
         destination = lock_path(path)
         try:
             with open(destination, encoding="utf-8") as handle:
@@ -437,19 +443,29 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
     import json
 
     from ..submit.jobs import clip_state
+    from ..submit.lock import committed_video, lock_path, read_lock
 
     rows: list[dict[str, Any]] = []
     for path, targets in prepared.storyboards:
+        lock = read_lock(lock_path(path))  # validated by prepare already
         for target in targets:
             job = next(job for job in prepared.jobs if any(t is target for t in job.targets))
             row = job.row()
             state = clip_state(row)
             if row is not None and row.state == "failed":
                 state = "failed"
+            video = row.video if row and row.video and state == "cached" else None
+            committed = committed_video(lock, lock_path(path), target.name, job.hash, offline) \
+                if lock is not None and state == "to submit" else None
+            if committed is not None:  # a teammate's render, committed with its lock entry: nothing to pay
+                state, video = "cached", committed
             rows.append({"storyboard": path, "clip": target.name, "state": state,
-                         "task_id": row.task_id if row else None, "status": row.status if row else None,
-                         "video": _shown(row.video) if row and row.video and state == "cached" else None,
-                         "detail": f"{row.code}: {row.message}" if row and row.code else ""})
+                         "task_id": row.task_id if row and row.task_id else (
+                             lock.clips[target.name].task_id if committed and lock else None),
+                         "status": row.status if row else None,
+                         "video": _shown(video) if video else None,
+                         "detail": f"{row.code}: {row.message}" if row and row.code else
+                         ("from the lock file" if committed else "")})
     if options.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
