@@ -285,15 +285,16 @@ def test_a_template_cannot_make_the_script_upload_a_file_outside_the_project(
     assert hostile != template
     (project / "templates" / "body-new.json.j2").write_text(hostile, encoding="utf-8")
     monkeypatch.chdir(project)
-    assert main(["compile", "--curl", story.name]) == 2
+    # Refused when compiling (SB501), before the script is written: nothing reaches it.
+    assert main(["compile", "--curl", story.name]) == 1
     captured = capsys.readouterr()
     assert "upload" not in captured.out and "secret" not in captured.out
-    assert "film.story: clip `a`: `input.audio_url` `file://../outside/secret.wav` (from the storyboard's " \
-           "soundtrack or a project template) leads outside the project" in captured.err
+    assert "error[SB501]" in captured.err and "`file://../outside/secret.wav` leads outside the project" in captured.err
     # through a symlink inside the project, too
     (project / "templates" / "body-new.json.j2").write_text(
         template.replace("{{ request.audio_url | json }}", '"file://linked.wav"'), encoding="utf-8")
     (project / "linked.wav").symlink_to(outside / "secret.wav")
-    assert main(["compile", "--curl", story.name]) == 2
-    assert "`file://linked.wav` (from the storyboard's soundtrack or a project template) leads outside the " \
-           "project" in capsys.readouterr().err
+    assert main(["compile", "--curl", story.name]) == 1
+    captured = capsys.readouterr()
+    assert "upload" not in captured.out
+    assert "error[SB501]" in captured.err and "`file://linked.wav` leads outside the project" in captured.err

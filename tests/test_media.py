@@ -121,7 +121,7 @@ def make_project(folder: Path, storyboard: str = STORYBOARD,
         request = request_hash(str(clip.body["model"]), board.region, clip.body,
                                file_hashes(local_files(clip.body, str(story))))
         locked[clip.name] = LockedClip(
-            request, board.model, board.region, 7 + index, f"task-{clip.name}-{index}", relative,
+            request, board.model, board.region, 7 + index, f"task-{hashlib.sha256(clip.name.encode()).hexdigest()[:12]}-{index}", relative,
             digest, clip.millis / 1000, clip.price.amount, clip.price.currency,
         )
     write_lock(lock_path(str(story)), LockFile(story.name, locked))
