@@ -21,13 +21,15 @@ from ..models.profile import Catalog, catalog
 from . import assist, edits, navigate
 from .analysis import Analysis
 from .positions import UTF16
+from .protocol import AlwaysAnswering
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class StoryServer(LanguageServer):
     def __init__(self, profiles: Union[Catalog, None] = None) -> None:
-        super().__init__("storyc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("storyc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=AlwaysAnswering)
         self.profiles = profiles or catalog()
         self.analyses: dict[str, Analysis] = {}
         self.pending: set[str] = set()  # documents changed since their last check
@@ -227,7 +229,7 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     @guarded(None)
-    def rename(params: types.RenameParams) -> Union[types.WorkspaceEdit, None]:
+    def rename(params: types.RenameParams) -> types.WorkspaceEdit:
         analysis = server.analysis(params.text_document.uri)
         try:
             return navigate.rename(analysis, offset_of(analysis, params.position), params.new_name)
