@@ -4,7 +4,7 @@ encoding, and no text, however broken, makes a feature raise or answer out of bo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Union
+from typing import Callable, Union
 
 import storygen
 from hypothesis import HealthCheck, event, given, settings
@@ -13,6 +13,7 @@ from lsprotocol import types
 
 from storyc.lsp import assist, edits, navigate
 from storyc.lsp.analysis import Analysis
+from storyc.lsp.documents import EditedLines
 from storyc.lsp.incremental import Incremental
 from storyc.lsp.positions import LineIndex
 from storyc.models.profile import catalog
@@ -171,3 +172,58 @@ def test_an_edit_in_one_clip_rechecks_that_clip_alone(tmp_path: Path) -> None:
     edited = text.replace("an owl", "an old owl")
     assert incremental_found(engine, edited) == whole(Analysis(path, edited, catalog()))
     assert engine.rechecked == 40
+
+
+def test_edits_at_clip_boundaries_give_the_whole_checks_diagnostics(tmp_path: Path) -> None:
+    """Edits that make, join, split or unmake clips, each checked against the whole check."""
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n# note {n}\n\n" for n in range(8))
+    text = "model wan2.7-t2v\ncast fox: a red fox\n\n" + clips
+    path = str(tmp_path / "edges.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    def at(needle: str, plus: int = 0) -> Callable[[str], int]:
+        return lambda text: text.index(needle) + plus
+
+    def end(text: str) -> int:
+        return len(text)
+
+    added = "clip c1 2s\n  dup\n"
+    steps: list[tuple[Callable[[str], int], Callable[[str], int], str]] = [
+        (at("clip c3"), at("clip c3"), "clip new 3s\n  a cat\n"),   # a clip inserted right before another
+        (at("clip new"), at("clip new", 1), ""),                     # `lip new`: no longer a clip
+        (at("lip new"), at("lip new"), "c"),                         # and back
+        (at("clip c3", -1), at("clip c3"), ""),                      # the newline before a clip: two lines join
+        (at("clip c3"), at("clip c3"), "\n"),
+        (at("# note 5"), at("# note 5"), added),                    # a second `c1`
+        (at(added), at(added, len(added)), ""),
+        (at("tree 7"), end, ""),                                     # the end of the file cut
+        (end, end, "\nclip tail\n  @owl"),
+        (lambda text: 0, lambda text: 0, "# first\n"),              # the header
+    ]
+    incremental = []
+    for first, last, new in steps:
+        start, stop = first(text), last(text)
+        text = text[:start] + new + text[stop:]
+        found = incremental_found(engine, text)
+        if found is not None:
+            assert found == whole(Analysis(path, text, catalog())), (start, stop, new)
+            incremental.append(new)
+    # the second `c1` (SB208) is checked whole, and so is the clip cut by the end of the file
+    assert len(incremental) >= 7, incremental
+
+
+@FEW
+@given(text=TEXTS, data=st.data())
+def test_changes_applied_in_place_equal_the_change_applied_to_the_text(text: str, data: st.DataObject) -> None:
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    kept = EditedLines(text)
+    for _ in range(data.draw(st.integers(1, 4))):
+        lines = LineIndex(text, encoding)
+        positions = [types.Position(line=data.draw(st.integers(0, lines.line_count + 1)),
+                                    character=data.draw(st.integers(0, 12))) for _ in range(2)]
+        start, end = sorted(positions, key=lambda position: (position.line, position.character))
+        new = data.draw(TEXTS)
+        kept.apply(types.TextDocumentContentChangePartial(range=types.Range(start=start, end=end), text=new), encoding)
+        text = text[: lines.offset(start)] + new + text[lines.offset(end) :]
+        assert kept.text == text
+    kept.apply(types.TextDocumentContentChangeWholeDocument(text="whole"), encoding)
+    assert kept.text == "whole" and kept.lines == ["whole"]

@@ -30,7 +30,7 @@ from ..models.profile import Catalog
 from .edits import to_lsp
 from .positions import LineIndex
 
-_TOP_LEVEL = re.compile(r"^[^ \t\r\n#]", re.M)  # a line that starts an item: no indentation, no comment
+_TOP_LEVEL = re.compile(r"\n[^ \t\r\n#]")  # before a line that starts an item: no indentation, no comment
 _CLIP = re.compile(r"(?:clip|scene)(?![\w-])")
 _UNUSED = "SB206"
 
@@ -45,6 +45,18 @@ class ClipResult(NamedTuple):
     header: tuple[tuple[tuple[object, ...], types.Diagnostic], ...]  # keyed, in the header's lines
     included: tuple[tuple[str, str, tuple[types.Diagnostic, ...]], ...]  # (path, text, diagnostics)
     prompts: tuple[types.Diagnostic, ...]  # SB313/SB501, measured when the clip has no error
+
+
+UNREADABLE = ClipResult(None, False, (), False, (), (), ())
+MAX_RECENT = 4096  # clip results kept: every clip of a feature-length storyboard, and the last edits
+
+
+class Segment(NamedTuple):
+    """A clip's place in the buffer: its length in code points and newlines, and its result."""
+
+    length: int
+    lines: int
+    result: ClipResult
 
 
 class Published(NamedTuple):
@@ -62,19 +74,46 @@ class Incremental:
         self.profiles = profiles
         self.encoding = encoding
         self.header = ""
-        self.clips: dict[str, ClipResult] = {}
+        self.text = ""  # the text the segments describe
+        self.segments: Union[list[Segment], None] = None  # the clips of `text`, in order
+        self.recent: dict[str, ClipResult] = {}  # results by clip text, for the same header
         self.rechecked = 0  # clips checked by the last call (for tests and the benchmark)
 
     def forget(self) -> None:
         """Drop every result: an included file may have changed on disk."""
-        self.clips.clear()
+        self.recent.clear()
+        self.segments = None
 
     def diagnostics(self, text: str) -> Union[Published, None]:
         """The buffer's diagnostics as the whole-file check finds them, or None where only the whole
         file can tell (the caller then checks it whole)."""
+        self.rechecked = 0
+        segments = self._edited(text) if self.segments is not None else None
+        if segments is None:
+            segments = self._scanned(text)
+        self.segments, self.text = segments, text
+        if segments is None:
+            return None
+        placed: list[tuple[int, ClipResult]] = []
+        line = self.header.count("\n")
+        names = set()
+        for segment in segments:
+            result = segment.result
+            if not result.readable or result.name in names:
+                self.segments = None
+                return None  # a syntax error, or two clips of one name (SB208 compares clips)
+            names.add(result.name)
+            placed.append((line, result))
+            line += segment.lines
+        return self._assemble(placed)
+
+    def _scanned(self, text: str) -> Union[list[Segment], None]:
+        """The clips of the whole text, each checked unless its text was checked under the same header."""
         if text.startswith("\ufeff"):
             return None
-        starts = [match.start() for match in _TOP_LEVEL.finditer(text)]
+        starts = [match.start() + 1 for match in _TOP_LEVEL.finditer(text)]
+        if text[:1] not in ("", " ", "\t", "\r", "\n", "#"):
+            starts.insert(0, 0)
         clip_starts = [start for start in starts if _CLIP.match(text, start)]
         if not clip_starts or len(clip_starts) != len(starts) - starts.index(clip_starts[0]):
             return None  # no clips, or a setting or declaration after the first clip
@@ -83,32 +122,53 @@ class Incremental:
             if not _is_utf8(header):
                 return None
             self.header = header
-            self.clips = {}
-        header_lines = header.count("\n")
-        known = self.clips
-        current: dict[str, ClipResult] = {}
-        placed: list[tuple[int, ClipResult]] = []
-        line = header_lines
-        self.rechecked = 0
-        bounds = [*clip_starts, len(text)]
+            self.recent = {}
+        return self._segments(text, clip_starts, len(text))
+
+    def _edited(self, text: str) -> Union[list[Segment], None]:
+        """The clips after an edit of `self.text`: those the change touches scanned and checked again,
+        the others kept. None when the change reaches the header (then everything is scanned)."""
+        old, segments = self.text, self.segments
+        assert segments is not None
+        before = _common_prefix(old, text)
+        after = _common_suffix(old, text, min(len(old), len(text)) - before)
+        changed_end = len(old) - after  # [before, changed_end) of `old` is what changed
+        first = len(self.header)
+        if before <= first:
+            return None
+        # from the last clip starting before the change (its first character is unchanged) to the
+        # first clip whose start and the newline before it are both unchanged
+        start = first
+        index = 0
+        while index + 1 < len(segments) and start + segments[index].length < before:
+            start += segments[index].length
+            index += 1
+        end = start
+        last = index
+        while last < len(segments) and end - 1 < changed_end:
+            end += segments[last].length
+            last += 1
+        new_end = end + len(text) - len(old)
+        clip_starts = [start, *(match.start() + 1 for match in _TOP_LEVEL.finditer(text, start, new_end))]
+        if not all(_CLIP.match(text, position) for position in clip_starts):  # the first's keyword may be edited
+            return None
+        return [*segments[:index], *self._segments(text, clip_starts, new_end), *segments[last:]]
+
+    def _segments(self, text: str, clip_starts: list[int], end: int) -> list[Segment]:
+        found = []
+        bounds = [*clip_starts, end]
+        header_lines = self.header.count("\n")
         for index, start in enumerate(clip_starts):
             clip_text = text[start : bounds[index + 1]]
-            result = current.get(clip_text) or known.get(clip_text)
+            result = self.recent.get(clip_text)
             if result is None:
-                if not _is_utf8(clip_text):
-                    return None
-                result = self._check(clip_text, header_lines)
+                result = self._check(clip_text, header_lines) if _is_utf8(clip_text) else UNREADABLE
                 self.rechecked += 1
-            if not result.readable:
-                return None
-            current[clip_text] = result
-            placed.append((line, result))
-            line += clip_text.count("\n")
-        self.clips = current
-        names = [result.name for _, result in placed]
-        if len(set(names)) != len(names):
-            return None  # SB208 compares clips with each other
-        return self._assemble(placed)
+                if len(self.recent) >= MAX_RECENT:
+                    del self.recent[next(iter(self.recent))]
+                self.recent[clip_text] = result
+            found.append(Segment(len(clip_text), clip_text.count("\n"), result))
+        return found
 
     def _check(self, clip_text: str, header_lines: int) -> ClipResult:
         from ..compile.diagnose import checked_plan
@@ -120,7 +180,7 @@ class Incremental:
         storyboard = entry.storyboard
         clips = storyboard.clips if storyboard is not None else ()
         if entry.diagnostics or not entry.complete or len(clips) != 1:
-            return ClipResult(None, False, (), False, (), (), ())
+            return UNREADABLE
         program = load_parsed(entry)
         found, planned = checked_plan(program, self.profiles)
         prompts: list[Diagnostic] = []
@@ -143,7 +203,7 @@ class Incremental:
                 converted = to_lsp(diagnostic, lines)
                 header.setdefault(_key(converted), converted)
         if any(d.path != self.path or d.span.start < boundary for d in prompts):
-            return ClipResult(None, False, (), False, (), (), ())  # a template's own error, or the header's
+            return UNREADABLE  # a template's own error, or the header's
         return ClipResult(
             clips[0].name, True, tuple(own), has_errors(d for d in found if d.path == self.path and d.span.start >= boundary),
             tuple(header.items()),
@@ -159,6 +219,9 @@ class Incremental:
         errors = False
         for _, result in placed:
             errors = errors or result.own_errors
+            if not result.header and not result.included:
+                unused = {}  # this clip uses every declaration: none is unused
+                continue
             reported = {}
             for key, diagnostic in result.header:
                 if diagnostic.code == _UNUSED:
@@ -175,8 +238,9 @@ class Incremental:
         errors = errors or _any_error(header.values()) or any(_any_error(found.values()) for found in included.values())
         mine = [*header.values(), *(unused or {}).values()]
         for line, result in placed:
-            mine.extend(_moved(diagnostic, line) for diagnostic in result.own)
-            if not errors:
+            if result.own:
+                mine.extend(_moved(diagnostic, line) for diagnostic in result.own)
+            if result.prompts and not errors:
                 mine.extend(_moved(diagnostic, line) for diagnostic in result.prompts)
         by_path = {self.path: mine}
         by_path.update((path, list(found.values())) for path, found in included.items())
@@ -215,3 +279,26 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+_STEP = 4096
+
+
+def _common_prefix(old: str, new: str) -> int:
+    """The length of the longest common prefix (compared a block at a time, then a character)."""
+    at, limit = 0, min(len(old), len(new))
+    while at < limit and old[at : at + _STEP] == new[at : at + _STEP]:
+        at += _STEP
+    while at < limit and old[at] == new[at]:
+        at += 1
+    return min(at, limit)
+
+
+def _common_suffix(old: str, new: str, limit: int) -> int:
+    """The length of the longest common suffix, at most `limit`."""
+    size, old_end, new_end = 0, len(old), len(new)
+    while size + _STEP <= limit and old[old_end - size - _STEP : old_end - size] == new[new_end - size - _STEP : new_end - size]:
+        size += _STEP
+    while size < limit and old[old_end - size - 1] == new[new_end - size - 1]:
+        size += 1
+    return size

@@ -21,9 +21,9 @@ from .. import __version__
 from ..models.profile import Catalog, catalog
 from . import assist, edits, navigate
 from .analysis import Analysis, uri_of
+from .documents import StoryProtocol
 from .incremental import Incremental
 from .positions import UTF16
-from .protocol import AlwaysAnswering
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class StoryServer(LanguageServer):
     def __init__(self, profiles: Union[Catalog, None] = None) -> None:
         super().__init__("storyc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=AlwaysAnswering)
+                         protocol_cls=StoryProtocol)
         self.profiles = profiles or catalog()
         self.analyses: dict[str, Analysis] = {}  # for the features; rebuilt on the first request after a change
         self.engines: dict[str, Incremental] = {}  # diagnostics, re-checking only the clips an edit touched
@@ -141,6 +141,7 @@ class StoryServer(LanguageServer):
         self.analyses.pop(uri, None)
         self.engines.pop(uri, None)
         self.shown.pop(uri, None)
+        cast(StoryProtocol, self.protocol).forget(uri)
         self.publish(uri, {})
 
     def reanalyse_all(self) -> None:
