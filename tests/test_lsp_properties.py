@@ -131,7 +131,8 @@ def headed_storyboard(draw: st.DrawFn) -> str:
 
 SNIPPETS = ["@", "fox", "@fox ", "\n", "  ", "x", " 3s", "shot 2s wide\n    ", "\n  shot 1s close-up\n    rain",
             "say fox: hi", "sfx: rain", "model wan2.6-t2v\n", ":", "clip d\n  a cat\n", "cast owl: an owl\n",
-            "wid", "\n\n", "camera: pan left", "1", "resolution 4K\n  "]
+            "wid", "\n\n", "camera: pan left", "1", "resolution 4K\n  ",
+            "%%% not a line", "\n      deeper", "\tshot 2s", "shot", "Shot 2s wide", '"open', "\x07", "\ufeff", "[0-2s]"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -198,6 +199,8 @@ def test_edits_at_clip_boundaries_give_the_whole_checks_diagnostics(tmp_path: Pa
         (at("tree 7"), end, ""),                                     # the end of the file cut
         (end, end, "\nclip tail\n  @owl"),
         (lambda text: 0, lambda text: 0, "# first\n"),              # the header
+        (at("tree 2"), at("tree 2"), "\n        deeper\n  %%% x"),  # syntax errors inside a clip
+        (at("tree 4"), at("tree 4"), "\n  shot"),
     ]
     incremental = []
     for first, last, new in steps:
@@ -208,7 +211,7 @@ def test_edits_at_clip_boundaries_give_the_whole_checks_diagnostics(tmp_path: Pa
             assert found == whole(Analysis(path, text, catalog())), (start, stop, new)
             incremental.append(new)
     # the second `c1` (SB208) is checked whole, and so is the clip cut by the end of the file
-    assert len(incremental) >= 7, incremental
+    assert len(incremental) >= 9, incremental
 
 
 @FEW

@@ -11,9 +11,11 @@ What crosses clips is put together from those results, as the whole-file check w
   found it;
 - a declaration is unused (SB206) only when no clip uses it: it must be reported by every clip;
 - prompts are measured (SB313, SB501) only when the whole file has no error.
-Where this does not hold, the buffer is checked whole, as `story check` does: a syntax error (its
-recovery may cross clips), two clips of one name (SB208), a header line after the first clip, a
-file with no clips, a byte-order mark or text that is not UTF-8. `tests/test_lsp_properties.py`
+A syntax error inside a clip stays in it (recovery resumes at the next line with no indentation);
+the clip is left out of the rules as in the whole check, and so is SB206 (each clip check leaves it
+out). Where this does not hold, the buffer is checked whole, as `story check` does: a clip's own
+line broken, two clips of one name (SB208), as many syntax errors as stop the parse, control
+characters, a header line after the first clip, no clips, a byte-order mark, text not UTF-8. `tests/test_lsp_properties.py`
 holds the two ways to the same diagnostics over random edit sequences.
 """
 
@@ -26,6 +28,7 @@ from lsprotocol import types
 
 from ..base.diagnostics import Diagnostic, has_errors
 from ..base.source import Source
+from ..language.parse import MAX_SYNTAX_ERRORS
 from ..models.profile import Catalog
 from .edits import to_lsp
 from .positions import LineIndex
@@ -33,13 +36,16 @@ from .positions import LineIndex
 _TOP_LEVEL = re.compile(r"\n[^ \t\r\n#]")  # before a line that starts an item: no indentation, no comment
 _CLIP = re.compile(r"(?:clip|scene)(?![\w-])")
 _UNUSED = "SB206"
+_CONTROL = "SB103"
 
 
 class ClipResult(NamedTuple):
     """One clip checked as *header + clip*; line numbers in `own` count from the clip's first line."""
 
     name: Union[str, None]
-    readable: bool  # no syntax error, nothing that needs the whole-file check
+    readable: bool  # nothing that needs the whole-file check (the clip's own line parsed)
+    parse_own: int  # syntax errors in the clip: after MAX_SYNTAX_ERRORS in the file, the rest is unread
+    parse_header: int  # and in the header
     own: tuple[types.Diagnostic, ...]
     own_errors: bool
     header: tuple[tuple[tuple[object, ...], types.Diagnostic], ...]  # keyed, in the header's lines
@@ -47,7 +53,7 @@ class ClipResult(NamedTuple):
     prompts: tuple[types.Diagnostic, ...]  # SB313/SB501, measured when the clip has no error
 
 
-UNREADABLE = ClipResult(None, False, (), False, (), (), ())
+UNREADABLE = ClipResult(None, False, 0, 0, (), False, (), (), ())
 MAX_RECENT = 4096  # clip results kept: every clip of a feature-length storyboard, and the last edits
 
 
@@ -97,14 +103,17 @@ class Incremental:
         placed: list[tuple[int, ClipResult]] = []
         line = self.header.count("\n")
         names = set()
+        syntax_errors = 0
         for segment in segments:
             result = segment.result
             if not result.readable or result.name in names:
-                self.segments = None
-                return None  # a syntax error, or two clips of one name (SB208 compares clips)
+                return None  # a broken clip line, or two clips of one name (SB208 compares clips)
             names.add(result.name)
+            syntax_errors += result.parse_own
             placed.append((line, result))
             line += segment.lines
+        if syntax_errors + segments[0].result.parse_header >= MAX_SYNTAX_ERRORS:
+            return None  # the whole file's parse stops reading at that many
         return self._assemble(placed)
 
     def _scanned(self, text: str) -> Union[list[Segment], None]:
@@ -179,8 +188,10 @@ class Incremental:
         entry = parse(Source(self.path, text), resume=False)
         storyboard = entry.storyboard
         clips = storyboard.clips if storyboard is not None else ()
-        if entry.diagnostics or not entry.complete or len(clips) != 1:
-            return UNREADABLE
+        if len(clips) != 1 or any(d.code == _CONTROL for d in entry.diagnostics):
+            return UNREADABLE  # the clip's own line is broken; control characters are counted file-wide
+        boundary = len(self.header)
+        in_header = sum(1 for d in entry.diagnostics if d.span.start < boundary)
         program = load_parsed(entry)
         found, planned = checked_plan(program, self.profiles)
         prompts: list[Diagnostic] = []
@@ -189,7 +200,6 @@ class Incremental:
 
             prompts = prompt_diagnostics(planned)
         lines = LineIndex(text, self.encoding)
-        boundary = len(self.header)
         own: list[types.Diagnostic] = []
         header: dict[tuple[object, ...], types.Diagnostic] = {}
         included: dict[str, list[types.Diagnostic]] = {}
@@ -205,7 +215,7 @@ class Incremental:
         if any(d.path != self.path or d.span.start < boundary for d in prompts):
             return UNREADABLE  # a template's own error, or the header's
         return ClipResult(
-            clips[0].name, True, tuple(own), has_errors(d for d in found if d.path == self.path and d.span.start >= boundary),
+            clips[0].name, True, len(entry.diagnostics) - in_header, in_header, tuple(own), has_errors(d for d in found if d.path == self.path and d.span.start >= boundary),
             tuple(header.items()),
             tuple((path, program.sources[path].text, tuple(found_here)) for path, found_here in included.items()),
             tuple(_moved(to_lsp(d, lines), -header_lines) for d in prompts),
