@@ -230,3 +230,21 @@ def test_changes_applied_in_place_equal_the_change_applied_to_the_text(text: str
         assert kept.text == text
     kept.apply(types.TextDocumentContentChangeWholeDocument(text="whole"), encoding)
     assert kept.text == "whole" and kept.lines == ["whole"]
+
+
+def test_warming_checks_every_clip_in_slices_then_edits_recheck_one(tmp_path: Path) -> None:
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n\n" for n in range(10))
+    text = "model wan2.7-t2v\ncast fox: a red fox\n\n" + clips
+    path = str(tmp_path / "warm.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    assert not engine.ready(text)
+    slices = 1
+    while not engine.warm(text, 3):
+        slices += 1
+        assert slices < 10
+    assert slices == 4 and engine.ready(text)  # 3 + 3 + 3 + 1 clips
+    edited = text.replace("tree 4", "@owl 4")
+    assert engine.ready(edited)
+    assert incremental_found(engine, edited) == whole(Analysis(path, edited, catalog()))
+    assert engine.rechecked == 1
+    assert not engine.ready(edited.replace("a red fox", "a fox"))  # a new header: warm again

@@ -84,11 +84,14 @@ class Incremental:
         self.segments: Union[list[Segment], None] = None  # the clips of `text`, in order
         self.recent: dict[str, ClipResult] = {}  # results by clip text, for the same header
         self.rechecked = 0  # clips checked by the last call (for tests and the benchmark)
+        self.warmed = False  # every clip under this header has a result (see `ready`)
+        self.clip_count = 0
 
     def forget(self) -> None:
         """Drop every result: an included file may have changed on disk."""
         self.recent.clear()
         self.segments = None
+        self.warmed = False
 
     def diagnostics(self, text: str) -> Union[Published, None]:
         """The buffer's diagnostics as the whole-file check finds them, or None where only the whole
@@ -116,8 +119,42 @@ class Incremental:
             return None  # the whole file's parse stops reading at that many
         return self._assemble(placed)
 
+    def ready(self, text: str) -> bool:
+        """True when every clip under `text`'s header has a result (`warm` got through them), so
+        `diagnostics` checks only what changed; else the caller checks the whole file and warms."""
+        header = self.header
+        return self.warmed and text.startswith(header) and _CLIP.match(text, len(header)) is not None
+
+    def warm(self, text: str, limit: int) -> bool:
+        """Check at most `limit` clips of `text` that have no result yet; True when none is left (or
+        the text is one only the whole-file check can read)."""
+        clip_starts = self._clip_starts(text)
+        if clip_starts is None:
+            return True
+        bounds = [*clip_starts, len(text)]
+        header_lines = self.header.count("\n")
+        for index, start in enumerate(clip_starts):
+            clip_text = text[start : bounds[index + 1]]
+            if clip_text not in self.recent:
+                if limit == 0:
+                    return False
+                limit -= 1
+                self.recent[clip_text] = self._check(clip_text, header_lines) if _is_utf8(clip_text) else UNREADABLE
+        self.warmed = True
+        return True
+
     def _scanned(self, text: str) -> Union[list[Segment], None]:
         """The clips of the whole text, each checked unless its text was checked under the same header."""
+        clip_starts = self._clip_starts(text)
+        if clip_starts is None:
+            return None
+        segments = self._segments(text, clip_starts, len(text))
+        self.warmed = True
+        return segments
+
+    def _clip_starts(self, text: str) -> Union[list[int], None]:
+        """Where each clip starts, with `header` set to the text before the first; None where only the
+        whole-file check can read the text."""
         if text.startswith("\ufeff"):
             return None
         starts = [match.start() + 1 for match in _TOP_LEVEL.finditer(text)]
@@ -132,7 +169,10 @@ class Incremental:
                 return None
             self.header = header
             self.recent = {}
-        return self._segments(text, clip_starts, len(text))
+            self.segments = None
+            self.warmed = False
+        self.clip_count = len(clip_starts)
+        return clip_starts
 
     def _edited(self, text: str) -> Union[list[Segment], None]:
         """The clips after an edit of `self.text`: those the change touches scanned and checked again,
@@ -173,7 +213,7 @@ class Incremental:
             if result is None:
                 result = self._check(clip_text, header_lines) if _is_utf8(clip_text) else UNREADABLE
                 self.rechecked += 1
-                if len(self.recent) >= MAX_RECENT:
+                if len(self.recent) >= max(MAX_RECENT, 2 * self.clip_count):
                     del self.recent[next(iter(self.recent))]
                 self.recent[clip_text] = result
             found.append(Segment(len(clip_text), clip_text.count("\n"), result))

@@ -26,6 +26,7 @@ from .incremental import Incremental
 from .positions import UTF16
 
 F = TypeVar("F", bound=Callable[..., Any])
+WARM_CLIPS = 8  # clips checked per slice while warming: about 10-30 ms
 
 
 class StoryServer(LanguageServer):
@@ -37,6 +38,7 @@ class StoryServer(LanguageServer):
         self.engines: dict[str, Incremental] = {}  # diagnostics, re-checking only the clips an edit touched
         self.shown: dict[str, str] = {}  # each open document's text, as last checked
         self.pending: set[str] = set()  # documents changed since their last check
+        self.warming: set[str] = set()  # documents whose clips are being checked in slices
         # published[target uri][owner uri]: what checking `owner` found in `target`
         self.published: dict[str, dict[str, Finding]] = {}
 
@@ -57,6 +59,10 @@ class StoryServer(LanguageServer):
         engine = self.engines.get(uri)
         if engine is None or engine.encoding != self.encoding:
             engine = self.engines[uri] = Incremental(self.path_of(uri), self.profiles, self.encoding)
+        if not engine.ready(text):  # opened, or a new header: checked whole now, clip by clip meanwhile
+            self.analyse(uri)
+            self.warm(uri)
+            return
         published = engine.diagnostics(text)
         if published is None:  # only the whole file can tell: check it whole
             self.analyse(uri)
@@ -68,6 +74,24 @@ class StoryServer(LanguageServer):
             else:
                 found[uri_of(path)] = Finding(published.texts.get(path, ""), diagnostics)
         self.publish(uri, found, document.version)
+
+    def warm(self, uri: str) -> None:
+        """Check the document's clips one slice at a time between messages, so that edits after it
+        re-check only what they change (a slice: a few milliseconds a keystroke may wait)."""
+        if uri in self.warming:
+            return
+        self.warming.add(uri)
+        loop = asyncio.get_running_loop()
+
+        def step() -> None:
+            engine = self.engines.get(uri)
+            if engine is None or uri not in self.shown \
+                    or engine.warm(self.workspace.get_text_document(uri).source, WARM_CLIPS):
+                self.warming.discard(uri)
+            else:
+                loop.call_soon(step)
+
+        loop.call_soon(step)
 
     def analyse(self, uri: str, publish: bool = True) -> Analysis:
         document = self.workspace.get_text_document(uri)
