@@ -235,3 +235,24 @@ def test_a_rename_where_no_name_is_says_so(client: RawClient, tmp_path: Path) ->
     assert answer["error"]["code"] == -32602 and "no declared name at line 3, column 2" in answer["error"]["message"]
     renamed: Union[dict[str, Any], None] = rename(client, uri, 4, 6, "vixen").get("result")
     assert renamed is not None and len(renamed["changes"][uri]) == 2
+
+
+def test_the_server_checks_the_clips_after_opening_and_says_so(client: RawClient, tmp_path: Path) -> None:
+    uri = (tmp_path / "three.story").as_uri()
+    text = TEXT + "".join(f"\nclip more{n} 3s\n  shot 3s wide\n    @fox rests {n}\n" for n in range(2))
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "story", "version": 1, "text": text}})
+    said = []
+    while not said:
+        message = client.messages.get(timeout=TIMEOUT)
+        if message.get("method") == "window/logMessage":
+            said.append(message["params"]["message"])
+    assert said == ["storyc: three.story: 3 clips checked in " + said[0].split(" in ")[1]]
+    assert said[0].endswith("s; an edit now re-checks only its clip")
+    line = text.split("\n").index("    @fox rests 1")
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+        {"range": {"start": {"line": line, "character": 5}, "end": {"line": line, "character": 5}}, "text": "x"}]})
+    while True:
+        message = client.messages.get(timeout=TIMEOUT)
+        if message.get("method") == "textDocument/publishDiagnostics" and message["params"].get("version") == 2:
+            break
+    assert [(d["code"], d["range"]["start"]["line"]) for d in message["params"]["diagnostics"]] == [("SB205", line)]
