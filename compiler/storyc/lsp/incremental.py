@@ -22,6 +22,8 @@ holds the two ways to the same diagnostics over random edit sequences.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from typing import Iterable, NamedTuple, Union
 
 from lsprotocol import types
@@ -103,21 +105,7 @@ class Incremental:
         self.segments, self.text = segments, text
         if segments is None:
             return None
-        placed: list[tuple[int, ClipResult]] = []
-        line = self.header.count("\n")
-        names = set()
-        syntax_errors = 0
-        for segment in segments:
-            result = segment.result
-            if not result.readable or result.name in names:
-                return None  # a broken clip line, or two clips of one name (SB208 compares clips)
-            names.add(result.name)
-            syntax_errors += result.parse_own
-            placed.append((line, result))
-            line += segment.lines
-        if syntax_errors + segments[0].result.parse_header >= MAX_SYNTAX_ERRORS:
-            return None  # the whole file's parse stops reading at that many
-        return self._assemble(placed)
+        return self._assemble(segments)
 
     def ready(self, text: str) -> bool:
         """True when every clip under `text`'s header has a result (`warm` got through them), so
@@ -187,16 +175,12 @@ class Incremental:
             return None
         # from the last clip starting before the change (its first character is unchanged) to the
         # first clip whose start and the newline before it are both unchanged
-        start = first
-        index = 0
-        while index + 1 < len(segments) and start + segments[index].length < before:
-            start += segments[index].length
-            index += 1
-        end = start
-        last = index
-        while last < len(segments) and end - 1 < changed_end:
-            end += segments[last].length
-            last += 1
+        ends = list(accumulate([segment.length for segment in segments], initial=first))  # ends[k]: clip k's start
+        index = max(0, min(bisect_left(ends, before) - 1, len(segments) - 1))
+        start = ends[index]
+        last = max(index + 1, bisect_right(ends, changed_end, index + 1))  # ends[last] - 1 >= changed_end
+        last = min(last, len(segments))
+        end = ends[last]
         new_end = end + len(text) - len(old)
         clip_starts = [start, *(match.start() + 1 for match in _TOP_LEVEL.finditer(text, start, new_end))]
         if not all(_CLIP.match(text, position) for position in clip_starts):  # the first's keyword may be edited
@@ -261,14 +245,27 @@ class Incremental:
             tuple(_moved(to_lsp(d, lines), -header_lines) for d in prompts),
         )
 
-    def _assemble(self, placed: list[tuple[int, ClipResult]]) -> Published:
+    def _assemble(self, segments: list[Segment]) -> Union[Published, None]:
+        """The clips' results put together as the whole check finds them (one pass over the clips)."""
         header: dict[tuple[object, ...], types.Diagnostic] = {}
         unused: Union[dict[tuple[object, ...], types.Diagnostic], None] = None
         included: dict[str, dict[tuple[object, ...], types.Diagnostic]] = {}
         texts: dict[str, str] = {}
         errors = False
-        for _, result in placed:
-            errors = errors or result.own_errors
+        placed: list[tuple[int, ClipResult]] = []  # the clips with diagnostics of their own, and their first line
+        line = self.header.count("\n")
+        names = set()
+        syntax_errors = segments[0].result.parse_header
+        for segment in segments:
+            result = segment.result
+            if not result.readable or result.name in names:
+                return None  # a broken clip line, or two clips of one name (SB208 compares clips)
+            names.add(result.name)
+            if result.own or result.prompts:
+                placed.append((line, result))
+                syntax_errors += result.parse_own
+                errors = errors or result.own_errors
+            line += segment.lines
             if not result.header and not result.included:
                 unused = {}  # this clip uses every declaration: none is unused
                 continue
@@ -285,6 +282,8 @@ class Incremental:
                 into = included.setdefault(path, {})
                 for diagnostic in found:
                     into.setdefault(_key(diagnostic), diagnostic)
+        if syntax_errors >= MAX_SYNTAX_ERRORS:
+            return None  # the whole file's parse stops reading at that many
         errors = errors or _any_error(header.values()) or any(_any_error(found.values()) for found in included.values())
         mine = [*header.values(), *(unused or {}).values()]
         for line, result in placed:
@@ -331,24 +330,23 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-_STEP = 4096
+_STEPS = (65536, 4096, 64, 1)  # compared a block at a time: a few dozen slices for a megabyte
 
 
 def _common_prefix(old: str, new: str) -> int:
-    """The length of the longest common prefix (compared a block at a time, then a character)."""
+    """The length of the longest common prefix."""
     at, limit = 0, min(len(old), len(new))
-    while at < limit and old[at : at + _STEP] == new[at : at + _STEP]:
-        at += _STEP
-    while at < limit and old[at] == new[at]:
-        at += 1
-    return min(at, limit)
+    for step in _STEPS:
+        while at + step <= limit and old[at : at + step] == new[at : at + step]:
+            at += step
+    return at
 
 
 def _common_suffix(old: str, new: str, limit: int) -> int:
     """The length of the longest common suffix, at most `limit`."""
     size, old_end, new_end = 0, len(old), len(new)
-    while size + _STEP <= limit and old[old_end - size - _STEP : old_end - size] == new[new_end - size - _STEP : new_end - size]:
-        size += _STEP
-    while size < limit and old[old_end - size - 1] == new[new_end - size - 1]:
-        size += 1
+    for step in _STEPS:
+        while size + step <= limit and \
+                old[old_end - size - step : old_end - size] == new[new_end - size - step : new_end - size]:
+            size += step
     return size
