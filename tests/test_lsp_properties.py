@@ -4,13 +4,17 @@ encoding, and no text, however broken, makes a feature raise or answer out of bo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable, Union
 
-from hypothesis import HealthCheck, given, settings
+import storygen
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
 from storyc.lsp import assist, edits, navigate
 from storyc.lsp.analysis import Analysis
+from storyc.lsp.documents import EditedLines
+from storyc.lsp.incremental import Incremental
 from storyc.lsp.positions import LineIndex
 from storyc.models.profile import catalog
 
@@ -79,3 +83,168 @@ def test_no_text_makes_a_feature_fail(tmp_path_factory: object, text: str, data:
         assert whole[0].new_text == formatted
         assert edits.format_document(path, formatted or "", "utf-16") == []  # formatting is idempotent
     edits.format_range(path, text, "utf-16", everything)
+
+
+# -- the incremental check: the same diagnostics as checking the whole buffer, edit after edit
+
+
+def whole(analysis: Analysis) -> dict[str, list[tuple[object, ...]]]:
+    return {path: sorted(_key(d) for d in found) for path, found in edits.by_path(analysis).items() if found}
+
+
+def _key(diagnostic: types.Diagnostic) -> tuple[object, ...]:
+    start, end = diagnostic.range.start, diagnostic.range.end
+    return (start.line, start.character, end.line, end.character, diagnostic.code, diagnostic.message,
+            diagnostic.severity, diagnostic.tags)
+
+
+def incremental_found(engine: Incremental, text: str) -> Union[dict[str, list[tuple[object, ...]]], None]:
+    published = engine.diagnostics(text)
+    if published is None:
+        return None
+    return {path: sorted(_key(d) for d in found) for path, found in published.by_path.items() if found}
+
+
+CLIP_NAMES = ["chase", "a", "opening-2", "end_scene", "雨夜", "b", "c"]
+
+
+@st.composite
+def headed_storyboard(draw: st.DrawFn) -> str:
+    """A header (settings, declarations, maybe an include) then clips of distinct names."""
+    step = draw(st.sampled_from(["  ", "    "]))
+    lines = [draw(st.sampled_from(["model wan2.7-t2v", "model wan2.6-t2v", "# a comment", "resolution 1080P"]))]
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["cast", "place", "style"]))
+        lines.append(f"{kind} {draw(st.sampled_from(storygen.NAMES))}: {draw(storygen.prose())}")
+    if draw(st.booleans()):
+        lines.append('include "shared/cast.story"')
+    lines.append("")
+    names = draw(st.lists(st.sampled_from(CLIP_NAMES), min_size=1, max_size=4, unique=True))
+    for name in names:
+        clip = draw(storygen.clip(step))
+        lines += [clip[0].split(" ", 1)[0] + " " + name + "".join(" " + part for part in clip[0].split(" ")[2:]),
+                  *clip[1:]]
+        if draw(st.booleans()):
+            lines.append(draw(st.sampled_from(["", "# between clips", "  # indented comment"])))
+    return "\n".join(lines) + "\n"
+
+
+SNIPPETS = ["@", "fox", "@fox ", "\n", "  ", "x", " 3s", "shot 2s wide\n    ", "\n  shot 1s close-up\n    rain",
+            "say fox: hi", "sfx: rain", "model wan2.6-t2v\n", ":", "clip d\n  a cat\n", "cast owl: an owl\n",
+            "wid", "\n\n", "camera: pan left", "1", "resolution 4K\n  ",
+            "%%% not a line", "\n      deeper", "\tshot 2s", "shot", "Shot 2s wide", '"open', "\x07", "\ufeff", "[0-2s]"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=headed_storyboard(), data=st.data())
+def test_incremental_diagnostics_equal_the_whole_check_over_edit_sequences(
+        tmp_path_factory: object, text: str, data: st.DataObject) -> None:
+    folder = Path(tmp_path_factory.getbasetemp()) / "lsp-incremental"  # type: ignore[attr-defined]
+    (folder / "shared").mkdir(parents=True, exist_ok=True)
+    (folder / "story.toml").write_text("")
+    (folder / "shared" / "cast.story").write_text("cast fox: a fox\ncast 偵探: a detective\n\nclip stray\n  x\n", "utf-8")
+    path = str(folder / "edited.story")
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    engine = Incremental(path, catalog(), encoding)
+    for _ in range(data.draw(st.integers(1, 8))):
+        found = incremental_found(engine, text)
+        event("incremental" if found is not None else "checked whole")
+        if found is not None:
+            assert found == whole(Analysis(path, text, catalog(), encoding)), text
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 6)))
+        text = text[:start] + data.draw(st.sampled_from(["", *SNIPPETS])) + text[end:]
+
+
+def test_an_edit_in_one_clip_rechecks_that_clip_alone(tmp_path: Path) -> None:
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n\n" for n in range(40))
+    text = "model wan2.7-t2v\ncast fox: a red fox\ncast owl: an owl\n\n" + clips
+    path = str(tmp_path / "long.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    assert incremental_found(engine, text) == whole(Analysis(path, text, catalog()))
+    assert engine.rechecked == 40
+    edited = text
+    for before, after in (("tree 17", "@owl 17"), ("@owl 17", "@owll 17"), ("tree 39", "tree 39 again")):
+        edited = edited.replace(before, after)
+        found = incremental_found(engine, edited)
+        assert found is not None and found == whole(Analysis(path, edited, catalog()))
+        assert engine.rechecked == 1
+    # the header changed: every clip is checked again
+    edited = text.replace("an owl", "an old owl")
+    assert incremental_found(engine, edited) == whole(Analysis(path, edited, catalog()))
+    assert engine.rechecked == 40
+
+
+def test_edits_at_clip_boundaries_give_the_whole_checks_diagnostics(tmp_path: Path) -> None:
+    """Edits that make, join, split or unmake clips, each checked against the whole check."""
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n# note {n}\n\n" for n in range(8))
+    text = "model wan2.7-t2v\ncast fox: a red fox\n\n" + clips
+    path = str(tmp_path / "edges.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    def at(needle: str, plus: int = 0) -> Callable[[str], int]:
+        return lambda text: text.index(needle) + plus
+
+    def end(text: str) -> int:
+        return len(text)
+
+    added = "clip c1 2s\n  dup\n"
+    steps: list[tuple[Callable[[str], int], Callable[[str], int], str]] = [
+        (at("clip c3"), at("clip c3"), "clip new 3s\n  a cat\n"),   # a clip inserted right before another
+        (at("clip new"), at("clip new", 1), ""),                     # `lip new`: no longer a clip
+        (at("lip new"), at("lip new"), "c"),                         # and back
+        (at("clip c3", -1), at("clip c3"), ""),                      # the newline before a clip: two lines join
+        (at("clip c3"), at("clip c3"), "\n"),
+        (at("# note 5"), at("# note 5"), added),                    # a second `c1`
+        (at(added), at(added, len(added)), ""),
+        (at("tree 7"), end, ""),                                     # the end of the file cut
+        (end, end, "\nclip tail\n  @owl"),
+        (lambda text: 0, lambda text: 0, "# first\n"),              # the header
+        (at("tree 2"), at("tree 2"), "\n        deeper\n  %%% x"),  # syntax errors inside a clip
+        (at("tree 4"), at("tree 4"), "\n  shot"),
+    ]
+    incremental = []
+    for first, last, new in steps:
+        start, stop = first(text), last(text)
+        text = text[:start] + new + text[stop:]
+        found = incremental_found(engine, text)
+        if found is not None:
+            assert found == whole(Analysis(path, text, catalog())), (start, stop, new)
+            incremental.append(new)
+    # the second `c1` (SB208) is checked whole, and so is the clip cut by the end of the file
+    assert len(incremental) >= 9, incremental
+
+
+@FEW
+@given(text=TEXTS, data=st.data())
+def test_changes_applied_in_place_equal_the_change_applied_to_the_text(text: str, data: st.DataObject) -> None:
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    kept = EditedLines(text)
+    for _ in range(data.draw(st.integers(1, 4))):
+        lines = LineIndex(text, encoding)
+        positions = [types.Position(line=data.draw(st.integers(0, lines.line_count + 1)),
+                                    character=data.draw(st.integers(0, 12))) for _ in range(2)]
+        start, end = sorted(positions, key=lambda position: (position.line, position.character))
+        new = data.draw(TEXTS)
+        kept.apply(types.TextDocumentContentChangePartial(range=types.Range(start=start, end=end), text=new), encoding)
+        text = text[: lines.offset(start)] + new + text[lines.offset(end) :]
+        assert kept.text == text
+    kept.apply(types.TextDocumentContentChangeWholeDocument(text="whole"), encoding)
+    assert kept.text == "whole" and kept.lines == ["whole"]
+
+
+def test_warming_checks_every_clip_in_slices_then_edits_recheck_one(tmp_path: Path) -> None:
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n\n" for n in range(10))
+    text = "model wan2.7-t2v\ncast fox: a red fox\n\n" + clips
+    path = str(tmp_path / "warm.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    assert not engine.ready(text)
+    slices = 1
+    while not engine.warm(text, 3):
+        slices += 1
+        assert slices < 10
+    assert slices == 4 and engine.ready(text)  # 3 + 3 + 3 + 1 clips
+    edited = text.replace("tree 4", "@owl 4")
+    assert engine.ready(edited)
+    assert incremental_found(engine, edited) == whole(Analysis(path, edited, catalog()))
+    assert engine.rechecked == 1
+    assert not engine.ready(edited.replace("a red fox", "a fox"))  # a new header: warm again

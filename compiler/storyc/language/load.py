@@ -183,3 +183,19 @@ def _follow(loading: _Loading, including: ParseResult, chain: list[str]) -> None
 def _display_root(root: str) -> str:
     relative = os.path.relpath(root)
     return relative if not relative.startswith("..") else root
+
+
+def load_parsed(entry: ParseResult) -> Program:
+    """`load` for an entry already parsed from text in memory: its includes are read and followed.
+
+    The language server parses part of a buffer itself (a clip with the file's header) and needs
+    the program that text makes, with the includes `load` would find for the buffer's path.
+    """
+    path = entry.source.path
+    root = find_root(path)
+    diagnostics = list(entry.diagnostics)
+    includes: list[ParseResult] = []
+    loading = _Loading(root, os.path.realpath(root), {os.path.realpath(path)}, includes,
+                       {path: entry.source}, diagnostics)
+    _follow(loading, entry, [os.path.realpath(path)])
+    return Program(entry, tuple(includes), loading.sources, tuple(diagnostics))

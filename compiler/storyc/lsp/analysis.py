@@ -1,7 +1,8 @@
 """One editor buffer run through the same stages as `story check`: load, check, plan, prompt lengths.
 
-An `Analysis` is rebuilt on every change and holds nothing from the previous one, so a long-running
-server keeps one per open document and no more.
+An `Analysis` is rebuilt on the first feature request after a change (diagnostics come from
+`incremental`) and holds nothing from the previous one, so a long-running server keeps one per open
+document and no more.
 """
 
 from __future__ import annotations

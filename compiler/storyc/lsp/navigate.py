@@ -59,12 +59,22 @@ class RenameError(ValueError):
     """The new name is not a name the language accepts."""
 
 
-def rename(analysis: Analysis, offset: int, new_name: str) -> Union[types.WorkspaceEdit, None]:
-    name = analysis.name_at(analysis.path, offset)
-    if name is None or name not in analysis.declarations():
-        return None
+def rename(analysis: Analysis, offset: int, new_name: str) -> types.WorkspaceEdit:
+    """Every occurrence of the name at `offset` renamed; a `RenameError` says why not (the editor shows it)."""
     if not NAME.fullmatch(new_name):
         raise RenameError(f"`{new_name}` is not a name: use letters (of any script), digits, `_` and `-`, starting with a letter")
+    name = analysis.name_at(analysis.path, offset)
+    declared = analysis.declarations()
+    if name is None or name not in declared:
+        where = analysis.lines(analysis.path).position(offset)
+        at = f"line {where.line + 1}, column {where.character + 1}"
+        raise RenameError(f"no declared name at {at} to rename" if name is None else
+                          f"`{name}` at {at} is not declared (declare it with `cast {name}: ...` first)")
+    if new_name != name and new_name in declared:
+        declaration, source = declared[new_name]
+        line = analysis.lines(source.path).position(declaration.name_span.start).line + 1
+        raise RenameError(f"`{new_name}` is already declared ({os.path.basename(source.path)}:{line}): "
+                          "renaming would make two names one")
     changes: dict[str, list[types.TextEdit]] = {}
     for found in analysis.occurrences(name):
         changes.setdefault(analysis.uri_for(found.path), []).append(

@@ -69,20 +69,23 @@ class LineIndex:
         if position.line >= len(self._starts):
             return len(self.text)
         start, end = self.line_span(position.line)
-        line = self.text[start:end]
-        if self.encoding == UTF32 or line.isascii():
-            return start + min(position.character, len(line))
-        wanted = position.character
-        units = 0
-        for index, char in enumerate(line):
-            if units >= wanted:
-                return start + index
-            code = ord(char)
-            if self.encoding == UTF8:
-                units += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-            else:
-                units += 2 if code > 0xFFFF else 1
-        return end
+        return start + column(self.text[start:end], position.character, self.encoding)
 
     def span(self, range_: types.Range) -> Span:
         return Span(self.offset(range_.start), self.offset(range_.end))
+
+
+def column(line: str, wanted: int, encoding: str) -> int:
+    """The code-point column of `wanted` code units into `line`; past its end, its end."""
+    if encoding == UTF32 or line.isascii():
+        return min(wanted, len(line))
+    units = 0
+    for index, char in enumerate(line):
+        if units >= wanted:
+            return index
+        code = ord(char)
+        if encoding == UTF8:
+            units += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        else:
+            units += 2 if code > 0xFFFF else 1
+    return len(line)
