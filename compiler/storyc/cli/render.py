@@ -123,10 +123,14 @@ def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, re
 
     compiled = compile_storyboards(options)
     try:
-        return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
-                       record=record)
+        prepared = prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
+                           record=record)
     except (SoundtrackMissing, JournalError, OutputError) as error:
         raise UsageError(str(error)) from None
+    for journal in prepared.journals:
+        if journal.notice:
+            print(f"story {options.command}: {journal.notice}", file=sys.stderr)
+    return prepared
 
 
 def _shown(path: str) -> str:

@@ -3,7 +3,8 @@
     new/failed -> (upload) -> intent -> create -> submitted -> polls -> succeeded -> download -> downloaded
 
 Each step writes the journal before and after, so a run killed anywhere resumes: `creating` rows are
-matched against the service's task list (§11) before anything is sent again; `submitted` tasks are
+matched against the service's task list (§11) before anything is sent again, and so is every request
+the journal cannot vouch for (it was lost, damaged or never here: `recall`); `submitted` tasks are
 polled, never created again; `succeeded` ones are only downloaded. A FAILED task costs nothing and is
 tried again (a few times in one run when the failure is the service's own); a task the service has
 forgotten (older than 24 h) is resubmitted only with `resubmit_expired`.
@@ -36,6 +37,7 @@ from .client import (
 )
 from .jobs import Job
 from .journal import Row, file_sha256
+from .recall import WAIT, Recall
 from .scheduler import Scheduler
 from .upload import ensure_uploaded, with_urls
 
@@ -75,6 +77,7 @@ class Runner:
         self.listing_lock = asyncio.Lock()
         self.claimed: set[str] = set()  # task ids adopted by some job in this run
         self.settled: set[str] = set()  # listed task ids that ended without a video: never adoptable
+        self.recalls: dict[tuple[str, str], Recall] = {}  # (region, model) -> its task list, for lost journals
         self.started = wall()
 
     # -- entry -------------------------------------------------------------------------------------
@@ -156,6 +159,8 @@ class Runner:
                         self._set(job, "failed", f"{row.code}: {row.message}")
                         return
                     job.journal.not_created(job.hash)
+                elif row.state == "new" and not job.journal.offline and not job.journal.searched(job.hash):
+                    await self._recall(job, limits)
                 elif row.state in ("new", "failed"):
                     await self._submit(job, limits)
                 elif row.state == "creating":
@@ -236,6 +241,34 @@ class Runner:
             return await call
         except (AuthError, AccessDenied, NotFound) as error:
             raise Fatal(error) from None
+
+    # -- a request the journal cannot vouch for ----------------------------------------------------
+    async def _recall(self, job: Job, limits: Any) -> None:
+        """Adopt the task a lost journal forgot, if the service has one; else vouch for the request.
+
+        Offline runs skip this: their emulator starts empty with each run.
+        """
+        recall = self.recalls.setdefault((job.region, job.model), Recall(self._client(job), job.model, self.wall))
+        self._set(job, "checking", "looking in the account's task list for a task a lost journal forgot")
+        while True:
+            found = await self._call(job, recall.find(job.body, job.journal.known_task_ids() | self.claimed))
+            if found is None:
+                job.journal.vouch(job.hash)
+                return
+            if found != WAIT:
+                break
+            clock = limits.polls  # a tenth of the model's usual task time: the same pace as _reconcile
+            recall.recheck = max(0.25, min(15.0, clock.expected * 0.1 if clock.known else 1.0))
+            await self.scheduler.sleep(recall.recheck)
+        assert isinstance(found, tuple)
+        task_id, document = found
+        output = document.get("output") or {}
+        self.claimed.add(task_id)
+        began = parse_service_time(output.get("submit_time")) or self.wall()
+        job.journal.submitted(job.hash, task_id, at=began)
+        job.journal.succeeded(job.hash, task_id, str(output.get("video_url", "")), document.get("usage"))
+        job.task_id = task_id
+        self._set(job, "succeeded", f"found task {task_id} in the account's task list; not created again")
 
     # -- a create whose answer was lost ---------------------------------------------------------
     async def _reconcile(self, job: Job, row: Row, limits: Any) -> None:
