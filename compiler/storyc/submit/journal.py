@@ -472,8 +472,10 @@ def _row(found: tuple[Any, ...]) -> Row:
 
 
 def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The hex sha256 of a regular file; OSError (a `FileProblem`) for a FIFO, a device or a huge file.
+
+    Lock files and journals name videos: `/dev/zero` there must be refused, never hashed forever.
+    """
+    from ..base.paths import sha256_file
+
+    return sha256_file(path)

@@ -20,6 +20,7 @@ from typing import Any, Callable, NamedTuple
 
 from ..models.pricing import billed_seconds, cost_of
 from .client import (
+    PART_PREFIX,
     AccessDenied,
     ApiError,
     AuthError,
@@ -64,6 +65,34 @@ class Fatal(Exception):
         self.error = error
 
 
+class LocalFault(Exception):
+    """The machine's fault, not the service's: a folder that cannot be written, a full disk, a file that
+    cannot be read. The run stops (nothing more is paid for); what is downloaded and journaled stays."""
+
+
+def local_fault(error: OSError) -> LocalFault:
+    from ..base.paths import FileProblem
+
+    if isinstance(error, FileProblem):
+        return LocalFault(str(error))
+    where = error.filename if isinstance(error.filename, str) else ""
+    if os.path.basename(where).startswith(PART_PREFIX):  # a temporary name means nothing to the user
+        where = os.path.dirname(where)
+    reason = (error.strerror or str(error) or type(error).__name__).lower()
+    return LocalFault(f"cannot write `{os.path.relpath(where)}`: {reason}" if where else f"cannot write: {reason}")
+
+
+def writable(folder: str) -> None:
+    """Create the folder and a file in it, at once: a read-only or missing folder stops the run before
+    anything is paid for. Raises OSError."""
+    import tempfile
+
+    os.makedirs(folder, exist_ok=True)
+    handle, probe = tempfile.mkstemp(prefix=f"{PART_PREFIX}probe-", dir=folder)
+    os.close(handle)
+    os.remove(probe)
+
+
 class Runner:
     def __init__(self, clients: dict[str, Client], scheduler: Scheduler, options: Options | None = None,
                  on_change: Callable[[Job], None] = lambda job: None, wall: Callable[[], float] = time.time) -> None:
@@ -85,8 +114,12 @@ class Runner:
         if not jobs:
             return
         folders = {os.path.dirname(target.path) for job in jobs for target in job.targets}
-        for folder in folders:
+        for folder in sorted(folders):
             remove_partial_files(folder)
+            try:
+                writable(folder)
+            except OSError as error:
+                raise local_fault(error) from None
         for job in jobs:
             limits = job.rate_limits
             concurrent = self.options.concurrency or int(limits["concurrent_tasks"])
@@ -129,6 +162,12 @@ class Runner:
 
     # -- one job -----------------------------------------------------------------------------------
     async def drive(self, job: Job) -> None:
+        try:
+            await self._drive(job)
+        except OSError as error:  # a full disk, a folder made read-only during the run, a file swapped
+            raise local_fault(error) from None
+
+    async def _drive(self, job: Job) -> None:
         limits = self.scheduler.model(f"{job.region}/{job.model}")
         try:
             while True:
