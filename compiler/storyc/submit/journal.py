@@ -409,7 +409,11 @@ def _connect(where: str, writable: bool) -> sqlite3.Connection:
         if writable or where == ":memory:":
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return db
-    except sqlite3.DatabaseError as error:
+    except sqlite3.OperationalError as error:  # locked, unopenable, read-only: a fault, not damage
+        if db is not None:
+            db.close()
+        raise JournalError(f"cannot open the journal `{where}`: {str(error).lower()}") from None
+    except sqlite3.DatabaseError as error:  # not a database, malformed
         if db is not None:
             db.close()
         raise Damaged(str(error).lower()) from None

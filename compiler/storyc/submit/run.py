@@ -38,7 +38,7 @@ from .client import (
 )
 from .jobs import Job
 from .journal import Row, file_sha256
-from .recall import WAIT, Recall
+from .recall import WAIT, Recall, matches
 from .scheduler import Scheduler
 from .upload import ensure_uploaded, with_urls
 
@@ -343,7 +343,6 @@ class Runner:
             listed = await self._call(job, self._client(job).list_tasks(attempt - LISTING_SKEW, min(now + 60,
                                                                   attempt - LISTING_SKEW + DAY), job.model))
             known = job.journal.known_task_ids() | self.claimed
-            prompt = (job.body.get("input") or {}).get("prompt")
             running = False
             for entry in listed:
                 task_id = str(entry.get("task_id", ""))
@@ -358,8 +357,7 @@ class Runner:
                 if status in ("PENDING", "RUNNING"):
                     running = True
                     continue
-                if status == "SUCCEEDED" and output.get("orig_prompt") == prompt and \
-                        _same_duration(job.body, document.get("usage") or {}):
+                if status == "SUCCEEDED" and matches(job.body, job.model, entry, document):
                     self.claimed.add(task_id)
                     at = created / 1000 if isinstance(created, (int, float)) else attempt
                     job.journal.submitted(job.hash, task_id, at=at)
@@ -505,12 +503,6 @@ class Runner:
         job.billed = billed_seconds(row.usage or {})
         job.cost = cost_of(job.price, job.billed)
         return True
-
-
-def _same_duration(body: dict[str, Any], usage: dict[str, Any]) -> bool:
-    wanted = (body.get("parameters") or {}).get("duration")
-    got = usage.get("output_video_duration", usage.get("video_duration"))
-    return wanted is None or got is None or int(wanted) == int(got)
 
 
 def _readable(path: str) -> None:
