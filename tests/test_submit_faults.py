@@ -76,6 +76,19 @@ def test_a_read_only_renders_folder_stops_the_run_before_anything_is_paid(
     assert len(service[1].state.emulator.tasks.tasks) == 0
 
 
+def test_a_read_only_folder_of_cached_videos_renders_as_cached(
+    service: tuple[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = storyboard(tmp_path, clips=1)
+    with tmpfs(tmp_path / "renders", "size=2m") as renders:
+        code, _, err = render([str(story), "--yes"], capsys)
+        assert code == 0, err
+        subprocess.run(["mount", "-o", "remount,ro", str(renders)], check=True)
+        code, summary, err = render([str(story), "--yes"], capsys)
+        assert code == 0, err
+        assert summary["clips"][0]["outcome"] == "cached" and summary["requests"]["creates"] == 0
+
+
 def test_a_full_disk_is_a_message_and_keeps_what_was_downloaded(
     service: tuple[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

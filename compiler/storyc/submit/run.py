@@ -65,6 +65,13 @@ class Fatal(Exception):
         self.error = error
 
 
+class _New(NamedTuple):
+    state: str = "new"
+
+
+_NEW = _New()
+
+
 class LocalFault(Exception):
     """The machine's fault, not the service's: a folder that cannot be written, a full disk, a file that
     cannot be read. The run stops (nothing more is paid for); what is downloaded and journaled stays."""
@@ -114,8 +121,11 @@ class Runner:
         if not jobs:
             return
         folders = {os.path.dirname(target.path) for job in jobs for target in job.targets}
-        for folder in sorted(folders):
+        for folder in folders:
             remove_partial_files(folder)
+        # a folder a video is still to be written to (a read-only checkout of cached videos is fine)
+        for folder in sorted({os.path.dirname(target.path) for job in jobs if (job.row() or _NEW).state != "downloaded"
+                              for target in job.targets}):
             try:
                 writable(folder)
             except OSError as error:
