@@ -299,8 +299,16 @@ class Runner:
         """
         recall = self.recalls.setdefault((job.region, job.model), Recall(self._client(job), job.model, self.wall))
         self._set(job, "checking", "looking in the account's task list for a task a lost journal forgot")
+        failures = 0
         while True:
-            found = await self._call(job, recall.find(job.body, job.journal.known_task_ids() | self.claimed))
+            try:
+                found = await self._call(job, recall.find(job.body, job.journal.known_task_ids() | self.claimed))
+            except (NetworkError, ServerError, RateLimited):
+                failures += 1  # after the client's own retries: the listing is tried again a few times
+                if failures >= 4:
+                    raise
+                await self.scheduler.sleep(min(10.0, 2.0 ** failures))
+                continue
             if found is None:
                 job.journal.vouch(job.hash)
                 return
