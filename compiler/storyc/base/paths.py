@@ -96,6 +96,8 @@ def read_bytes(path: str, *, regular_only: bool = True, limit: int = MAX_FILE_BY
                 break
             chunks.append(chunk)
             size += len(chunk)
+    except FileProblem:
+        raise
     except OSError as error:
         raise FileProblem(_reason(error)) from None
     finally:
