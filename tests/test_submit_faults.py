@@ -208,3 +208,19 @@ def test_the_gate_refuses_each_kind_of_file_and_names_the_origin(tmp_path: Path)
     with pytest.raises(FileProblem, match="larger than"):
         sha256_file(str(root / "big.wav"), limit=1024)
     assert sha256_file(str(root / "ok.wav")) == hashlib.sha256(b"RIFF").hexdigest()
+
+
+def test_a_fifo_in_place_of_a_downloaded_video_is_replaced_not_read(
+    service: tuple[str, Any], tmp_path: Path
+) -> None:
+    url, app = service
+    story = storyboard(tmp_path, clips=1)
+    environment = {**os.environ, "DASHSCOPE_API_KEY": KEY, "DASHSCOPE_BASE_URL": url}
+    command = [sys.executable, "-m", "storyc", "render", str(story), "--yes"]
+    assert subprocess.run(command, env=environment, capture_output=True, timeout=60).returncode == 0
+    video = tmp_path / "renders" / "faults" / "part1.mp4"
+    video.unlink()
+    os.mkfifo(video)
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert video.is_file() and video.stat().st_size > 0 and len(app.state.emulator.tasks.tasks) == 1

@@ -510,17 +510,25 @@ class Runner:
         """True when every clip's file holds the journal's video (copying it where one is missing)."""
         source = None
         for candidate in [row.video, *(target.path for target in job.targets)]:
-            if candidate and os.path.exists(candidate) and file_sha256(candidate) == row.sha256:
+            if candidate and _holds(candidate, row.sha256):
                 source = candidate
                 break
         if source is None:
             return False
         for target in job.targets:
-            if target.path != source and not (os.path.exists(target.path) and file_sha256(target.path) == row.sha256):
+            if target.path != source and not _holds(target.path, row.sha256):
                 _copy(source, target.path)
         job.billed = billed_seconds(row.usage or {})
         job.cost = cost_of(job.price, job.billed)
         return True
+
+
+def _holds(path: str, sha256: str | None) -> bool:
+    """Whether `path` is a regular file with this content; a FIFO or device put there is not (never read)."""
+    try:
+        return os.path.exists(path) and file_sha256(path) == sha256
+    except OSError:
+        return False
 
 
 def _readable(path: str) -> None:
