@@ -65,13 +65,6 @@ class Fatal(Exception):
         self.error = error
 
 
-class _New(NamedTuple):
-    state: str = "new"
-
-
-_NEW = _New()
-
-
 class LocalFault(Exception):
     """The machine's fault, not the service's: a folder that cannot be written, a full disk, a file that
     cannot be read. The run stops (nothing more is paid for); what is downloaded and journaled stays."""
@@ -124,7 +117,7 @@ class Runner:
         for folder in folders:
             remove_partial_files(folder)
         # a folder a video is still to be written to (a read-only checkout of cached videos is fine)
-        for folder in sorted({os.path.dirname(target.path) for job in jobs if (job.row() or _NEW).state != "downloaded"
+        for folder in sorted({os.path.dirname(target.path) for job in jobs if not _downloaded(job)
                               for target in job.targets}):
             try:
                 writable(folder)
@@ -521,6 +514,11 @@ class Runner:
         job.billed = billed_seconds(row.usage or {})
         job.cost = cost_of(job.price, job.billed)
         return True
+
+
+def _downloaded(job: Job) -> bool:
+    row = job.row()
+    return row is not None and row.state == "downloaded"
 
 
 def _holds(path: str, sha256: str | None) -> bool:
