@@ -273,3 +273,44 @@ def test_journal_loss_property_short(tmp_path: Path) -> None:
                     reason="opt-in: set STORYC_JOURNAL_LOSS_CYCLES=N for a long journal-loss run")
 def test_journal_loss_property_long(tmp_path: Path) -> None:
     run_cycles(int(os.environ["STORYC_JOURNAL_LOSS_CYCLES"]), tmp_path)
+
+
+def test_the_search_reads_each_unknown_task_once_for_any_number_of_requests() -> None:
+    """The bound in docs/render.md: one list query, one detail query per unknown finished task."""
+    import asyncio
+
+    import httpx
+
+    from storyc.emulator import create_app
+    from storyc.submit.client import Client
+    from storyc.submit.recall import Recall
+
+    app = create_app(EmulatorConfig(pending_seconds=0.0, running_seconds=0.05, speed=1.0))
+
+    def body(number: int) -> dict[str, Any]:
+        return {"model": "wan2.7-t2v", "input": {"prompt": f"A heron number {number} stands in a pond."},
+                "parameters": {"resolution": "720P", "ratio": "1:1", "duration": 2, "prompt_extend": False,
+                               "watermark": False}}
+
+    async def go() -> tuple[int, int, list[str | None]]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
+            client = Client(http, "http://emulator", KEY)
+            created = [(await client.create(body(number))).task_id for number in range(3)]
+            for task in created:
+                while (await client.query(task))["output"]["task_status"] != "SUCCEEDED":
+                    await asyncio.sleep(0.05)
+            client.counters.queries = client.counters.lists = 0
+            recall = Recall(client, "wan2.7-t2v", time.time)
+            found = []
+            for number in range(10):  # three were created, seven never were
+                verdict = await recall.find(body(number), set())
+                found.append(verdict[0] if isinstance(verdict, tuple) else verdict)
+            return client.counters.lists, client.counters.queries, [*created, *found]
+
+    try:
+        lists, queries, ids = asyncio.run(go())
+    finally:
+        app.state.emulator.tasks.shutdown()
+    created, found = ids[:3], ids[3:]
+    assert lists == 1 and queries == 3
+    assert found[:3] == created and found[3:] == [None] * 7
