@@ -7,6 +7,11 @@ anywhere that `../../x` could not. A refused path is shown as written and where 
 
 Reads are bounded (`MAX_FILE_BYTES`) and never block on a FIFO; writes go to a private temporary
 file in the same folder (`tempfile.mkstemp`) and replace the target in one `os.replace`.
+
+Every local file a request reads — a soundtrack named in a storyboard, a `file://` URL a project
+template writes, a video a lock file names — passes one gate, `request_file`: inside the project
+after symlinks, a regular file (never `/dev/zero` or a FIFO), at most `MAX_MEDIA_BYTES`; it is then
+hashed with `sha256_file`, which opens without blocking and stops at the cap.
 """
 
 from __future__ import annotations
@@ -17,11 +22,19 @@ import stat
 from typing import Union
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a storyboard, template or profile larger than this is refused
+MAX_MEDIA_BYTES = 64 * 1024 * 1024  # a file a request uploads (the service takes audio up to 15 MB)
+MAX_VIDEO_BYTES = 4 * 1024 * 1024 * 1024  # a video hashed to check it (a 15 s clip is tens of MB)
 _CHUNK = 1024 * 1024
 
 
-class FileProblem(Exception):
-    """A file that cannot be read as asked; the message is lowercase and says why."""
+class FileProblem(OSError):
+    """A file that cannot be read as asked; the message is lowercase and says why.
+
+    An OSError, so callers that already handle unreadable files handle refused ones too.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "cannot be read"
 
 
 def outside(path: str, root: str) -> Union[str, None]:
@@ -83,6 +96,8 @@ def read_bytes(path: str, *, regular_only: bool = True, limit: int = MAX_FILE_BY
                 break
             chunks.append(chunk)
             size += len(chunk)
+    except FileProblem:
+        raise
     except OSError as error:
         raise FileProblem(_reason(error)) from None
     finally:
@@ -90,6 +105,62 @@ def read_bytes(path: str, *, regular_only: bool = True, limit: int = MAX_FILE_BY
     if size > limit:
         raise FileProblem(f"it is larger than {limit // (1024 * 1024)} MB, the most storyc reads")
     return b"".join(chunks)
+
+
+def request_file(path: str, root: str, origin: str, limit: int = MAX_MEDIA_BYTES) -> str:
+    """The real path of a local file a request reads, once it passes the gate; FileProblem otherwise.
+
+    `origin` says where the path came from (`clip `a` of x.story: its soundtrack or a project
+    template`); every refusal names it and the path as written.
+    """
+    if "\0" in path:
+        raise FileProblem(f"{origin} names `{path!r}`, which holds a NUL byte and names no file")
+    leads = outside(path, root)
+    if leads is not None:
+        raise FileProblem(f"{origin} names `{path}`, which leads outside the project (`{root}`), to `{leads}`")
+    real = os.path.realpath(path)
+    try:
+        status = os.stat(real)
+    except OSError as error:
+        raise FileProblem(f"{origin} names `{path}`: {_reason(error)}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise FileProblem(f"{origin} names `{path}`, which is {kind(status.st_mode)}, not a regular file")
+    if status.st_size > limit:
+        raise FileProblem(f"{origin} names `{path}`, which is larger than {limit // (1024 * 1024)} MB, "
+                          "the most storyc sends")
+    return real
+
+
+def sha256_file(path: str, limit: int = MAX_VIDEO_BYTES) -> str:
+    """The hex sha256 of a regular file of at most `limit` bytes; FileProblem for anything else.
+
+    Opened without blocking and checked with fstat, so a FIFO or a device swapped in after a check
+    is refused rather than read forever.
+    """
+    import hashlib
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise FileProblem(_reason(error)) from None
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise FileProblem(f"it is {kind(mode)}, not a regular file")
+        while chunk := os.read(descriptor, _CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise FileProblem(f"it is larger than {limit // (1024 * 1024)} MB, the most storyc reads")
+            digest.update(chunk)
+    except FileProblem:
+        raise
+    except OSError as error:
+        raise FileProblem(_reason(error)) from None
+    finally:
+        os.close(descriptor)
+    return digest.hexdigest()
 
 
 def _mode_for(path: str) -> int:

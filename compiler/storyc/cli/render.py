@@ -124,10 +124,14 @@ def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, re
 
     compiled = compile_storyboards(options)
     try:
-        return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
-                       record=record)
+        prepared = prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
+                           record=record)
     except (SoundtrackMissing, JournalError, OutputError, LockError) as error:
         raise UsageError(str(error)) from None
+    for journal in prepared.journals:
+        if journal.notice:
+            print(f"story {options.command}: {journal.notice}", file=sys.stderr)
+    return prepared
 
 
 def _shown(path: str) -> str:
@@ -204,7 +208,14 @@ def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: b
         return EXIT_INTERRUPTED
     finally:
         display.stop()
-    _write_locks(prepared)
+    try:
+        _write_locks(prepared)
+    except OSError as error:  # a full disk or a read-only folder: the journal still has every video
+        print("story render: cannot write the lock file beside the storyboard: "
+              f"{(error.strerror or str(error)).lower()}; the journal keeps what was rendered, run again "
+              "once it can be written", file=sys.stderr)
+        _report(prepared, options, outcome, offline)
+        return EXIT_PROBLEMS
     return _report(prepared, options, outcome, offline)
 
 
@@ -215,7 +226,8 @@ class _NoRow:
 async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool, key: str | None,
                   base: str | None, display: Any, resubmit: bool) -> dict[str, Any]:
     from ..submit.client import SubmitError
-    from ..submit.run import Fatal, Options, Runner
+    from ..submit.journal import JournalError
+    from ..submit.run import Fatal, LocalFault, Options, Runner
     from ..submit.session import open_session
 
     regions = {job.region for job in prepared.jobs}
@@ -230,7 +242,7 @@ async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool
             error = str(fatal.error)
             if fatal.error.code.lower().startswith("invalid_api") or fatal.error.code == "InvalidApiKey":
                 error += f"; keys are region-locked: is this a key for `{', '.join(sorted(regions))}`?"
-        except SubmitError as failure:
+        except (SubmitError, LocalFault, JournalError) as failure:
             error = str(failure)
         counters = [client.counters for client in session.clients.values()]
         return {"error": error, "counters": {

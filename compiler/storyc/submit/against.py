@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .jobs import clip_state, prepare
@@ -34,6 +35,9 @@ def plan_status(path: str, planned: Plan) -> dict[str, str] | None:
         return None
     compiled = compile_plan(planned)
     prepared = prepare([(path, planned, compiled, planned.region)], create_journal=False, record=False)
+    for journal in prepared.journals:
+        if journal.notice:
+            print(f"story plan: {journal.notice}", file=sys.stderr)
     try:
         return {target.name: clip_state(job.row()) for job in prepared.jobs for target in job.targets}
     finally:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..models.pricing import Price, billed_seconds, body_price, cost_of
 from .journal import Journal, Row, journal_folder, request_hash
 from .lock import LockedClip, LockFile, committed_video, lock_path, read_lock
-from .upload import file_hashes, local_files
+from .upload import SoundtrackMissing, file_hashes, local_files
 
 if TYPE_CHECKING:
     from ..compile.emit import Compiled
@@ -115,6 +115,9 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
     journal elsewhere (an empty scratch folder: hashes and prices only).
     """
+    from ..compile.emit import request_values
+    from ..language.load import find_root
+
     journals = {} if journals is None else journals
     jobs: dict[tuple[str, str], Job] = {}
     storyboards: list[tuple[str, list[Target]]] = []
@@ -127,13 +130,18 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         out = output_folder(path, output, several)
         plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
         source = plan.program.entry.source
+        root = find_root(path)
         targets: list[Target] = []
         for clip in result.clips:
             clip_plan = plans[clip.name]
             # a clip may set its own model and region; the storyboard's resolved region otherwise
             profile = plan.profile_for(clip_plan)
             clip_region = clip_plan.region or region
-            files = local_files(clip.body, path)
+            values = request_values(plan, clip_plan, clip.prompt)
+            position = source.position(clip_plan.clip.name_span.start)
+            where = f"{path}:{position.line}:{position.column}"
+            files = gated_files(local_files(clip.body, path), root, f"clip `{clip.name}` ({where})",
+                                values.get("audio_url"))
             hashes = file_hashes(files)
             model = str(clip.body.get("model", plan.model_for(clip_plan)))
             hash = request_hash(model, clip_region, clip.body, hashes)
@@ -144,9 +152,7 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
                                 dict(profile.data["rate_limits"]), price.currency, price.seconds)
                 if record:
                     journal.remember(hash, model, clip_region, clip.body)
-            position = source.position(clip_plan.clip.name_span.start)
-            target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"),
-                            f"{path}:{position.line}:{position.column}")
+            target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"), where)
             jobs[key].targets.append(target)
             targets.append(target)
         storyboards.append((path, targets))
@@ -156,6 +162,27 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
             _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
     return Prepared(list(jobs.values()), storyboards, list(journals.values()))
+
+
+class LocalFileRefused(SoundtrackMissing):
+    """A local file a request would read that the gate refuses (outside the project, not a regular file)."""
+
+
+def gated_files(files: dict[str, str], root: str, clip: str, soundtrack: object) -> dict[str, str]:
+    """`file://` URL -> real path, each through the one gate (`base.paths.request_file`).
+
+    The message says where the URL came from: the clip's soundtrack, or else a project template.
+    """
+    from ..base.paths import FileProblem, request_file
+
+    gated = {}
+    for url, path in files.items():
+        origin = f"{clip}: its soundtrack" if url == soundtrack else f"{clip}: a project template's `{url}`"
+        try:
+            gated[url] = request_file(path, root, origin)
+        except FileProblem as problem:
+            raise LocalFileRefused(str(problem)) from None
+    return gated
 
 
 def jobs_hash(jobs: dict[tuple[str, str], Job], folder: str, target: Target) -> str:

@@ -13,6 +13,17 @@ next run without paying twice:
 list-tasks endpoint (§11) before it ever sends the request again. Every task id ever seen is kept in
 `tasks`, so a task is never adopted twice. Uploads are remembered per (file sha256, model) with their
 expiry. The journal never holds the key.
+
+A `new` row is not proof that nothing was sent: the journal may have been deleted, truncated or set
+aside since. `searched` lists the requests this journal can vouch for (it searched the service's task
+list for them, or it wrote their intent itself); any other request is looked for in the task list
+before it is created (`submit.recall`).
+
+A journal that SQLite cannot read, that fails its integrity check, or that a newer storyc wrote
+(`PRAGMA user_version` above `SCHEMA_VERSION`) is set aside — renamed to
+`journal.sqlite.damaged-<time>` with its WAL — and a new one begins, which `searched` leaves to
+rebuild from the lock file and the service. Read-only commands (`plan`, `status`) read it as empty
+and say so. Every SQLite error after opening becomes a `JournalError` naming the file.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ JOURNAL_FOLDER = ".story"
 JOURNAL_NAME = "journal.sqlite"
 OFFLINE_NAME = "offline.sqlite"  # runs against the built-in emulator: never mistaken for paid videos
 STATES = ("new", "creating", "submitted", "succeeded", "downloaded", "failed", "expired")
+SCHEMA_VERSION = 1  # PRAGMA user_version; 0 is the same tables without `searched`
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -73,7 +85,12 @@ CREATE TABLE IF NOT EXISTS clips (
     hash TEXT NOT NULL,
     PRIMARY KEY (storyboard, clip)
 );
+CREATE TABLE IF NOT EXISTS searched (
+    hash TEXT PRIMARY KEY,
+    at REAL NOT NULL
+);
 """
+_TASK_COLUMNS = {"task_id", "hash", "created_at", "status"}
 
 
 class Row(NamedTuple):
@@ -118,7 +135,11 @@ def journal_folder(storyboard_path: str) -> str:
 
 
 class JournalError(Exception):
-    """The journal's folder cannot be used: a symlink, or not writable."""
+    """The journal's folder cannot be used (a symlink, not writable), or the journal cannot be written."""
+
+
+class Damaged(Exception):
+    """A journal file that cannot be trusted; the message says why, in lowercase."""
 
 
 def ensure_folder(folder: str) -> None:
@@ -152,12 +173,44 @@ class Journal:
         self.offline = offline
         self._lock_handle: IO[str] | None = None
         self.wall = wall
+        self.notice: str | None = None  # what happened to a damaged journal, for the command to print
+        self.db = _Guarded(self._open(create), self.path)
+
+    def _open(self, create: bool) -> sqlite3.Connection:
+        """The journal's connection; a damaged file is set aside (or, not creating, read as empty)."""
         # not creating, and nothing there yet: an empty journal in memory
         where = self.path if create or os.path.exists(self.path) else ":memory:"
-        self.db = sqlite3.connect(where, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
-        self.db.executescript(_SCHEMA)
+        try:
+            return _connect(where, writable=create)
+        except Damaged as damage:
+            if not create:
+                self.notice = (f"the journal `{self.path}` is damaged ({damage}); read as empty. "
+                               "`story render` sets it aside and rebuilds it")
+                return _connect(":memory:", writable=False)
+            aside = self._set_aside()
+            self.notice = (f"the journal `{self.path}` is damaged ({damage}); set aside as `{aside}`. "
+                           "A new one is rebuilt from the lock file and the service's task list")
+        try:
+            return _connect(self.path, writable=True)
+        except Damaged as damage:  # a fresh file cannot be damaged: the folder itself is at fault
+            raise JournalError(f"cannot create the journal `{self.path}`: {damage}") from None
+
+    def _set_aside(self) -> str:
+        """Rename the damaged file and its WAL out of the way; the new name."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.wall()))
+        aside = f"{self.path}.damaged-{stamp}"
+        number = 1
+        while os.path.lexists(aside):
+            number += 1
+            aside = f"{self.path}.damaged-{stamp}-{number}"
+        try:
+            for suffix in ("-wal", "-shm", ""):  # the main file last: a crash half way leaves it findable
+                if os.path.lexists(self.path + suffix):
+                    os.replace(self.path + suffix, aside + suffix)
+        except OSError as error:
+            raise JournalError(f"the journal `{self.path}` is damaged and cannot be set aside: "
+                               f"{(error.strerror or str(error)).lower()}") from None
+        return aside
 
     def close(self) -> None:
         self.db.close()
@@ -199,6 +252,10 @@ class Journal:
     def known_task_ids(self) -> set[str]:
         return {str(found[0]) for found in self.db.execute("SELECT task_id FROM tasks")}
 
+    def searched(self, hash: str) -> bool:
+        """Whether this journal knows every task the request has (see the module's docstring)."""
+        return self.db.execute("SELECT 1 FROM searched WHERE hash = ?", (hash,)).fetchone() is not None
+
     def tasks_of(self, hash: str) -> list[tuple[str, str]]:
         cursor = self.db.execute("SELECT task_id, status FROM tasks WHERE hash = ? ORDER BY created_at", (hash,))
         return [(str(a), str(b)) for a, b in cursor.fetchall()]
@@ -225,6 +282,10 @@ class Journal:
             self.db.executemany("INSERT INTO clips (storyboard, clip, hash) VALUES (?, ?, ?)",
                                 [(storyboard, clip, hash) for clip, hash in sorted(clips.items())])
 
+    def vouch(self, hash: str) -> None:
+        """The service's task list holds no task of this request that the journal does not know."""
+        self.db.execute("INSERT OR IGNORE INTO searched (hash, at) VALUES (?, ?)", (hash, self.wall()))
+
     def _set(self, hash: str, **fields: Any) -> None:
         fields["updated_at"] = self.wall()
         for name in ("usage",):
@@ -237,7 +298,11 @@ class Journal:
         """Before a create call: the task may exist from now on. Keeps the first attempt's time."""
         row = self.get(hash)
         attempt = row.attempt_at if row is not None and row.state == "creating" and row.attempt_at else self.wall()
-        self._set(hash, state="creating", attempt_at=attempt, task_id=None, status=None, code=None, message=None)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.vouch(hash)  # from here on the journal itself records every create
+            self._set(hash, state="creating", attempt_at=attempt, task_id=None, status=None, code=None,
+                      message=None)
 
     def submitted(self, hash: str, task_id: str, status: str = "PENDING", at: float | None = None) -> None:
         with self.db:
@@ -323,6 +388,86 @@ class Journal:
         self.db.execute("DELETE FROM uploads WHERE sha256 = ? AND model = ?", (sha256, model))
 
 
+def _connect(where: str, writable: bool) -> sqlite3.Connection:
+    """A connection to a journal that SQLite reads, passes its integrity check and is of a known schema."""
+    db = None
+    try:
+        db = sqlite3.connect(where, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")  # the first read: "file is not a database" shows here
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise Damaged(f"a newer storyc wrote it: schema {version}, this one reads {SCHEMA_VERSION}")
+        verdict = str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
+        if verdict != "ok":
+            raise Damaged(f"its integrity check failed: {verdict}")
+        for table, wanted in (("requests", set(Row._fields)), ("tasks", _TASK_COLUMNS)):
+            found = {str(column[1]) for column in db.execute(f"PRAGMA table_info({table})")}
+            if found and not wanted <= found:
+                raise Damaged(f"its table `{table}` is not storyc's")
+        db.executescript(_SCHEMA)
+        if writable or where == ":memory:":
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return db
+    except sqlite3.OperationalError as error:  # locked, unopenable, read-only: a fault, not damage
+        if db is not None:
+            db.close()
+        raise JournalError(f"cannot open the journal `{where}`: {str(error).lower()}") from None
+    except sqlite3.DatabaseError as error:  # not a database, malformed
+        if db is not None:
+            db.close()
+        raise Damaged(str(error).lower()) from None
+    except Damaged:
+        if db is not None:
+            db.close()
+        raise
+
+
+class _Guarded:
+    """The SQLite connection, with every error turned into a JournalError that names the file.
+
+    A full disk or a read-only folder then stops the run with a message instead of a traceback.
+    """
+
+    def __init__(self, db: sqlite3.Connection, path: str) -> None:
+        self._db = db
+        self._path = path
+
+    def _fault(self, error: sqlite3.Error) -> JournalError:
+        return JournalError(f"cannot use the journal `{self._path}`: {str(error).lower()}")
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise self._fault(error) from None
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        try:
+            return self._db.executemany(sql, rows)
+        except sqlite3.Error as error:
+            raise self._fault(error) from None
+
+    def executescript(self, sql: str) -> sqlite3.Cursor:
+        try:
+            return self._db.executescript(sql)
+        except sqlite3.Error as error:
+            raise self._fault(error) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> _Guarded:
+        self._db.__enter__()
+        return self
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
+        try:
+            self._db.__exit__(kind, value, traceback)
+        except sqlite3.Error as error:
+            raise self._fault(error) from None
+
+
 def _row(found: tuple[Any, ...]) -> Row:
     values = list(found)
     values[3] = json.loads(values[3])
@@ -331,8 +476,10 @@ def _row(found: tuple[Any, ...]) -> Row:
 
 
 def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The hex sha256 of a regular file; OSError (a `FileProblem`) for a FIFO, a device or a huge file.
+
+    Lock files and journals name videos: `/dev/zero` there must be refused, never hashed forever.
+    """
+    from ..base.paths import sha256_file
+
+    return sha256_file(path)

@@ -3,7 +3,8 @@
     new/failed -> (upload) -> intent -> create -> submitted -> polls -> succeeded -> download -> downloaded
 
 Each step writes the journal before and after, so a run killed anywhere resumes: `creating` rows are
-matched against the service's task list (§11) before anything is sent again; `submitted` tasks are
+matched against the service's task list (§11) before anything is sent again, and so is every request
+the journal cannot vouch for (it was lost, damaged or never here: `recall`); `submitted` tasks are
 polled, never created again; `succeeded` ones are only downloaded. A FAILED task costs nothing and is
 tried again (a few times in one run when the failure is the service's own); a task the service has
 forgotten (older than 24 h) is resubmitted only with `resubmit_expired`.
@@ -19,6 +20,7 @@ from typing import Any, Callable, NamedTuple
 
 from ..models.pricing import billed_seconds, cost_of
 from .client import (
+    PART_PREFIX,
     AccessDenied,
     ApiError,
     AuthError,
@@ -36,6 +38,7 @@ from .client import (
 )
 from .jobs import Job
 from .journal import Row, file_sha256
+from .recall import WAIT, Recall, matches
 from .scheduler import Scheduler
 from .upload import ensure_uploaded, with_urls
 
@@ -62,6 +65,34 @@ class Fatal(Exception):
         self.error = error
 
 
+class LocalFault(Exception):
+    """The machine's fault, not the service's: a folder that cannot be written, a full disk, a file that
+    cannot be read. The run stops (nothing more is paid for); what is downloaded and journaled stays."""
+
+
+def local_fault(error: OSError) -> LocalFault:
+    from ..base.paths import FileProblem
+
+    if isinstance(error, FileProblem):
+        return LocalFault(str(error))
+    where = error.filename if isinstance(error.filename, str) else ""
+    if os.path.basename(where).startswith(PART_PREFIX):  # a temporary name means nothing to the user
+        where = os.path.dirname(where)
+    reason = (error.strerror or str(error) or type(error).__name__).lower()
+    return LocalFault(f"cannot write `{os.path.relpath(where)}`: {reason}" if where else f"cannot write: {reason}")
+
+
+def writable(folder: str) -> None:
+    """Create the folder and a file in it, at once: a read-only or missing folder stops the run before
+    anything is paid for. Raises OSError."""
+    import tempfile
+
+    os.makedirs(folder, exist_ok=True)
+    handle, probe = tempfile.mkstemp(prefix=f"{PART_PREFIX}probe-", dir=folder)
+    os.close(handle)
+    os.remove(probe)
+
+
 class Runner:
     def __init__(self, clients: dict[str, Client], scheduler: Scheduler, options: Options | None = None,
                  on_change: Callable[[Job], None] = lambda job: None, wall: Callable[[], float] = time.time) -> None:
@@ -75,6 +106,7 @@ class Runner:
         self.listing_lock = asyncio.Lock()
         self.claimed: set[str] = set()  # task ids adopted by some job in this run
         self.settled: set[str] = set()  # listed task ids that ended without a video: never adoptable
+        self.recalls: dict[tuple[str, str], Recall] = {}  # (region, model) -> its task list, for lost journals
         self.started = wall()
 
     # -- entry -------------------------------------------------------------------------------------
@@ -84,6 +116,13 @@ class Runner:
         folders = {os.path.dirname(target.path) for job in jobs for target in job.targets}
         for folder in folders:
             remove_partial_files(folder)
+        # a folder a video is still to be written to (a read-only checkout of cached videos is fine)
+        for folder in sorted({os.path.dirname(target.path) for job in jobs if not _downloaded(job)
+                              for target in job.targets}):
+            try:
+                writable(folder)
+            except OSError as error:
+                raise local_fault(error) from None
         for job in jobs:
             limits = job.rate_limits
             concurrent = self.options.concurrency or int(limits["concurrent_tasks"])
@@ -120,6 +159,12 @@ class Runner:
 
     # -- one job -----------------------------------------------------------------------------------
     async def drive(self, job: Job) -> None:
+        try:
+            await self._drive(job)
+        except OSError as error:  # a full disk, a folder made read-only during the run, a file swapped
+            raise local_fault(error) from None
+
+    async def _drive(self, job: Job) -> None:
         limits = self.scheduler.model(f"{job.region}/{job.model}")
         try:
             while True:
@@ -150,6 +195,8 @@ class Runner:
                         self._set(job, "failed", f"{row.code}: {row.message}")
                         return
                     job.journal.not_created(job.hash)
+                elif row.state == "new" and not job.journal.offline and not job.journal.searched(job.hash):
+                    await self._recall(job, limits)
                 elif row.state in ("new", "failed"):
                     await self._submit(job, limits)
                 elif row.state == "creating":
@@ -231,6 +278,42 @@ class Runner:
         except (AuthError, AccessDenied, NotFound) as error:
             raise Fatal(error) from None
 
+    # -- a request the journal cannot vouch for ----------------------------------------------------
+    async def _recall(self, job: Job, limits: Any) -> None:
+        """Adopt the task a lost journal forgot, if the service has one; else vouch for the request.
+
+        Offline runs skip this: their emulator starts empty with each run.
+        """
+        recall = self.recalls.setdefault((job.region, job.model), Recall(self._client(job), job.model, self.wall))
+        self._set(job, "checking", "looking in the account's task list for a task a lost journal forgot")
+        failures = 0
+        while True:
+            try:
+                found = await self._call(job, recall.find(job.body, job.journal.known_task_ids() | self.claimed))
+            except (NetworkError, ServerError, RateLimited):
+                failures += 1  # after the client's own retries: the listing is tried again a few times
+                if failures >= 4:
+                    raise
+                await self.scheduler.sleep(min(10.0, 2.0 ** failures))
+                continue
+            if found is None:
+                job.journal.vouch(job.hash)
+                return
+            if found != WAIT:
+                break
+            clock = limits.polls  # a tenth of the model's usual task time: the same pace as _reconcile
+            recall.recheck = max(0.25, min(15.0, clock.expected * 0.1 if clock.known else 1.0))
+            await self.scheduler.sleep(recall.recheck)
+        assert isinstance(found, tuple)
+        task_id, document = found
+        output = document.get("output") or {}
+        self.claimed.add(task_id)
+        began = parse_service_time(output.get("submit_time")) or self.wall()
+        job.journal.submitted(job.hash, task_id, at=began)
+        job.journal.succeeded(job.hash, task_id, str(output.get("video_url", "")), document.get("usage"))
+        job.task_id = task_id
+        self._set(job, "succeeded", f"found task {task_id} in the account's task list; not created again")
+
     # -- a create whose answer was lost ---------------------------------------------------------
     async def _reconcile(self, job: Job, row: Row, limits: Any) -> None:
         """Find the task a lost create may have made (§11); send again only when there is none."""
@@ -265,7 +348,6 @@ class Runner:
             listed = await self._call(job, self._client(job).list_tasks(attempt - LISTING_SKEW, min(now + 60,
                                                                   attempt - LISTING_SKEW + DAY), job.model))
             known = job.journal.known_task_ids() | self.claimed
-            prompt = (job.body.get("input") or {}).get("prompt")
             running = False
             for entry in listed:
                 task_id = str(entry.get("task_id", ""))
@@ -280,8 +362,7 @@ class Runner:
                 if status in ("PENDING", "RUNNING"):
                     running = True
                     continue
-                if status == "SUCCEEDED" and output.get("orig_prompt") == prompt and \
-                        _same_duration(job.body, document.get("usage") or {}):
+                if status == "SUCCEEDED" and matches(job.body, job.model, entry, document):
                     self.claimed.add(task_id)
                     at = created / 1000 if isinstance(created, (int, float)) else attempt
                     job.journal.submitted(job.hash, task_id, at=at)
@@ -418,23 +499,30 @@ class Runner:
         """True when every clip's file holds the journal's video (copying it where one is missing)."""
         source = None
         for candidate in [row.video, *(target.path for target in job.targets)]:
-            if candidate and os.path.exists(candidate) and file_sha256(candidate) == row.sha256:
+            if candidate and _holds(candidate, row.sha256):
                 source = candidate
                 break
         if source is None:
             return False
         for target in job.targets:
-            if target.path != source and not (os.path.exists(target.path) and file_sha256(target.path) == row.sha256):
+            if target.path != source and not _holds(target.path, row.sha256):
                 _copy(source, target.path)
         job.billed = billed_seconds(row.usage or {})
         job.cost = cost_of(job.price, job.billed)
         return True
 
 
-def _same_duration(body: dict[str, Any], usage: dict[str, Any]) -> bool:
-    wanted = (body.get("parameters") or {}).get("duration")
-    got = usage.get("output_video_duration", usage.get("video_duration"))
-    return wanted is None or got is None or int(wanted) == int(got)
+def _downloaded(job: Job) -> bool:
+    row = job.row()
+    return row is not None and row.state == "downloaded"
+
+
+def _holds(path: str, sha256: str | None) -> bool:
+    """Whether `path` is a regular file with this content; a FIFO or device put there is not (never read)."""
+    try:
+        return os.path.exists(path) and file_sha256(path) == sha256
+    except OSError:
+        return False
 
 
 def _readable(path: str) -> None:

@@ -14,6 +14,7 @@ import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from ..base.paths import MAX_MEDIA_BYTES, read_bytes
 from .journal import Journal, file_sha256
 
 if TYPE_CHECKING:  # `story plan` hashes local soundtracks through here and must not import httpx
@@ -67,8 +68,7 @@ async def ensure_uploaded(client: Client, journal: Journal, path: str, sha256: s
     known = journal.upload(sha256, model)
     if known is not None:
         return known
-    with open(path, "rb") as handle:
-        content = handle.read()
+    content = read_bytes(path, limit=MAX_MEDIA_BYTES)  # passed the gate in `prepare`; bounded all the same
     extension = os.path.splitext(path)[1].lower()
     round_number = 0
     while True:
