@@ -202,10 +202,12 @@ def _picture(context: Context, scope: Scope) -> Iterator[Diagnostic]:
             yield make("SB311", f"`{profile.id}` takes `resolution` and `ratio`, not `size`", source,
                        settings.nodes["size"].span, label="not used by this model",
                        help=_ratio_equivalent(profile.sizes(), str(size), resolution))
-        if ratio is not None and ratio not in resolution["pixels"].get(tier, {}):
+        # a model without a published pixel table (Wan 3.0) offers its listed ratios at every tier
+        offered = list(resolution["pixels"].get(tier) or resolution["ratios"])
+        if ratio is not None and ratio not in offered:
             yield make("SB309", f"`{profile.id}` does not offer ratio {ratio} at {tier}", source,
                        settings.nodes["ratio"].value.span, label="not offered",
-                       help=f"use one of {', '.join(resolution['pixels'].get(tier, {}))}")
+                       help=f"use one of {', '.join(offered)}")
         return
     if ratio is not None:
         equivalent = resolution["pixels"].get(tier, {}).get(ratio)
