@@ -22,6 +22,7 @@ from storyc.language.nodes import (
     Declaration,
     Dialogue,
     Include,
+    MediaInput,
     Prose,
     Setting,
     Shot,
@@ -99,6 +100,9 @@ def expectations(source: Source) -> Iterator[tuple[str, Span, str]]:
         elif isinstance(item, Declaration):
             yield keyword(item.span, item.kind, "keyword.other.declaration.story")
             yield "declared name", item.name_span, "entity.name.type.story"
+            for medium in item.media:
+                yield keyword(medium.span, medium.kind, "keyword.other.media.story")
+                yield "media path", medium.text.span, "string.unquoted.path.story"
         elif isinstance(item, Include):
             yield keyword(item.span, "include", "keyword.control.import.story")
         elif isinstance(item, Clip):
@@ -133,6 +137,9 @@ def _clip_lines(clip: Clip, keyword: object) -> Iterator[tuple[str, Span, str]]:
             elif isinstance(each, (Camera, Cue, Soundtrack)):
                 word = "camera" if isinstance(each, Camera) else "soundtrack" if isinstance(each, Soundtrack) else each.kind
                 yield make(each.span, word, "keyword.other.cue.story")  # type: ignore[operator]
+            elif isinstance(each, MediaInput):
+                yield make(each.span, each.kind, "keyword.other.media.story")  # type: ignore[operator]
+                yield "media path", each.text.span, "string.unquoted.path.story"
             elif isinstance(each, Dialogue):
                 yield make(each.span, each.kind, "keyword.other.dialogue.story")  # type: ignore[operator]
                 yield "speaker", each.speaker_span, "variable.other.speaker.story"

@@ -21,6 +21,7 @@ from ..language.nodes import (
     Cue,
     Declaration,
     Dialogue,
+    MediaInput,
     Prose,
     Ref,
     Setting,
@@ -129,7 +130,7 @@ def _clip_texts(clip: Clip) -> Iterator[Text]:
             yield _line_text(line)
 
 
-def _line_text(line: Union[Prose, Camera, Cue, Dialogue, Soundtrack]) -> Text:
+def _line_text(line: Union[Prose, Camera, Cue, Dialogue, Soundtrack, MediaInput]) -> Text:
     if isinstance(line, Dialogue):
         return line.line
     if isinstance(line, Soundtrack):
