@@ -49,7 +49,7 @@ def currency_of(profile: Profile, region: str) -> str:
 
 def tier_of(profile: Profile, values: dict[str, Any]) -> str:
     """The billed tier of a request's values (`request_values`): its resolution, or its size's tier."""
-    if profile.protocol == "legacy":
+    if not profile.sends_resolution():
         return str(profile.sizes()[values["size"]][0])
     return str(values["resolution"])
 
