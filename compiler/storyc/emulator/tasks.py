@@ -47,6 +47,7 @@ class Task:
         self.request_id = request_id
         self.canceled = False
         self.audio_path: Union[str, None] = None  # an uploaded (oss://) file, resolved at submission
+        self.media_paths: dict[str, str] = {}  # media oss:// URL -> uploaded file, resolved at submission
         self.failure: Union[tuple[str, str], None] = spec.failure
         self.video: Union[Future[str], None] = None
         self.stuck = False  # injected: RUNNING until `stuck_seconds`, then InternalError.Timeout
@@ -129,10 +130,11 @@ class TaskStore:
         return next((family for family, hit in rolled if hit), "")
 
     def submit(self, spec: TaskSpec, key: str, request_id: str, audio_path: Union[str, None] = None,
-               account: str = "", fault: Union[str, None] = None) -> Task:
+               account: str = "", fault: Union[str, None] = None, media_paths: Union[dict[str, str], None] = None) -> Task:
         """Admit a task; `fault` is what `roll_task_faults` gave for it (rolled here when None)."""
         task = Task(spec, key, self.clock(), self.wall(), request_id, account)
         task.audio_path = audio_path
+        task.media_paths = media_paths or {}
         faults, config = self.config.faults, self.config
         hit = self.roll_task_faults() if fault is None else fault
         if task.failure is None and hit:
@@ -283,6 +285,12 @@ class TaskStore:
         if not self.config.render_videos:
             return ""
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if spec.media:  # pictures, clips and voices: the video shows them (media.py)
+            from .media import render
+
+            render(path, spec, task.media_paths, self.storage, self.config.fetch_timeout_seconds,
+                   self.config.fetch_remote_audio, f"{spec.model} · task {task.id[:8]} · {spec.duration}s")
+            return path
         render_video(
             path, spec.prompt, spec.width, spec.height, spec.duration,
             heading=f"{spec.model} · task {task.id[:8]} · {spec.duration}s",

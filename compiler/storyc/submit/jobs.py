@@ -59,6 +59,7 @@ class Job:
         self.cost: float | None = None
         self.holds_slot = False  # one of the model's concurrent-task slots is this job's
         self.reuploaded = False  # a refused oss:// URL is uploaded again once per run
+        self.create_path = "/services/aigc/video-generation/video-synthesis"  # image2video for first+last frame
 
     @property
     def name(self) -> str:
@@ -146,6 +147,8 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
                 price = clip_price(profile, clip_region, tier_of(profile, values), seconds)
                 jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
                                 dict(profile.data["rate_limits"]), price.currency, seconds)
+                if profile.media is not None:  # media inputs: the model's own create path
+                    jobs[key].create_path = "/services/aigc/" + profile.media["path"]
                 if record:
                     journal.remember(hash, model, clip_region, clip.body)
             position = source.position(clip_plan.clip.name_span.start)
