@@ -194,3 +194,27 @@ def test_paths_urls_and_headers() -> None:
         assert (local.status_code, local.json()["code"]) == (400, "InvalidURL")
         typed = _create(url, {"model": "wan2.7-i2v", "input": {"prompt": "x", "media": "a.png"}})
         assert typed.status_code == 400
+
+
+def test_reference_video_seconds_are_billed_as_planned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """wan2.7-r2v bills the reference video's seconds (capped at 5) besides the output (§11): the plan's
+    price, the emulator's usage and the lock file agree."""
+    (tmp_path / "refs").mkdir()
+    shutil.copy(ROOT / "tests" / "cases" / "media" / "refs" / "walk.mp4", tmp_path / "refs" / "walk.mp4")
+    (tmp_path / "main.story").write_text("model wan2.7-r2v\nresolution 720P\nregion beijing\n"
+                                         "cast lin: a boy\n  video: refs/walk.mp4\nclip a 5s\n  @lin waves\n", "utf-8")
+    assert main(["plan", str(tmp_path / "main.story"), "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["storyboards"][0]["clips"]
+    assert row["price"]["amount"] == pytest.approx(8 * 0.6)  # 3 s of video in + 5 s out, CNY 0.6 a second
+    config = FAST._replace(region="beijing")
+    app = create_app(config)
+    with serve(config, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        render(tmp_path, capsys)
+    [task] = app.state.emulator.tasks.billable()
+    assert task.spec.input_seconds == pytest.approx(3.0)
+    locked = json.loads((tmp_path / "main.lock").read_text("utf-8"))["clips"]["a"]
+    assert locked["seconds_billed"] == pytest.approx(8.0)
+    assert locked["cost"] == pytest.approx(8 * 0.6)

@@ -17,6 +17,7 @@ from ..language.settings import Settings
 from ..language.timeline import seconds
 from ..models.pricing import Price, Total, clip_price, money, price_row, tier_of, totals
 from ..models.profile import Profile
+from . import media
 from .emit import compile_plan, request_values
 from .plan import Plan
 
@@ -52,8 +53,11 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         prompt = compiled[clip_plan.name].prompt if clip_plan.name in compiled else ""
         values = request_values(plan, clip_plan, prompt)
         tier = tier_of(profile, values)
-        picture = values["size"] if profile.protocol == "legacy" else f"{values['resolution']} {values['ratio']}"
-        price = clip_price(profile, region, tier, clip_plan.millis / 1000)
+        picture = media.picture(plan, clip_plan, values)
+        billed_seconds = media.billed_seconds(plan, clip_plan)  # input video seconds too, where billed
+        price = clip_price(profile, region, tier, clip_plan.millis / 1000 if billed_seconds is None else billed_seconds)
+        if billed_seconds is None:
+            price = price._replace(amount=None)  # a billed input of unknown length: unknown, never zero
         state = (status or {}).get(clip_plan.name)
         billed = state not in NOT_BILLED
         if billed:

@@ -161,6 +161,46 @@ def prompt_declarations(plan: Plan, clip_plan: ClipPlan, declared: dict[str, Dec
     return labelled(declared, labels(clip_items(plan, clip_plan), profile, language), language)
 
 
+# ---- what a clip costs and shows -------------------------------------------------------------------
+
+
+def billed_seconds(plan: Plan, clip_plan: ClipPlan) -> Union[float, None]:
+    """Output seconds plus the input video seconds the model bills (reference videos, measured when local);
+    None when a billed input's length is unknown."""
+    from ..check.media import probe
+    from ..models.pricing import input_video_seconds
+
+    output = clip_plan.millis / 1000
+    profile = plan.profile_for(clip_plan)
+    if profile.media is None:
+        return output
+    items = clip_items(plan, clip_plan)
+    lengths: list[Union[float, None]] = []
+    for item in items:
+        if item.role != "reference_video":
+            continue
+        path = local_path(item.medium, item.path)
+        measured = probe(path, "video") if path is not None and os.path.isfile(path) else None
+        lengths.append(measured.seconds if measured is not None else None)
+    references = sum(1 for item in items if item.role in ("reference_image", "reference_video"))
+    extra = input_video_seconds(profile, lengths, references)
+    return None if extra is None else round(output + extra, 6)
+
+
+def picture(plan: Plan, clip_plan: ClipPlan, values: dict[str, Any]) -> str:
+    """How `story plan` shows the picture: a follows-the-input shape says so."""
+    profile = plan.profile_for(clip_plan)
+    if not profile.sends_resolution():
+        return str(values["size"])
+    if profile.media is not None:
+        items = clip_items(plan, clip_plan)
+        mode = accepting_mode(profile, _roles(items)) or {"ratio": "used"}
+        first = any(item.role in ("first_frame", "first_clip") for item in items)
+        if mode["ratio"] == "follows-input" or (mode["ratio"] == "ignored-with-first-frame" and first):
+            return f"{values['resolution']} as first frame"
+    return f"{values['resolution']} {values['ratio']}"
+
+
 # ---- the body against the profile ------------------------------------------------------------------
 
 

@@ -280,6 +280,10 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         media_paths = _media_paths(emulator, request, spec, account)
         if isinstance(media_paths, ApiError):
             return _error(media_paths, request_id)
+        if media_paths:
+            from .media import input_seconds
+
+            spec = spec._replace(input_seconds=input_seconds(spec, media_paths))
         audio_path = None
         if spec.audio_url:
             try:
@@ -463,7 +467,8 @@ def _admin_row(emulator: Emulator, task: Task) -> dict[str, Any]:
     status = emulator.tasks.status(task)
     return {"task_id": task.id, "request_id": task.request_id, "model": task.spec.model,
             "account": emulator.accounts.public_id(task.account), "status": status,
-            "duration": task.spec.duration, "billed_seconds": task.spec.duration if status == "SUCCEEDED" else 0}
+            "duration": task.spec.duration,
+            "billed_seconds": task.spec.duration + task.spec.input_seconds if status == "SUCCEEDED" else 0}
 
 
 def _oss_error(code: str, message: str, status: int = 400) -> Response:

@@ -149,6 +149,20 @@ def resolve(found: list[Medium], oss_enabled: bool, uploads: Any, account: str, 
     return paths
 
 
+def input_seconds(spec: Any, paths: dict[str, str]) -> float:
+    """Input video seconds the task bills (§11), from the uploaded reference videos; 0 when none is known."""
+    from ..check.media import probe
+    from ..models.pricing import input_video_seconds
+
+    lengths = []
+    for medium in spec.media:
+        if medium.role == "reference_video" and medium.url in paths:
+            measured = probe(paths[medium.url], "video")
+            lengths.append(measured.seconds if measured is not None else None)
+    references = sum(1 for medium in spec.media if medium.role in ("reference_image", "reference_video"))
+    return input_video_seconds(spec.profile, lengths, references) or 0.0
+
+
 def _scheme(url: str) -> str:
     try:
         return urlsplit(url).scheme

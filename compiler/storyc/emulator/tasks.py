@@ -323,7 +323,7 @@ def usage(spec: TaskSpec) -> dict[str, Any]:
     if spec.profile.data["usage"]["billed_seconds"] == "video_duration":
         return {"video_duration": spec.duration, "video_ratio": spec.size, "video_count": 1}
     fields: dict[str, Any] = {
-        "duration": float(spec.duration), "input_video_duration": 0,
+        "duration": float(spec.duration + spec.input_seconds), "input_video_duration": spec.input_seconds or 0,
         "output_video_duration": spec.duration, "video_count": 1, "SR": tier_number,
     }
     if spec.profile.protocol == "new":

@@ -39,6 +39,7 @@ class TaskSpec(NamedTuple):
     failure: Union[tuple[str, str], None]  # (code, message) the task will end with
     media: tuple[Any, ...] = ()  # media.Medium of each input sent (models that take media)
     failure_async: bool = False  # the reference documents this failure as a FAILED task, whatever `reject` says
+    input_seconds: float = 0.0  # input video seconds billed besides the output (wan2.7-r2v, wan2.6-r2v)
 
 
 # The JSON type each known field must have; a wrong type is refused at submission.

@@ -8,7 +8,7 @@ refuses them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, NamedTuple, Union
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from .profile import Profile
 
@@ -60,6 +60,23 @@ def clip_price(profile: Profile, region: str, tier: str, seconds: float) -> Pric
     amount = None if rate is None else round(rate * seconds, 6)
     source = "" if row is None else f"{row['source']}, checked {row['checked']}"
     return Price(amount, currency_of(profile, region), region, tier, seconds, rate, source)
+
+
+def input_video_seconds(profile: Profile, lengths: Sequence[Union[float, None]], references: int) -> Union[float, None]:
+    """Input video seconds billed besides the output, by the profile's rule (wan-media-api.md §11): none;
+    `capped` at `cap_seconds` shared by the reference videos (wan2.7-r2v) or by all references (wan2.6-r2v),
+    each video billed min(length, share); `all`. None when a length is unknown (a URL): so is the price."""
+    media = profile.media
+    rule: dict[str, Any] = media["billing"] if media is not None else {"input_video": "none"}
+    if rule["input_video"] in ("none", "output") or not lengths:
+        return 0.0
+    known = [length for length in lengths if length is not None]
+    if len(known) < len(lengths):
+        return None
+    if rule["input_video"] == "all":
+        return round(sum(known), 6)
+    share = float(rule["cap_seconds"]) / (len(known) if rule["cap_divisor"] == "reference_videos" else max(1, references))
+    return round(sum(min(length, share) for length in known), 6)
 
 
 def total(prices: Iterable[Price]) -> Union[float, None]:

@@ -116,6 +116,7 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
     journal elsewhere (an empty scratch folder: hashes and prices only).
     """
+    from ..compile import media
     from ..compile.emit import request_values
 
     journals = {} if journals is None else journals
@@ -143,8 +144,11 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             key = (folder, hash)
             if key not in jobs:
                 values = request_values(plan, clip_plan, clip.prompt)
-                seconds = clip_plan.millis / 1000
+                billed = media.billed_seconds(plan, clip_plan)  # input video seconds too, where billed
+                seconds = clip_plan.millis / 1000 if billed is None else billed
                 price = clip_price(profile, clip_region, tier_of(profile, values), seconds)
+                if billed is None:
+                    price = price._replace(amount=None)  # unknown, never zero
                 jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
                                 dict(profile.data["rate_limits"]), price.currency, seconds)
                 if profile.media is not None:  # media inputs: the model's own create path
