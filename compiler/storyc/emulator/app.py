@@ -81,6 +81,7 @@ class Emulator:
         self.dice = Dice(config.faults.seed)
         self.uploads = Uploads(self.storage, self.secret, config.policy_lifetime_seconds, config.upload_lifetime_seconds)
         self.tasks = TaskStore(config, self.storage, clock, wall, self._audio_for, self.dice)
+        self.tasks.fetch_media = self._media_file
         self.clock = clock
         self.wall = wall
 
@@ -112,6 +113,12 @@ class Emulator:
             return int(max(role["max_megabytes"] for role in profile.media["roles"].values())) * MEGABYTE
         file = profile.audio.get("file") or {}
         return int(file.get("max_megabytes", 15)) * MEGABYTE
+
+    def _media_file(self, url: str) -> Union[str, None]:
+        """A media URL that is not an upload: downloaded when on loopback, else stood in for (None)."""
+        from .fetch import fetch
+
+        return fetch(url, self.storage, self.config.fetch_timeout_seconds, 100 * MEGABYTE, self.config.fetch_remote_audio)
 
     def _audio_for(self, task: Task) -> Union[str, None]:
         from .fetch import fetch

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from typing import Any, NamedTuple, Union
+from typing import Any, Callable, NamedTuple, Union
 from urllib.parse import urlsplit
 
 from ..check.media import accepting_mode
@@ -170,23 +170,17 @@ def _scheme(url: str) -> str:
         return ""
 
 
-def local(url: str, paths: dict[str, str], storage: str, timeout: float, allow_remote: bool) -> Union[str, None]:
-    """The file behind a media URL: an upload, a downloaded loopback URL, or None (a remote URL offline)."""
-    from .fetch import fetch
-
-    if url in paths:
-        return paths[url]
-    return fetch(url, storage, timeout, 100 * 1024 * 1024, allow_remote)
-
-
-def render(path: str, spec: Any, paths: dict[str, str], storage: str, timeout: float, allow_remote: bool,
+def render(path: str, spec: Any, paths: dict[str, str], fetch: Callable[[str], Union[str, None]],
            heading: str) -> None:
-    """The task's video: first frame, cards with the reference images on them, last frame; driving audio."""
+    """The task's video: first frame, cards with the reference images on them, last frame; driving audio.
+
+    `paths` holds the uploads resolved at submission; `fetch` downloads any other URL (loopback only,
+    unless the emulator may reach out), or gives None to stand in for it."""
     from PIL import Image
 
     from .video import FPS, cards, draw_card, encode_stills, frame_counts
 
-    files = {medium.url: local(medium.url, paths, storage, timeout, allow_remote) for medium in spec.media}
+    files = {medium.url: paths.get(medium.url) or fetch(medium.url) for medium in spec.media}
     first = next((files[m.url] for m in spec.media if m.role == "first_frame"), None)
     last = next((files[m.url] for m in spec.media if m.role == "last_frame"), None)
     width, height = spec.width, spec.height

@@ -75,6 +75,7 @@ class TaskStore:
         self.clock = clock
         self.wall = wall
         self.resolve_audio = resolve_audio
+        self.fetch_media: Callable[[str], Union[str, None]] = lambda url: None  # set by the app (fetch.py)
         self.dice = dice or Dice(config.faults.seed)
         self.tasks: dict[str, Task] = {}  # oldest first
         self.by_account: dict[str, dict[str, Task]] = {}
@@ -288,8 +289,7 @@ class TaskStore:
         if spec.media:  # pictures, clips and voices: the video shows them (media.py)
             from .media import render
 
-            render(path, spec, task.media_paths, self.storage, self.config.fetch_timeout_seconds,
-                   self.config.fetch_remote_audio, f"{spec.model} · task {task.id[:8]} · {spec.duration}s")
+            render(path, spec, task.media_paths, self.fetch_media, f"{spec.model} · task {task.id[:8]} · {spec.duration}s")
             return path
         render_video(
             path, spec.prompt, spec.width, spec.height, spec.duration,
