@@ -356,7 +356,8 @@ def region_rules(source: Source, settings: Settings, profile: Union[Profile, Non
         yield make("SB320", f"`{profile.id}` is not offered in {region}", source, span, label=label, help=help)
         return
     sent = profile.id_in(region)
-    if model_node is not None and str(settings.get("model")) != sent:
+    # a family (`model wan2.7`) names no id: each clip is sent as the member picked for it
+    if model_node is not None and str(settings.get("model")) != sent and not catalog.family(str(settings.get("model"))):
         yield make("SB321", f"`{settings.get('model')}` is called `{sent}` in {region}; that id is sent",
                    source, model_node.value.span, label=f"sent as `{sent}`",
                    help=f"write `model {sent}`", fix=Fix(model_node.value.span, sent))

@@ -20,7 +20,7 @@ from ..base import data
 from ..base.diagnostics import Diagnostic, make
 from ..base.paths import outside
 from ..base.source import Source, Span
-from ..language.load import find_root
+from ..language.load import Program, find_root
 from ..language.names import resolve
 from ..language.nodes import Camera, Clip, Cue, Declaration, Dialogue, MediaInput, Prose, Shot, Text
 from ..language.timeline import seconds, total_millis
@@ -153,6 +153,51 @@ def accepting_mode(profile: Profile, roles: dict[str, int]) -> Union[dict[str, A
     return None
 
 
+def declarations_in(program: Program) -> dict[str, tuple[Declaration, Source]]:
+    """Every declaration in scope with the file it is written in (the entry's own first)."""
+    found: dict[str, tuple[Declaration, Source]] = {}
+    for result in (program.entry, *program.includes):
+        if result.storyboard is not None:
+            for declaration in result.storyboard.declarations:
+                found.setdefault(declaration.name, (declaration, result.source))
+    return found
+
+
+def pick(catalog: Any, value: str, clip: Clip, clip_path: str,
+         declarations: dict[str, tuple[Declaration, Source]]) -> Union[tuple[Profile, str], None]:
+    """For `model wan2.7` (a family), the member that takes what the clip has, and why; None for a model id.
+
+    The member that sends the most of the clip's inputs in a combination it takes wins (the shortest id
+    on a tie): no media -> text-to-video, a first frame -> image-to-video, mentioned cast with reference
+    pictures -> reference-to-video."""
+    members = catalog.family(value)
+    if not members:
+        return None
+    best: Union[tuple[tuple[bool, int], Profile, list[Item]], None] = None
+    for profile in members:
+        items = clip_media(clip, clip_path, declarations, profile)
+        taken = set(profile.media["roles"]) if profile.media is not None else set()
+        if any(item.role not in taken for item in items):
+            continue
+        score = (accepting_mode(profile, counts(items)) is not None, len(items))
+        if best is None or score > best[0]:
+            best = (score, profile, items)
+    if best is None:
+        return members[0], f"nothing in {value} takes this clip's inputs; {members[0].id} reports why"
+    (fits, _), profile, items = best
+    return profile, f"{value} -> {profile.id}: {_why(items) if fits else 'the closest fit, and it does not take them'}"
+
+
+def _why(items: list[Item]) -> str:
+    owners = list(dict.fromkeys(f"@{item.owner}" for item in items if item.owner is not None))
+    own = [_role_name(item.role) for item in items if item.owner is None]
+    if owners:
+        return f"mentions {', '.join(owners)} with reference media" + (f" and has a {', '.join(own)}" if own else "")
+    if own:
+        return f"has a {' and a '.join(own)}"
+    return "no media inputs"
+
+
 # ---- the rules ------------------------------------------------------------------------------------
 
 
@@ -178,7 +223,7 @@ def _combination(context: Context, clip: Clip, profile: Profile, items: list[Ite
     unknown = [item for item in items if item.role not in taken]
     for item in unknown:
         yield make("SB600", f"`{profile.id}` takes no {_role_name(item.role)}", context.source, item.medium.span,
-                   label="not taken by this model", help=_models_hint(item.role))
+                   label="not taken by this model", help=_models_hint(context, item.role))
     if unknown:
         return
     roles = counts(items)
@@ -241,10 +286,19 @@ def _role_name(role: str, count: int = 1) -> str:
     return name + ("s" if count != 1 else "")
 
 
-def _models_hint(role: str) -> str:
-    if role.startswith("reference_"):
-        return "use a model that takes references (wan2.7-r2v, wan3.0-video, wan2.6-r2v)"
-    return "use a model that takes it (`story models` lists what each takes), or remove the line"
+def _models_hint(context: Context, role: str) -> str:
+    """The rolling models that take `role`, from the profiles."""
+    takers = _takers(context, role)
+    return f"use a model that takes it ({', '.join(takers[:4])}), or remove the line" if takers \
+        else "remove the line: no model takes it"
+
+
+def _takers(context: Context, role: str) -> list[str]:
+    """Newest generation first: `wan3.0-video` before `wan2.2-i2v-flash`."""
+    found = [p.id for p in context.catalog.profiles.values()
+             if not p.dated and p.media is not None and role in p.media["roles"]]
+    version = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+    return sorted(found, key=lambda model: (-float((version.search(model) or version.search("0")).group()), len(model), model))  # type: ignore[union-attr]
 
 
 def _needs(profile: Profile) -> str:
@@ -398,7 +452,8 @@ def voices(context: Context) -> Iterator[Diagnostic]:
                 reported.add((id(medium), profile.id))
                 takes = media.get("voice_role") or ("reference_voice" if "reference_voice" in media["roles"] else None)
                 if takes is None:
-                    why, hint = f"`{profile.id}` takes no voices", "use wan2.7-r2v or wan3.0-video to give it a voice"
+                    takers = [m for m in _takers(context, "reference_voice") + _takers(context, "reference_audio")]
+                    why, hint = f"`{profile.id}` takes no voices", f"use {' or '.join(takers[:2])} to give it a voice"
                 else:
                     why, hint = f"a voice rides on a picture or clip of `{name}`, and it has none", "give it an `image:`"
                 yield make("SB617", f"`{name}`'s voice is not sent: {why}", context.source, span,

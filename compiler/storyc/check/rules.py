@@ -79,6 +79,9 @@ def _check(program: Program, profiles: Union[Catalog, None], region: Union[str, 
         diagnostics.extend(problems)
         if own is not settings:
             scopes[id(clip)] = Scope(own, profiles.get(str(own.get("model", DEFAULT_MODEL))))
+        picked = media.pick(profiles, str(own.get("model", DEFAULT_MODEL)), clip, source.path, declarations)
+        if picked is not None:  # `model wan2.7`: the member that takes what this clip has
+            scopes[id(clip)] = Scope(own, picked[0])
     context = Context(source, storyboard, settings, declarations, program, profiles, profile, scopes)
     found: list[Diagnostic] = []
     for rule in RULES:

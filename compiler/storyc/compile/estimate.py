@@ -62,7 +62,10 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         billed = state not in NOT_BILLED
         if billed:
             prices.append(price)
-        notes += _notes(plan.settings_for(clip_plan), profile, plan.model_for(clip_plan), region, price)
+        found = _notes(plan.settings_for(clip_plan), profile, plan.model_for(clip_plan), region, price)
+        if clip_plan.picked:  # a family: which member was picked and why, rather than "sent as"
+            found = [f"clip `{clip_plan.name}`: {clip_plan.picked}", *(n for n in found if " is sent as " not in n)]
+        notes += found
         row: dict[str, Any] = {
             "clip": clip_plan.name, "model": plan.model_for(clip_plan), "region": region,
             "duration": _number(clip_plan.millis), "picture": picture, "tier": tier,

@@ -15,7 +15,7 @@ from typing import Any, Union
 
 from ..base import data
 from ..base.source import Source, Span
-from ..check.media import Item, accepting_mode, clip_media, local_path
+from ..check.media import Item, accepting_mode, clip_media, declarations_in, local_path
 from ..language.nodes import Declaration, MediaInput, Text
 from ..models.profile import Profile
 from .plan import ClipPlan, Plan
@@ -31,12 +31,7 @@ def body_kind(profile: Profile) -> str:
 
 def scoped_declarations(plan: Plan) -> dict[str, tuple[Declaration, Source]]:
     """Every declaration in scope with the file it is written in (the entry's own win, as in `check`)."""
-    found: dict[str, tuple[Declaration, Source]] = {}
-    for result in (plan.program.entry, *plan.program.includes):
-        if result.storyboard is not None:
-            for declaration in result.storyboard.declarations:
-                found.setdefault(declaration.name, (declaration, result.source))
-    return found
+    return declarations_in(plan.program)
 
 
 def clip_items(plan: Plan, clip_plan: ClipPlan) -> list[Item]:

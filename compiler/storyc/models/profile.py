@@ -145,7 +145,21 @@ class Catalog:
         }
 
     def get(self, model: str) -> Union[Profile, None]:
-        return self.profiles.get(self.aliases.get(model, model))
+        """The model's profile; for a family (`wan2.7`), the member that makes video from text alone
+        (each clip may then be given another member: check.media.pick)."""
+        found = self.profiles.get(self.aliases.get(model, model))
+        if found is None:
+            members = self.family(model)
+            found = next((p for p in members if p.takes_text_only()), members[0] if members else None)
+        return found
+
+    def family(self, name: str) -> list[Profile]:
+        """The rolling models of a family (`wan2.7`: wan2.7-t2v, -i2v, -r2v), shortest ids first; [] for a
+        model id or an unknown name."""
+        if name in self.profiles or name in self.aliases:
+            return []
+        members = [p for p in self.profiles.values() if p.family == name and not p.dated]
+        return sorted(members, key=lambda p: (len(p.id), p.id))
 
     def ids(self) -> list[str]:
         return sorted([*self.profiles, *self.aliases])
