@@ -53,3 +53,33 @@ def test_the_animatic_opens_a_clip_on_its_first_frame(example: Path, capsys: pyt
     with Image.open(example.parent / "refs" / "street.png") as picture:
         expected = picture.convert("RGB").resize(first.size)
     assert sum(ImageStat.Stat(ImageChops.difference(first, expected)).mean) / 3 < 12
+
+
+def test_a_hover_on_a_cast_member_shows_its_picture(example: Path) -> None:
+    from storyc.lsp.analysis import Analysis
+    from storyc.lsp.assist import hover
+
+    text = example.read_text("utf-8")
+    analysis = Analysis(str(example), text, catalog())
+    found = hover(analysis, text.index("@mei waits") + 1)
+    assert found is not None
+    value = found.contents.value  # type: ignore[union-attr]
+    assert "a girl in a yellow raincoat" in value
+    assert "image: `refs/mei.png`" in value and "voice: `refs/mei-voice.wav`" in value
+    assert f"]({(example.parent / 'refs' / 'mei.png').as_uri()})" in value
+
+
+def test_media_keys_are_hovered_and_clip_inputs_completed(example: Path) -> None:
+    from storyc.lsp.analysis import Analysis
+    from storyc.lsp.assist import completion, hover
+
+    text = example.read_text("utf-8")
+    analysis = Analysis(str(example), text, catalog())
+    first = hover(analysis, text.index("first-frame:") + 2)
+    assert first is not None and "starts on" in first.contents.value  # type: ignore[union-attr]
+    voice = hover(analysis, text.index("  voice:") + 3)
+    assert voice is not None and "timbre" in voice.contents.value  # type: ignore[union-attr]
+    typed = text.replace("  first-frame: refs/dusk.png", "  first-f")
+    analysis = Analysis(str(example), typed, catalog())
+    labels = [item.label for item in completion(analysis, typed.index("  first-f") + len("  first-f"))]
+    assert "first-frame" in labels

@@ -13,7 +13,7 @@ from ..base.source import Span
 from ..check import framing
 from ..compile.plan import ClipPlan, Plan
 from ..language.load import find_root
-from ..language.nodes import Clip, Duration, Shot
+from ..language.nodes import Clip, Declaration, Duration, Shot
 from ..language.settings import spec
 from ..language.timeline import seconds
 from ..models.pricing import Price
@@ -84,7 +84,23 @@ def _name_hover(analysis: Analysis, name: str) -> str:
     declaration, source = found
     line = source.position(declaration.span.start).line
     where = os.path.relpath(source.path, os.path.dirname(analysis.path) or ".")
-    return f"**{declaration.kind} `{name}`**: {declaration.text.value}\n\n*declared in {where}:{line}*"
+    shown = [f"**{declaration.kind} `{name}`**: {declaration.text.value}", *_media_lines(declaration, source.path)]
+    return "\n\n".join([*shown, f"*declared in {where}:{line}*"])
+
+
+def _media_lines(declaration: Declaration, path: str) -> list[str]:
+    """A declaration's reference media: each line as written, a local picture shown by its file URI."""
+    from pathlib import Path
+
+    from ..check.media import local_path
+
+    lines = []
+    for medium in declaration.media:
+        local = local_path(medium, path)
+        picture = medium.kind == "image" and local is not None and os.path.isfile(local)
+        image = f"\n\n![{medium.text.value}]({Path(local).as_uri()})" if picture and local else ""
+        lines.append(f"{medium.kind}: `{medium.text.value}`{image}")
+    return lines
 
 
 def _clip_hover(analysis: Analysis, clip: Clip) -> str:
@@ -151,6 +167,8 @@ def _keyword_at(text: str, line: Span, offset: int) -> Union[str, None]:
         return None  # only the first word of a line is a keyword
     table = keywords()
     meaning = table["body"].get(word) if before else table["top"].get(word)
+    if meaning is None and before:  # `image:` and the like under a declaration
+        meaning = table["declaration_media"].get(word)
     if meaning is None and word in spec():  # a file's setting, or a clip's own
         entry = spec()[word]
         meaning = f"`{word}`: {entry['summary']}, for example `{word} {entry['example']}`"
