@@ -218,3 +218,13 @@ def test_reference_video_seconds_are_billed_as_planned(tmp_path: Path, monkeypat
     locked = json.loads((tmp_path / "main.lock").read_text("utf-8"))["clips"]["a"]
     assert locked["seconds_billed"] == pytest.approx(8.0)
     assert locked["cost"] == pytest.approx(8 * 0.6)
+
+
+def test_curl_refuses_media_it_cannot_upload(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "rain-walk"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("renders", ".story", "*.lock"))
+    code = main(["compile", str(folder / "main.story"), "--curl", "-o", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code != 0
+    assert "clip `arrival` sends pictures, clips or voices" in captured.err
+    assert "Traceback" not in captured.err
