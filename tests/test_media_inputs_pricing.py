@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from test_media_inputs_properties import storyboard
 
+from storyc.base.diagnostics import has_errors
 from storyc.check.rules import check
-from storyc.compile.estimate import plan_rows
+from storyc.compile.diagnose import diagnosed_plan
+from storyc.compile.emit import compile_plan
+from storyc.compile.estimate import budget_problem, grand_totals, plan_rows
 from storyc.compile.plan import plan
+from storyc.emulator.tasks import usage
+from storyc.emulator.validate import TaskSpec, inspect
 from storyc.language.load import load
 from storyc.models.pricing import input_video_seconds
-from storyc.models.profile import builtin
+from storyc.models.profile import builtin, catalog
 
 REFS = Path(__file__).parent / "cases" / "media" / "refs"
 
@@ -71,3 +79,44 @@ def test_a_region_without_a_price_row_is_unknown(tmp_path: Path) -> None:
     assert row["price"]["amount"] is None  # type: ignore[index]
     [row] = rows(tmp_path, "model wan3.0-video\nregion singapore\nresolution 480P\nclip a 5s\n  a cat on a roof\n")
     assert (row["price"]["amount"], row["price"]["currency"]) == (pytest.approx(0.25), "USD")  # type: ignore[index]
+
+
+# -- the budget property of the money work, with media -------------------------------------------------
+def billed_by_the_service(body: dict[str, Any], region: str) -> Any:
+    """What the emulator bills for a body (rate of its tier in `region` times `usage` seconds), or None when
+    the profile has no price there or a billed reference video's length cannot be known before it runs."""
+    spec = inspect(body, catalog())
+    assert isinstance(spec, TaskSpec) and spec.failure is None, spec
+    media = spec.profile.media
+    if media is not None and media["billing"]["input_video"] == "capped" and any(
+            medium.role == "reference_video" for medium in spec.media):
+        return None  # URL videos: their seconds are billed, their length is unknown
+    row = spec.profile.data["pricing"].get(region)
+    rate = None if row is None else row["tiers"].get(spec.resolution)
+    fields = usage(spec)
+    seconds = fields["duration"] if "duration" in fields else fields["video_duration"]
+    return None if rate is None else rate * seconds
+
+
+@settings(max_examples=150, deadline=None)  # kept small: the suite has a time budget
+@given(case=storyboard())
+def test_the_budget_is_what_media_requests_are_billed(tmp_path_factory: Any, case: Any) -> None:
+    _, text, _, _, _ = case
+    path = Path(tmp_path_factory.mktemp("budget")) / "s.story"
+    path.write_text(text, "utf-8")
+    found, planned = diagnosed_plan(load(str(path)), catalog(), None)
+    assume(planned is not None and not has_errors(found))
+    assert planned is not None
+    table = plan_rows(planned)
+    [entry] = grand_totals([(str(path), table)])
+    amounts = [billed_by_the_service(clip.body, planned.region_for(clip_plan))
+               for clip, clip_plan in zip(compile_plan(planned).clips, planned.clips, strict=True)]
+    if any(amount is None for amount in amounts):
+        assert entry["amount"] is None  # unknown, never zero
+        assert budget_problem([(str(path), table)], 1e9) is not None
+        return
+    expected = sum(amounts)
+    assert entry["amount"] == pytest.approx(expected, abs=1e-6)
+    assert budget_problem([(str(path), table)], expected + 0.01) is None
+    if expected > 0.02:
+        assert budget_problem([(str(path), table)], expected - 0.01) is not None
