@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from storyc.cli.common import storyboard_files
 from storyc.compile import schema
 from storyc.compile.emit import compile_plan, schema_path
+from storyc.compile.media import body_kind
 from storyc.compile.plan import plan
 from storyc.language.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTOCOLS = ["new", "legacy"]
+PROTOCOLS = ["new", "legacy", "media", "flat"]  # media, flat: bodies with media inputs (compile/media.py)
 GUIDE = sorted((Path(__file__).parent / "fixtures" / "guide").glob("*.json"))
 
 
@@ -38,7 +39,11 @@ def _bodies() -> list[tuple[str, dict[str, Any]]]:
     for story in storyboard_files([str(ROOT / "storyboards")]):  # not `.story/`, a render's journal
         planned = plan(load(str(story)))
         if planned is not None:
-            found += [(planned.profile.protocol, clip.body) for clip in compile_plan(planned).clips]
+            found += [(body_kind(planned.profile), clip.body) for clip in compile_plan(planned).clips]
+    for story in sorted((Path(__file__).parent / "fixtures" / "media-inputs" / "reference").glob("*.story")):
+        planned = plan(load(str(story)))
+        assert planned is not None
+        found += [(body_kind(planned.profile), clip.body) for clip in compile_plan(planned).clips]
     for fixture in GUIDE:
         body = json.loads(fixture.read_text(encoding="utf-8"))["body"]
         found.append(("legacy" if "size" in body["parameters"] else "new", body))
@@ -60,10 +65,16 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
     protocol, body = draw(st.sampled_from(BODIES))
     body = copy.deepcopy(body)
     for _ in range(draw(st.integers(1, 3))):
-        where = draw(st.sampled_from([(), ("input",), ("parameters",)]))
+        where = draw(st.sampled_from([(), ("input",), ("parameters",), ("input", "media", 0), ("input", "reference_urls")]))
         target: Any = body
         for key in where:
-            target = target.get(key) if isinstance(target, dict) else None
+            if isinstance(target, list) and isinstance(key, int):
+                target = target[key] if key < len(target) else None
+            else:
+                target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, list):
+            target.append(draw(values)) if draw(st.booleans()) else target.clear()
+            continue
         if not isinstance(target, dict):
             continue
         action = draw(st.sampled_from(["set", "drop", "add"]))
@@ -71,7 +82,8 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
         if action == "drop" and target:
             target.pop(draw(st.sampled_from(keys)))
         elif action == "add":
-            target[draw(st.sampled_from(["extra", "size", "ratio", "shot_type", "audio_url", "seed"]))] = draw(values)
+            target[draw(st.sampled_from(["extra", "size", "ratio", "shot_type", "audio_url", "seed", "media",
+                                         "reference_voice", "img_url"]))] = draw(values)
         else:
             target[draw(st.sampled_from(keys))] = draw(values)
     if draw(st.integers(0, 20)) == 0:

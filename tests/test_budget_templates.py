@@ -259,8 +259,9 @@ def test_a_template_audio_file_inside_the_project_is_sent(tmp_path: Path, capsys
 
 @st.composite
 def hostile_legacy(draw: st.DrawFn) -> tuple[str, str, str]:
-    """(model, template, region): a legacy model and a template writing any size and duration it accepts."""
-    model = draw(st.sampled_from(sorted(m for m, p in PROFILES.items() if p.protocol == "legacy")))
+    """(model, template, region): a legacy text-to-video model and a template writing any size and
+    duration it accepts."""
+    model = draw(st.sampled_from(sorted(m for m, p in PROFILES.items() if p.protocol == "legacy" and p.media is None)))
     profile = PROFILES[model]
     region = draw(st.sampled_from(profile.regions))
     size = draw(st.sampled_from(sorted(profile.sizes())))

@@ -16,7 +16,8 @@ from storyc.compile.plan import plan
 from storyc.language.load import load
 from storyc.models.profile import Profile, builtin
 
-PROFILES = sorted(builtin())
+# text-to-video models; those that take media inputs have their own properties (test_media_inputs*.py)
+PROFILES = sorted(model for model, profile in builtin().items() if profile.media is None)
 
 
 def accepted_lengths(profile: Profile) -> list[int]:

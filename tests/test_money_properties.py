@@ -26,7 +26,8 @@ from storyc.language.load import load
 from storyc.models.profile import builtin, catalog
 
 PROFILES = builtin()
-MODELS = sorted(PROFILES)
+# text-to-video models; those that take media inputs have their own properties (test_media_inputs*.py)
+MODELS = sorted(model for model, profile in PROFILES.items() if profile.media is None)
 
 
 Case = tuple[str, str, Union[str, None], dict[str, str]]

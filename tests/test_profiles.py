@@ -29,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_MODELS = {
     "wan2.7-t2v", "wan2.7-t2v-2026-06-12", "wan2.7-t2v-2026-04-25", "wan2.6-t2v", "wan2.6-t2v-us",
     "wan2.5-t2v-preview", "wan2.2-t2v-plus", "wanx2.1-t2v-turbo", "wanx2.1-t2v-plus",
+    # media inputs (wan-media-api.md §1)
+    "wan2.7-i2v", "wan2.7-i2v-2026-04-25", "wan2.7-r2v", "wan2.7-r2v-2026-06-12", "wan3.0-video", "wan3.0-video-prime",
+    "wan2.6-i2v", "wan2.6-i2v-flash", "wan2.6-i2v-us", "wan2.5-i2v-preview", "wan2.2-i2v-flash", "wan2.2-i2v-plus",
+    "wanx2.1-i2v-turbo", "wanx2.1-i2v-plus", "wan2.2-kf2v-flash", "wanx2.1-kf2v-plus", "wan2.6-r2v", "wan2.6-r2v-flash",
 }
 
 
@@ -116,7 +120,7 @@ def test_models_doc_is_current(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_no_rule_names_a_model() -> None:
     """Limits come from profiles alone: rule modules never mention a model id."""
-    for module in ("check/rules.py", "check/limits.py", "check/audio.py"):
+    for module in ("check/rules.py", "check/limits.py", "check/audio.py", "check/media.py"):
         source = (ROOT / "compiler" / "storyc" / module).read_text(encoding="utf-8")
         code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("#", '"')))
         for model in REFERENCE_MODELS | {"wan2.7", "wan2.6", "wan2.5", "wan2.2", "wan2.1"}:

@@ -103,7 +103,8 @@ def expected_picture(body: dict[str, Any]) -> tuple[int, int, int]:
     if "size" in parameters:
         size = parameters["size"]
     else:
-        size = profile.resolution["pixels"][parameters["resolution"]][parameters["ratio"]]
+        # a model that follows its first frame sends no ratio: the example's pictures are 16:9
+        size = profile.resolution["pixels"][parameters["resolution"]][parameters.get("ratio", "16:9")]
     width, height = (int(part) for part in size.split("*"))
     duration = parameters.get("duration") or profile.duration.get("fixed") or profile.duration["default"]
     return width, height, int(duration)

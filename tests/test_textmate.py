@@ -22,6 +22,7 @@ from storyc.language.nodes import (
     Declaration,
     Dialogue,
     Include,
+    MediaInput,
     Prose,
     Setting,
     Shot,
@@ -102,6 +103,9 @@ def expectations(source: Source) -> Iterator[tuple[str, Span, str]]:
             if item.label is not None:  # `cast mei "阿梅": …`: the quoted label after the name
                 start = source.text.index('"', item.name_span.end)
                 yield "label", Span(start, start + len(item.label) + 2), "string.quoted.double.label.story"
+            for medium in item.media:
+                yield keyword(medium.span, medium.kind, "keyword.other.media.story")
+                yield "media path", medium.text.span, "string.unquoted.path.story"
         elif isinstance(item, Include):
             yield keyword(item.span, "include", "keyword.control.import.story")
         elif isinstance(item, Clip):
@@ -136,6 +140,9 @@ def _clip_lines(clip: Clip, keyword: object) -> Iterator[tuple[str, Span, str]]:
             elif isinstance(each, (Camera, Cue, Soundtrack)):
                 word = "camera" if isinstance(each, Camera) else "soundtrack" if isinstance(each, Soundtrack) else each.kind
                 yield make(each.span, word, "keyword.other.cue.story")  # type: ignore[operator]
+            elif isinstance(each, MediaInput):
+                yield make(each.span, each.kind, "keyword.other.media.story")  # type: ignore[operator]
+                yield "media path", each.text.span, "string.unquoted.path.story"
             elif isinstance(each, Dialogue):
                 yield make(each.span, each.kind, "keyword.other.dialogue.story")  # type: ignore[operator]
                 yield "speaker", each.speaker_span, "variable.other.speaker.story"

@@ -189,6 +189,81 @@ _TABLE = (
     Code("SB501", "template-error", "error",
          "A prompt or body template failed: a missing variable, a syntax error, a body that is "
          "not the API's JSON, or (in a project template) an attempt to reach outside the context."),
+    # SB6xx: media inputs (pictures, clips and voices), wan-media-api.md §3-§10.
+    Code("SB600", "media-not-taken", "error",
+         "The clip sends a kind of input its model never takes: a first frame to a text-to-video model, "
+         "a last frame to a first-frame-only model, driving audio to a silent one. `story models` lists "
+         "what each model takes; choose one that takes it, or remove the line."),
+    Code("SB601", "media-combination", "error",
+         "The clip's inputs are not a combination its model takes. wan2.7-i2v takes a first frame "
+         "(with optional last frame and driving audio) or a first clip (with an optional last frame), each "
+         "once; a last frame alone, or a first clip with a first frame or audio, is refused (§3.2)."),
+    Code("SB602", "media-required", "error",
+         "The model makes video only from media inputs: an image-to-video model needs a `first-frame:`, a "
+         "reference-to-video model needs at least one mentioned cast member or place with an `image:` or "
+         "`video:` (a first frame alone is accepted and then fails once queued)."),
+    Code("SB603", "too-many-references", "error",
+         "The clip sends more references than the model takes (wan2.7-r2v and wan2.6-r2v: images and videos "
+         "together at most 5). Every picture and clip of every cast member and place the clip mentions "
+         "counts, in the order the clip first mentions them; the diagnostic points at the mention that "
+         "overflows. Mention fewer, or give them fewer pictures."),
+    Code("SB604", "too-many-of-a-kind", "error",
+         "The clip sends more inputs of one kind than the model takes: Wan 3.0 takes at most 10 reference "
+         "images, 5 reference videos and 5 reference audio files; wan2.6-r2v at most 3 videos."),
+    Code("SB605", "frames-and-references", "error",
+         "Wan 3.0 takes either frames (a first frame, or a first and a last frame) or references (pictures, "
+         "clips, audio of what the clip mentions), never both in one request. The service accepts such a "
+         "task and fails it only after it is queued (InvalidParameter, 'The two modes are mutually "
+         "exclusive'); storyc refuses it before. Drop the frames, or mention no one with reference media."),
+    Code("SB606", "shared-reference", "error",
+         "The same file is a reference of two declarations. The model reads each reference as one subject; "
+         "give each cast member or place its own picture."),
+    Code("SB607", "media-not-found", "error",
+         "A local media file does not exist. Paths are relative to the file the line is written in."),
+    Code("SB608", "media-outside-project", "error",
+         "A local media file lies outside the project folder (the folder holding `story.toml`, or else "
+         "the storyboard's own), once symlinks are followed. Copy it into the project: a storyboard must "
+         "not upload files from elsewhere on the machine."),
+    Code("SB609", "media-format", "error",
+         "The file's format is not one the model takes for that input: pictures JPEG, PNG, BMP or WEBP; "
+         "clips MP4 or MOV; audio WAV or MP3."),
+    Code("SB610", "media-too-large", "error",
+         "The file is larger than the model takes for that input (pictures 20 MB, or 10 MB on older "
+         "models; clips 100 MB; audio 15 MB)."),
+    Code("SB611", "media-pixels", "error",
+         "A picture or clip is too small or too large in pixels, too far from square (more than 8:1), or a "
+         "picture has transparency. Pictures: each side 240-8000 pixels (5000 on wan2.6-r2v); clips 240-4096. "
+         "storyc reads the file's header to tell."),
+    Code("SB612", "media-length", "error",
+         "Audio or a clip is shorter or longer than the model takes for that input (driving audio 2-30 s, "
+         "a voice 1-10 s, a first clip 2-10 s, a reference video 1-30 s; on Wan 3.0 reference videos and "
+         "audio 1-15 s each and 15 s together, videos at 16 fps or more). storyc measures the file."),
+    Code("SB613", "media-unreadable", "error",
+         "The file cannot be read as the picture, clip or audio its line says it is: it is damaged, or its "
+         "extension does not match what it holds. Re-export it."),
+    Code("SB614", "edit-words-with-references", "warning",
+         "A clip that sends references (and no reference video) describes an edit or an extension "
+         "(`replace`, `extend`, 替换, 延长 …). The service then treats the task as a video edit, which needs a "
+         "video, and fails it late. Describe what happens instead."),
+    Code("SB615", "media-duration", "error",
+         "The clip's length is outside what its inputs allow: wan2.7-r2v makes 2-10 s when a reference "
+         "video is sent (else 2-15 s); on Wan 3.0 reference videos and the output add up to 30 s at most; a "
+         "continuation (`first-clip:`) counts the first clip in its duration, so the clip must be longer."),
+    Code("SB616", "media-scheme", "error",
+         "Media are local paths (uploaded for you) or http(s) URLs; other schemes are not supported."),
+    Code("SB617", "voice-not-sent", "warning",
+         "A mentioned cast member has a `voice:` the clip's model cannot carry: the model takes no voices "
+         "(wan2.6-r2v), or on wan2.7-r2v the voice rides on a picture or clip of the same member and it "
+         "has none. The clip is made without that voice."),
+    Code("SB618", "ratio-ignored", "warning",
+         "`ratio` has no effect here: wan2.7-i2v and the older image-to-video models follow the first "
+         "frame's shape, and wan2.7-r2v ignores `ratio` when a first frame is sent. Crop the frame instead."),
+    Code("SB619", "media-in-scene", "error",
+         "A scene is split into several clips, so a first frame, last frame or driving audio cannot follow "
+         "it. Give them to a `clip`."),
+    Code("SB620", "media-on-style", "error",
+         "A style declaration carries media. Reference pictures, clips and voices belong to a `cast` "
+         "member or a `place`."),
 )
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _TABLE}

@@ -204,10 +204,12 @@ def _picture(context: Context, scope: Scope) -> Iterator[Diagnostic]:
             yield make("SB311", f"`{profile.id}` takes `resolution` and `ratio`, not `size`", source,
                        settings.nodes["size"].span, label="not used by this model",
                        help=_ratio_equivalent(profile.sizes(), str(size), resolution))
-        if ratio is not None and ratio not in resolution["pixels"].get(tier, {}):
+        # a model without a published pixel table (Wan 3.0) offers its listed ratios at every tier
+        offered = list(resolution["pixels"].get(tier) or resolution["ratios"])
+        if ratio is not None and ratio not in offered:
             yield make("SB309", f"`{profile.id}` does not offer ratio {ratio} at {tier}", source,
                        settings.nodes["ratio"].value.span, label="not offered",
-                       help=f"use one of {', '.join(resolution['pixels'].get(tier, {}))}")
+                       help=f"use one of {', '.join(offered)}")
         return
     if ratio is not None:
         equivalent = resolution["pixels"].get(tier, {}).get(ratio)
@@ -356,7 +358,8 @@ def region_rules(source: Source, settings: Settings, profile: Union[Profile, Non
         yield make("SB320", f"`{profile.id}` is not offered in {region}", source, span, label=label, help=help)
         return
     sent = profile.id_in(region)
-    if model_node is not None and str(settings.get("model")) != sent:
+    # a family (`model wan2.7`) names no id: each clip is sent as the member picked for it
+    if model_node is not None and str(settings.get("model")) != sent and not catalog.family(str(settings.get("model"))):
         yield make("SB321", f"`{settings.get('model')}` is called `{sent}` in {region}; that id is sent",
                    source, model_node.value.span, label=f"sent as `{sent}`",
                    help=f"write `model {sent}`", fix=Fix(model_node.value.span, sent))

@@ -21,6 +21,7 @@ from ..language.nodes import (
     Cue,
     Declaration,
     Dialogue,
+    MediaInput,
     Prose,
     Ref,
     Setting,
@@ -32,7 +33,7 @@ from ..language.nodes import (
 from ..language.settings import for_clip, resolve, spec
 from ..models.profile import DEFAULT_MODEL, Catalog, catalog
 from ..models.regions import scope_region
-from . import audio, conflicts, framing, limits, text
+from . import audio, conflicts, framing, limits, media, text
 from .context import Context, Rule, Scope
 from .suggest import closest, unique_typo
 
@@ -78,6 +79,9 @@ def _check(program: Program, profiles: Union[Catalog, None], region: Union[str, 
         diagnostics.extend(problems)
         if own is not settings:
             scopes[id(clip)] = Scope(own, profiles.get(str(own.get("model", DEFAULT_MODEL))))
+        picked = media.pick(profiles, str(own.get("model", DEFAULT_MODEL)), clip, source.path, declarations)
+        if picked is not None:  # `model wan2.7`: the member that takes what this clip has
+            scopes[id(clip)] = Scope(own, picked[0])
     context = Context(source, storyboard, settings, declarations, program, profiles, profile, scopes)
     found: list[Diagnostic] = []
     for rule in RULES:
@@ -129,7 +133,7 @@ def _clip_texts(clip: Clip) -> Iterator[Text]:
             yield _line_text(line)
 
 
-def _line_text(line: Union[Prose, Camera, Cue, Dialogue, Soundtrack]) -> Text:
+def _line_text(line: Union[Prose, Camera, Cue, Dialogue, Soundtrack, MediaInput]) -> Text:
     if isinstance(line, Dialogue):
         return line.line
     if isinstance(line, Soundtrack):
@@ -374,5 +378,5 @@ def included_extras(context: Context) -> Iterator[Diagnostic]:
 RULES: tuple[Rule, ...] = (
     names_in_use, duplicate_clips, speakers, framings, misspelled_labels,
     empty_clips, included_extras, *limits.RULES, *audio.RULES, *conflicts.RULES,
-    *text.RULES,
+    *text.RULES, *media.RULES,
 )

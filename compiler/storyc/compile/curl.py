@@ -30,6 +30,9 @@ from .emit import Compiled
 CREATE_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 
 
+_MEDIA_FIELDS = {"media", "img_url", "first_frame_url", "last_frame_url", "reference_urls"}  # compile/media.py
+
+
 class CurlError(ValueError):
     """The requests cannot be written as one script (several regions, an unusable file name)."""
 
@@ -286,6 +289,9 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
             for clip in group:
                 profile = models[clip.name]
                 assert profile is not None  # the body was rendered from this catalog
+                if profile.media is not None and set(clip.body["input"]) & _MEDIA_FIELDS:
+                    raise CurlError(f"{path}: clip `{clip.name}` sends pictures, clips or voices, which --curl does "
+                                    "not upload yet; render it with `story render`")
                 price = body_price(clip.body, profile, region)
                 prices.append(price)
                 sections.append(_create(clip.name, clip.body, path, price, files))

@@ -23,7 +23,7 @@ from ..language.names import resolve as resolve_name
 from ..language.nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
 from ..language.timeline import seconds
 from ..models.profile import Profile
-from . import sent
+from . import media, sent
 from .plan import ClipPlan, Plan
 
 HERE = os.path.dirname(__file__)
@@ -64,7 +64,7 @@ def compile_plan(plan: Plan) -> Compiled:
         profile = plan.profile_for(clip_plan)
         limit = profile.data["prompt_max_chars"]
         try:
-            prompt = emit_prompt(plan, clip_plan, environment, declared)
+            prompt = emit_prompt(plan, clip_plan, environment, media.prompt_declarations(plan, clip_plan, declared))
             if len(prompt) > limit:
                 diagnostics.append(make(
                     "SB313", f"the prompt for `{clip_plan.name}` is {len(prompt)} characters; "
@@ -429,7 +429,10 @@ def _audio_url(plan: Plan, clip_plan: ClipPlan) -> Union[str, None]:
 def emit_body(plan: Plan, clip_plan: ClipPlan, prompt: str, environment: Any = None) -> dict[str, Any]:
     values = request_values(plan, clip_plan, prompt)
     profile = plan.profile_for(clip_plan)
-    text = _fill(environment or _environment(None), f"body-{profile.protocol}.json.j2", request=values)
+    template = f"body-{profile.protocol}.json.j2"
+    if profile.media is not None:  # pictures, clips and voices: compile/media.py
+        template = media.body_values(plan, clip_plan, values)
+    text = _fill(environment or _environment(None), template, request=values)
     try:
         body: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as error:
@@ -456,6 +459,8 @@ def body_problems(body: dict[str, Any], model: Profile) -> list[str]:
     """
     from . import schema
 
+    if model.media is not None:
+        return media.body_problems(body, model)
     problems = [
         f"{'.'.join(str(p) for p in path) or '(top)'}: {message}"
         for path, message in schema.errors(body, schema.load(schema_path(model.protocol)))

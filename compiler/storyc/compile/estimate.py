@@ -29,6 +29,7 @@ from ..models.pricing import (
     totals,
 )
 from ..models.profile import Profile
+from . import media
 from .emit import compile_plan, request_values
 from .plan import Plan
 
@@ -67,16 +68,22 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         prompt = clip.prompt if clip is not None else ""
         asked = request_values(plan, clip_plan, prompt)
         if clip is not None:
-            price, terms = body_price(profile, region, clip.body), body_terms(profile, clip.body)
+            price = body_price(profile, region, clip.body, media.input_seconds(plan, clip_plan))
+            terms = body_terms(profile, clip.body)
             notes += _sent_otherwise(clip_plan.name, profile, asked, terms)
         else:
             terms = Terms(tier_of(profile, asked), clip_plan.millis // 1000, _picture(profile, asked))
             price = clip_price(profile, region, terms.tier, clip_plan.millis / 1000)._replace(amount=None)
+        if profile.media is not None:  # a picture that follows the input says so
+            terms = terms._replace(picture=media.picture(plan, clip_plan, asked))
         state = (status or {}).get(clip_plan.name)
         billed = state not in NOT_BILLED
         if billed:
             prices.append(price)
-        notes += _notes(plan.settings_for(clip_plan), profile, plan.model_for(clip_plan), region, price)
+        found = _notes(plan.settings_for(clip_plan), profile, plan.model_for(clip_plan), region, price)
+        if clip_plan.picked:  # a family: which member was picked and why, rather than "sent as"
+            found = [f"clip `{clip_plan.name}`: {clip_plan.picked}", *(n for n in found if " is sent as " not in n)]
+        notes += found
         row: dict[str, Any] = {
             "clip": clip_plan.name, "model": plan.model_for(clip_plan), "region": region,
             "duration": _number(int(price.seconds * 1000)), "picture": terms.picture, "tier": price.tier,

@@ -35,6 +35,7 @@ class ClipPlan(NamedTuple):
     profile: Union[Profile, None] = None
     model: Union[str, None] = None
     region: Union[str, None] = None
+    picked: str = ""  # `model wan2.7`: which member the clip was given, and why (check.media.pick)
 
 
 class Plan(NamedTuple):
@@ -88,6 +89,11 @@ def plan(program: Program, profiles: Union[Catalog, None] = None, region: Union[
                 return None
             clip_region = scope_region(own, settings, region)
             scope = scope._replace(settings=own, profile=found, model=found.id_in(clip_region), region=clip_region)
+        picked = _picked(program, profiles or catalog(), own, clip)
+        if picked is not None:  # a family: the member that takes what this clip has
+            clip_region = scope_region(own, settings, region)
+            scope = scope._replace(settings=own, profile=picked[0], model=picked[0].id_in(clip_region),
+                                   region=clip_region, picked=picked[1])
         clip_profile = scope.profile or profile
         if clip.kind == "scene":
             parts, problems = split_scene(clip, clip_profile, program)
@@ -99,6 +105,13 @@ def plan(program: Program, profiles: Union[Catalog, None] = None, region: Union[
             shots = tuple(timed_shots(clip.shots))
             clips.append(scope._replace(name=clip.name, shots=shots, millis=millis, lines=_own_lines(clip)))
     return Plan(program, settings, profile, model, tuple(clips), tuple(diagnostics), file_region)
+
+
+def _picked(program: Program, profiles: Catalog, settings: Settings, clip: Clip) -> Union[tuple[Profile, str], None]:
+    from ..check.media import declarations_in, pick
+
+    return pick(profiles, str(settings.get("model", DEFAULT_MODEL)), clip, program.entry.source.path,
+                declarations_in(program))
 
 
 def split_scene(clip: Clip, profile: Profile, program: Program) -> tuple[list[ClipPlan], list[Diagnostic]]:

@@ -41,6 +41,7 @@ from .uploads import MEGABYTE, Uploads
 from .validate import TaskSpec, inspect
 
 CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
+CREATE_KF2V = "/api/v1/services/aigc/image2video/video-synthesis"  # first and last frame, legacy (media §2.1)
 ADMIN = "/_emulator/tasks"  # not a path of the real service; served only with `EmulatorConfig(admin=True)`
 REGION_IDS = {"beijing": "cn-beijing", "singapore": "ap-southeast-1", "virginia": "us-east-1",
               "frankfurt": "eu-central-1"}
@@ -80,6 +81,7 @@ class Emulator:
         self.dice = Dice(config.faults.seed)
         self.uploads = Uploads(self.storage, self.secret, config.policy_lifetime_seconds, config.upload_lifetime_seconds)
         self.tasks = TaskStore(config, self.storage, clock, wall, self._audio_for, self.dice)
+        self.tasks.fetch_media = self._media_file
         self.clock = clock
         self.wall = wall
 
@@ -105,9 +107,18 @@ class Emulator:
         return f"{base}results/{task.id}.mp4?Expires={expires}&OSSAccessKeyId=STORYC-EMULATOR&Signature={signature}"
 
     def upload_limit(self, profile: Profile) -> int:
-        """Uploads for text-to-video are audio: the model's audio limit (15 MB) applies (§5, §10)."""
+        """Uploads for text-to-video are audio: the model's audio limit (15 MB) applies (§5, §10); for a
+        model that takes media, its largest input (a 100 MB clip, a 20 MB picture)."""
+        if profile.media is not None:
+            return int(max(role["max_megabytes"] for role in profile.media["roles"].values())) * MEGABYTE
         file = profile.audio.get("file") or {}
         return int(file.get("max_megabytes", 15)) * MEGABYTE
+
+    def _media_file(self, url: str) -> Union[str, None]:
+        """A media URL that is not an upload: downloaded when on loopback, else stood in for (None)."""
+        from .fetch import fetch
+
+        return fetch(url, self.storage, self.config.fetch_timeout_seconds, 100 * MEGABYTE, self.config.fetch_remote_audio)
 
     def _audio_for(self, task: Task) -> Union[str, None]:
         from .fetch import fetch
@@ -141,6 +152,15 @@ def _check_audio(path: str, spec: TaskSpec) -> None:
         raise TaskFailure("InvalidFile.Duration",
                           f"Invalid file duration. The file duration must be {limits['min_seconds']:g} s ~ "
                           f"{limits['max_seconds']:g} s.")
+
+
+def _media_paths(emulator: Emulator, request: Request, spec: TaskSpec, account: str) -> Union[dict[str, str], ApiError]:
+    from .media import resolve
+
+    if not spec.media:
+        return {}
+    oss = request.headers.get("x-dashscope-ossresourceresolve", "").lower() == "enable"
+    return resolve(list(spec.media), oss, emulator.uploads, emulator.accounts.public_id(account), spec.model)
 
 
 def _error(error: ApiError, request_id: str) -> JSONResponse:
@@ -268,6 +288,16 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         spec = inspect(body, emulator.profiles, emulator.served, config.reject)
         if isinstance(spec, ApiError):
             return _error(spec, request_id)
+        media = spec.profile.media
+        if request.url.path != (f"/api/v1/services/aigc/{media['path']}" if media else CREATE):
+            return _error(errors.NO_MODEL, request_id)  # first and last frame has its own path, and only it
+        media_paths = _media_paths(emulator, request, spec, account)
+        if isinstance(media_paths, ApiError):
+            return _error(media_paths, request_id)
+        if media_paths:
+            from .media import input_seconds
+
+            spec = spec._replace(input_seconds=input_seconds(spec, media_paths))
         audio_path = None
         if spec.audio_url:
             try:
@@ -289,7 +319,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
         if not emulator.tasks.admit(key, spec, account) or \
                 not emulator.limits.allow((account, "submit", spec.model), per_second, emulator.clock()):
             return _error(errors.THROTTLED, request_id)
-        task = emulator.tasks.submit(spec, key, request_id, audio_path, account, rolls["task"])
+        task = emulator.tasks.submit(spec, key, request_id, audio_path, account, rolls["task"], media_paths)
         request.state.task_id = task.id
         return hinted(JSONResponse({"output": {"task_status": "PENDING", "task_id": task.id}, "request_id": request_id}))
 
@@ -411,6 +441,7 @@ def create_app(config: Union[EmulatorConfig, None] = None, profiles: Union[Catal
 
     routes = [
         Route(CREATE, create_task, methods=["POST"]),
+        Route(CREATE_KF2V, create_task, methods=["POST"]),
         Route("/api/v1/tasks/{task_id}/cancel", cancel_task, methods=["POST"]),
         Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"]),
         Route("/api/v1/tasks/{task_id}/", get_task, methods=["GET"]),
@@ -450,7 +481,8 @@ def _admin_row(emulator: Emulator, task: Task) -> dict[str, Any]:
     status = emulator.tasks.status(task)
     return {"task_id": task.id, "request_id": task.request_id, "model": task.spec.model,
             "account": emulator.accounts.public_id(task.account), "status": status,
-            "duration": task.spec.duration, "billed_seconds": task.spec.duration if status == "SUCCEEDED" else 0}
+            "duration": task.spec.duration,
+            "billed_seconds": task.spec.duration + task.spec.input_seconds if status == "SUCCEEDED" else 0}
 
 
 # OSS error numbers ("EC") the emulator gives, from OSS's error-code pages (help.aliyun.com/document_detail/600325).

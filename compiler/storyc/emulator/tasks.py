@@ -47,6 +47,7 @@ class Task:
         self.request_id = request_id
         self.canceled = False
         self.audio_path: Union[str, None] = None  # an uploaded (oss://) file, resolved at submission
+        self.media_paths: dict[str, str] = {}  # media oss:// URL -> uploaded file, resolved at submission
         self.failure: Union[tuple[str, str], None] = spec.failure
         self.video: Union[Future[str], None] = None
         self.stuck = False  # injected: RUNNING until `stuck_seconds`, then InternalError.Timeout
@@ -74,6 +75,7 @@ class TaskStore:
         self.clock = clock
         self.wall = wall
         self.resolve_audio = resolve_audio
+        self.fetch_media: Callable[[str], Union[str, None]] = lambda url: None  # set by the app (fetch.py)
         self.dice = dice or Dice(config.faults.seed)
         self.tasks: dict[str, Task] = {}  # oldest first
         self.by_account: dict[str, dict[str, Task]] = {}
@@ -129,10 +131,11 @@ class TaskStore:
         return next((family for family, hit in rolled if hit), "")
 
     def submit(self, spec: TaskSpec, key: str, request_id: str, audio_path: Union[str, None] = None,
-               account: str = "", fault: Union[str, None] = None) -> Task:
+               account: str = "", fault: Union[str, None] = None, media_paths: Union[dict[str, str], None] = None) -> Task:
         """Admit a task; `fault` is what `roll_task_faults` gave for it (rolled here when None)."""
         task = Task(spec, key, self.clock(), self.wall(), request_id, account)
         task.audio_path = audio_path
+        task.media_paths = media_paths or {}
         faults, config = self.config.faults, self.config
         hit = self.roll_task_faults() if fault is None else fault
         if task.failure is None and hit:
@@ -283,6 +286,11 @@ class TaskStore:
         if not self.config.render_videos:
             return ""
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if spec.media:  # pictures, clips and voices: the video shows them (media.py)
+            from .media import render
+
+            render(path, spec, task.media_paths, self.fetch_media, f"{spec.model} · task {task.id[:8]} · {spec.duration}s")
+            return path
         render_video(
             path, spec.prompt, spec.width, spec.height, spec.duration,
             heading=f"{spec.model} · task {task.id[:8]} · {spec.duration}s",
@@ -315,7 +323,7 @@ def usage(spec: TaskSpec) -> dict[str, Any]:
     if spec.profile.data["usage"]["billed_seconds"] == "video_duration":
         return {"video_duration": spec.duration, "video_ratio": spec.size, "video_count": 1}
     fields: dict[str, Any] = {
-        "duration": float(spec.duration), "input_video_duration": 0,
+        "duration": float(spec.duration + spec.input_seconds), "input_video_duration": spec.input_seconds or 0,
         "output_video_duration": spec.duration, "video_count": 1, "SR": tier_number,
     }
     if spec.profile.protocol == "new":

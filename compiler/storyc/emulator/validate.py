@@ -37,10 +37,13 @@ class TaskSpec(NamedTuple):
     prompt_extend: bool
     shot_type: str
     failure: Union[tuple[str, str], None]  # (code, message) the task will end with
+    media: tuple[Any, ...] = ()  # media.Medium of each input sent (models that take media)
+    failure_async: bool = False  # the reference documents this failure as a FAILED task, whatever `reject` says
+    input_seconds: float = 0.0  # input video seconds billed besides the output (wan2.7-r2v, wan2.6-r2v)
 
 
 # The JSON type each known field must have; a wrong type is refused at submission.
-_INPUT_TYPES: dict[str, type] = {"prompt": str, "negative_prompt": str, "audio_url": str}
+_INPUT_TYPES: dict[str, type] = {"prompt": str, "negative_prompt": str, "audio_url": str, "media": list}
 _PARAMETER_TYPES: dict[str, type] = {
     "size": str, "resolution": str, "ratio": str, "shot_type": str, "duration": int, "seed": int,
     "prompt_extend": bool, "watermark": bool,
@@ -83,11 +86,53 @@ def inspect(body: Any, profiles: Catalog, served: Union[AbstractSet[str], None] 
     bounds = profile.data["seed"]
     if seed is not None and not bounds["min"] <= seed <= bounds["max"]:
         return errors.MISSING
-    spec = _spec(model, profile, prompt, given.get("negative_prompt") or "", given.get("audio_url") or None,
-                 parameters)
-    if spec.failure is not None and reject == "sync":
+    if profile.media is not None:
+        from .media import read_media
+
+        found = read_media(given, profile)
+        if isinstance(found, ApiError):
+            return found
+        spec = _media_spec(model, profile, prompt, given.get("negative_prompt") or "", found, parameters)
+    else:
+        spec = _spec(model, profile, prompt, given.get("negative_prompt") or "", given.get("audio_url") or None,
+                     parameters)
+    if spec.failure is not None and reject == "sync" and not spec.failure_async:
         return ApiError(400, *spec.failure)
     return spec
+
+
+def _media_spec(model: str, profile: Profile, prompt: str, negative: str, found: list[Any],
+                parameters: dict[str, Any]) -> TaskSpec:
+    """The task a body with media asks for (wan-media-api.md §3-§7), with the failure its media earn."""
+    from .media import picture_size, refusal
+
+    resolution = profile.resolution
+    tier = parameters.get("resolution") or resolution["default_tier"]
+    ratio = parameters.get("ratio") or resolution["default_ratio"]
+    size = parameters.get("size") if not profile.sends_resolution() else None
+    failure: Union[tuple[str, str], None] = None
+    if size is not None:
+        if size in profile.sizes():
+            tier, ratio = profile.sizes()[size]
+        else:
+            failure = ("InvalidParameter", f"The size is not match {size}, please check the size parameter.")
+    if failure is None and tier not in resolution["tiers"]:
+        failure = ("InvalidParameter", f"The resolution is not match {tier}, please check the resolution parameter.")
+    duration = parameters.get("duration")
+    duration = profile.duration["default"] if duration is None else duration
+    if failure is None and not profile.accepts_duration(duration):
+        failure = ("InvalidParameter", f"The duration is not match {duration}, please check the duration parameter.")
+    refused = refusal(profile, found, int(duration)) if failure is None else None
+    failure, documented = refused if refused is not None else (failure, False)
+    width, height = picture_size(profile, tier if tier in resolution["tiers"] else resolution["default_tier"], ratio)
+    extend = parameters.get("prompt_extend")
+    return TaskSpec(
+        model, profile, prompt[: profile.data["prompt_max_chars"]], negative[: profile.data["negative_prompt_max_chars"]],
+        width, height, int(duration), tier, ratio, size or f"{width}*{height}", None,
+        bool(profile.data["defaults"]["prompt_extend"] if extend is None else extend),
+        str(parameters.get("shot_type") or "single") if profile.multi_shot == "shot_type" else "", failure,
+        tuple(found), documented,
+    )
 
 
 def _spec(model: str, profile: Profile, prompt: str, negative: str, audio_url: Union[str, None],

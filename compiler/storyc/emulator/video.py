@@ -159,32 +159,46 @@ def render_cards(
     if not kept:
         raise ValueError("render_cards needs at least one card and a duration of one frame or more")
     with tempfile.TemporaryDirectory(prefix="storyc-video-") as folder:
-        command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
-        chains = []
+        stills = []
         for index, (card, count) in enumerate(kept):
             image = os.path.join(folder, f"card{index}.png")
             draw_card(card, len(kept), heading, width, height, image)
-            command += ["-i", image]
-            chains.append(f"[{index}:v]loop=loop={count - 1}:size=1:start=0,setpts=N/({fps}*TB)[c{index}]")
-        inputs = len(kept)
-        filters = ";".join(chains) + ";" + "".join(f"[c{i}]" for i in range(inputs))
-        filters += f"concat=n={inputs}:v=1:a=0,settb=1/{fps},setpts=N[v]"
-        if audio:
-            command += ["-i", audio]
-            filters += f";[{inputs}:a]apad[a]"
-        elif silent_track:
-            command += ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100"]
-            filters += f";[{inputs}:a]anull[a]"
-        command += ["-filter_complex", filters, "-map", "[v]"]
-        if audio or silent_track:
-            command += ["-map", "[a]", "-c:a", "aac", "-b:a", "96k"]
-        partial = path + ".partial.mp4"
-        command += [
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p",
-            "-r", str(fps), "-t", f"{duration:.6f}", "-movflags", "+faststart", partial,
-        ]
-        subprocess.run(command, check=True, capture_output=True, timeout=600)
-        os.replace(partial, path)
+            stills.append((image, count))
+        encode_stills(path, stills, width, height, duration, audio, silent_track, fps)
+
+
+def encode_stills(
+    path: str, stills: Sequence[tuple[str, int]], width: int, height: int, duration: float,
+    audio: Union[str, None] = None, silent_track: bool = False, fps: int = FPS,
+) -> None:
+    """Write an H.264 MP4 of still pictures, each (PNG, frames) shown for its count of frames, in order."""
+    if not stills:
+        raise ValueError("encode_stills needs at least one picture")
+    command = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
+    chains = []
+    for index, (image, count) in enumerate(stills):
+        command += ["-i", image]
+        chains.append(f"[{index}:v]scale={width}:{height},setsar=1,loop=loop={count - 1}:size=1:start=0,"
+                      f"setpts=N/({fps}*TB)[c{index}]")
+    inputs = len(stills)
+    filters = ";".join(chains) + ";" + "".join(f"[c{i}]" for i in range(inputs))
+    filters += f"concat=n={inputs}:v=1:a=0,settb=1/{fps},setpts=N[v]"
+    if audio:
+        command += ["-i", audio]
+        filters += f";[{inputs}:a]apad[a]"
+    elif silent_track:
+        command += ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100"]
+        filters += f";[{inputs}:a]anull[a]"
+    command += ["-filter_complex", filters, "-map", "[v]"]
+    if audio or silent_track:
+        command += ["-map", "[a]", "-c:a", "aac", "-b:a", "96k"]
+    partial = path + ".partial.mp4"
+    command += [
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p",
+        "-r", str(fps), "-t", f"{duration:.6f}", "-movflags", "+faststart", partial,
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=600)
+    os.replace(partial, path)
 
 
 def probe_audio_seconds(path: str) -> Union[float, None]:

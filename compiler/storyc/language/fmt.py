@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .nodes import Camera, Clip, Cue, Declaration, Dialogue, Include, Prose, Setting, Shot, Soundtrack
+from .nodes import (
+    Camera,
+    Clip,
+    Cue,
+    Declaration,
+    Dialogue,
+    Include,
+    MediaInput,
+    Prose,
+    Setting,
+    Shot,
+    Soundtrack,
+)
 from .parse import ParseResult
 from .settings import spec
 from .timeline import timing
@@ -41,6 +53,8 @@ def _item(item: object, out: list[_Line]) -> None:
     elif isinstance(item, Declaration):
         label = f' "{item.label}"' if item.label is not None else ""
         out.append(_Line(item.span.start, 0, f"{item.kind} {item.name}{label}: {item.text.value}"))
+        for medium in item.media:
+            out.append(_Line(medium.span.start, 1, f"{medium.kind}: {medium.text.value}"))
     elif isinstance(item, Include):
         out.append(_Line(item.span.start, 0, f'include "{item.path}"'))
     elif isinstance(item, Clip):
@@ -77,6 +91,8 @@ def _body_line(line: object, depth: int, out: list[_Line]) -> None:
         out.append(_Line(line.span.start, depth, f"{line.kind} {line.speaker}: {line.line.value}"))
     elif isinstance(line, Soundtrack):
         out.append(_Line(line.span.start, depth, f"soundtrack: {line.source.value}"))
+    elif isinstance(line, MediaInput):
+        out.append(_Line(line.span.start, depth, f"{line.kind}: {line.text.value}"))
     elif isinstance(line, Setting):  # a clip's own setting
         out.append(_Line(line.span.start, depth, _setting_text(line)))
 

@@ -36,9 +36,21 @@ class Setting:
 
 
 @node
+class MediaInput:
+    """A picture, clip or voice given to the model: `image: refs/mei.png` under a declaration (kind
+    `image`, `video`, `voice`), or `first-frame: …` in a clip (`first-frame`, `last-frame`,
+    `driving-audio`, `first-clip`). `text` is the path or URL as written."""
+
+    kind: str
+    text: Text
+    span: Span
+
+
+@node
 class Declaration:
-    """`cast fox: …`, `place office: …` or `style noir: …`; `cast mei "阿梅": …` gives the label
-    the prompt writes for the name (None: the name itself, where it reads in the prompt's language)."""
+    """`cast fox: …`, `place office: …` or `style noir: …`, with any reference media indented under it;
+    `cast mei "阿梅": …` gives the label the prompt writes for the name (None: the name itself, where it
+    reads in the prompt's language)."""
 
     kind: str
     name: str
@@ -46,6 +58,7 @@ class Declaration:
     text: Text
     span: Span
     label: Union[str, None]
+    media: tuple[MediaInput, ...]  # in the order written, which is the order the model numbers them
 
 
 @node
@@ -132,7 +145,7 @@ class Shot:
     span: Span
 
 
-ClipLine = Union[Setting, Prose, Camera, Cue, Dialogue, Soundtrack, Shot]  # a clip's own settings first
+ClipLine = Union[Setting, Prose, Camera, Cue, Dialogue, Soundtrack, Shot, MediaInput]  # a clip's own settings first
 
 
 @node
@@ -150,6 +163,11 @@ class Clip:
     def shots(self) -> tuple[Shot, ...]:
         # rules ask often: no generator, and `type() is` (no node class is subclassed)
         return tuple([line for line in self.lines if type(line) is Shot])
+
+    @property
+    def inputs(self) -> tuple[MediaInput, ...]:
+        """The clip's own media inputs (`first-frame:` …), in the order written."""
+        return tuple([line for line in self.lines if type(line) is MediaInput])
 
 
 Item = Union[Setting, Declaration, Include, Clip]

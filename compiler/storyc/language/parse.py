@@ -29,6 +29,7 @@ from .nodes import (
     Dialogue,
     Duration,
     Include,
+    MediaInput,
     Prose,
     Ref,
     Setting,
@@ -346,9 +347,17 @@ def _style_setting(children: list[Any]) -> Setting:
 
 
 def _declaration(children: list[Any]) -> Declaration:
-    kind, name, *label, value = children
-    return Declaration(kind[1], name[1], _token_span(name), _text(value), Span(kind[2], value[3]),
-                       label[0][1][1:-1] if label else None)
+    kind, name, *rest = children
+    media = [child for child in rest if isinstance(child, MediaInput)]
+    *label, value = [child for child in rest if not isinstance(child, MediaInput)]
+    end = media[-1].span.end if media else value[3]
+    return Declaration(kind[1], name[1], _token_span(name), _text(value), Span(kind[2], end),
+                       label[0][1][1:-1] if label else None, tuple(media))
+
+
+def _media_input(children: list[Any]) -> MediaInput:
+    keyword, value = children
+    return MediaInput(keyword[1].rstrip(" \t:："), _text(value), Span(keyword[2], value[3]))
 
 
 def _include(children: list[Any]) -> Include:
@@ -431,6 +440,7 @@ _CALLBACKS: dict[str, Callable[[list[Any]], Any]] = {
     "declaration": _declaration, "include": _include, "clip": _clip, "shot": _shot,
     "camera": _camera, "cue": _cue, "dialogue": _dialogue,
     "soundtrack": _soundtrack,
+    "reference": _media_input, "clip_input": _media_input,
 }
 
 

@@ -84,8 +84,8 @@ def _name_hover(analysis: Analysis, name: str) -> str:
     declaration, source = found
     line = source.position(declaration.span.start).line
     where = os.path.relpath(source.path, os.path.dirname(analysis.path) or ".")
-    return (f"**{declaration.kind} `{name}`**: {declaration.text.value}\n\n{_written_as(declaration)}"
-            f"*declared in {where}:{line}*")
+    shown = [f"**{declaration.kind} `{name}`**: {declaration.text.value}", *_media_lines(declaration, source.path)]
+    return "\n\n".join([*shown, f"{_written_as(declaration)}*declared in {where}:{line}*"])
 
 
 def _label_text(declaration: Declaration) -> str:
@@ -100,6 +100,21 @@ def _written_as(declaration: Declaration) -> str:
 
     given = "its label" if declaration.label is not None else "no label given: the name"
     return f"the prompt calls it `{label_of(declaration)}` ({given})\n\n"
+
+
+def _media_lines(declaration: Declaration, path: str) -> list[str]:
+    """A declaration's reference media: each line as written, a local picture shown by its file URI."""
+    from pathlib import Path
+
+    from ..check.media import local_path
+
+    lines = []
+    for medium in declaration.media:
+        local = local_path(medium, path)
+        picture = medium.kind == "image" and local is not None and os.path.isfile(local)
+        image = f"\n\n![{medium.text.value}]({Path(local).as_uri()})" if picture and local else ""
+        lines.append(f"{medium.kind}: `{medium.text.value}`{image}")
+    return lines
 
 
 def _clip_hover(analysis: Analysis, clip: Clip) -> str:
@@ -166,6 +181,8 @@ def _keyword_at(text: str, line: Span, offset: int) -> Union[str, None]:
         return None  # only the first word of a line is a keyword
     table = keywords()
     meaning = table["body"].get(word) if before else table["top"].get(word)
+    if meaning is None and before:  # `image:` and the like under a declaration
+        meaning = table["declaration_media"].get(word)
     if meaning is None and word in spec():  # a file's setting, or a clip's own
         entry = spec()[word]
         meaning = f"`{word}`: {entry['summary']}, for example `{word} {entry['example']}`"

@@ -70,12 +70,48 @@ def animatic(board: Board, output: str, size: tuple[int, int],
             heading = (f"{clip.name} · clip {index}/{count} · {clock(offset)}-{clock(offset + clip.millis)} · "
                        f"{board.title}")
             path = os.path.join(folder, f"{index:04d}.mp4")
-            render_cards(path, cards(clip), width, height, clip.millis / 1000, heading,
-                         audio=item.soundtrack, silent_track=item.soundtrack is None)
+            if clip.first_frame is not None:  # the picture the clip starts on stands for its first shot
+                _with_first_frame(path, clip, clip.first_frame, width, height, heading, item.soundtrack)
+            else:
+                render_cards(path, cards(clip), width, height, clip.millis / 1000, heading,
+                             audio=item.soundtrack, silent_track=item.soundtrack is None)
             info = probe(path)
             found.append(Piece(clip, info, info.frames))
             offset += clip.millis
         return join(found, output)
+
+
+def _with_first_frame(path: str, clip: ClipView, picture: str, width: int, height: int, heading: str,
+                      soundtrack: Union[str, None]) -> None:
+    """The clip's cards, its first shot shown as its first-frame picture (fitted, with the heading)."""
+    from ..emulator.video import draw_card, encode_stills, frame_counts
+
+    shots = cards(clip)
+    counts = frame_counts(shots, clip.millis / 1000)
+    with tempfile.TemporaryDirectory(prefix="storyc-animatic-frame-") as folder:
+        stills = []
+        for index, (card, count) in enumerate(zip(shots, counts, strict=True)):
+            still = os.path.join(folder, f"{index:04d}.png")
+            if index == 0:
+                _fitted(picture, width, height, heading, still)
+            else:
+                draw_card(card, len(shots), heading, width, height, still)
+            stills.append((still, count))
+        encode_stills(path, [(still, count) for still, count in stills if count > 0], width, height,
+                      clip.millis / 1000, audio=soundtrack, silent_track=soundtrack is None)
+
+
+def _fitted(picture: str, width: int, height: int, heading: str, target: str) -> None:
+    """The picture scaled to fit `width` x `height` on black, the clip's heading in a corner."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("RGB", (width, height))
+    with Image.open(picture) as image:
+        scale = min(width / image.width, height / image.height)
+        shown = image.convert("RGB").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+    canvas.paste(shown, ((width - shown.width) // 2, (height - shown.height) // 2))
+    ImageDraw.Draw(canvas).text((4, 4), heading, fill=(255, 255, 255))
+    canvas.save(target)
 
 
 def default_size(board: Board, height: int = 360) -> tuple[int, int]:

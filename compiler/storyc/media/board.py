@@ -50,6 +50,16 @@ class ShotView(NamedTuple):
         return "  ".join(parts)
 
 
+class InputView(NamedTuple):
+    """A picture, clip or sound a clip sends (or a declaration carries), as the sheet shows it."""
+
+    role: str  # `first_frame`, `reference_image`, … (`image`, `voice`, … for a declaration's own list)
+    owner: str  # the cast member or place it belongs to; "" for the clip's own inputs
+    label: str  # how the prompt names it (`Image 1`), or ""
+    source: str  # as written: a path or a URL
+    file: Union[str, None]  # the local file, None for a URL
+
+
 class Render(NamedTuple):
     """A rendered clip: its lock entry and the video's absolute path (None when the file is gone)."""
 
@@ -73,6 +83,12 @@ class ClipView(NamedTuple):
     body: dict[str, Any]  # the request body as compiled now
     price: Price
     render: Union[Render, None]
+    inputs: tuple[InputView, ...] = ()  # what the request sends, in its order (media inputs)
+
+    @property
+    def first_frame(self) -> Union[str, None]:
+        """The local picture the clip starts on, if it has one."""
+        return next((item.file for item in self.inputs if item.role == "first_frame" and item.file), None)
 
     @property
     def video(self) -> Union[str, None]:
@@ -90,6 +106,7 @@ class Board(NamedTuple):
     lock_path: str
     size: tuple[int, int]  # the pixels requested, width and height
     language: str = "zh"  # the `language` setting (prompt language), as compile defaults it
+    references: tuple[InputView, ...] = ()  # every cast member's and place's reference media
 
     @property
     def millis(self) -> int:
@@ -185,7 +202,35 @@ def load_board(path: str, profiles: Catalog) -> Board:
     currency = clips[0].price.currency if clips else ""
     return Board(path, title, planned.model, region, currency,
                  seed if isinstance(seed, int) and not isinstance(seed, bool) else None, clips, locked,
-                 _size(planned), _language(planned))
+                 _size(planned), _language(planned), _references(planned))
+
+
+def _references(plan: Plan) -> tuple[InputView, ...]:
+    from ..check.media import declarations_in, local_path
+
+    return tuple(
+        InputView(medium.kind, name, "", medium.text.value, local_path(medium, source.path))
+        for name, (declaration, source) in declarations_in(plan.program).items() for medium in declaration.media
+    )
+
+
+def _inputs(plan: Plan, clip_plan: ClipPlan) -> tuple[InputView, ...]:
+    from ..check.media import local_path
+    from ..compile.media import clip_items, labels
+
+    profile = plan.profile_for(clip_plan)
+    if profile.media is None:
+        return ()
+    items = clip_items(plan, clip_plan)
+    named = labels(items, profile, str(plan.settings_for(clip_plan).get("language", "zh")))
+    found = []
+    for item in items:
+        found.append(InputView(item.role, item.owner or "", named.get(item.owner or "", ""), item.medium.text.value,
+                               local_path(item.medium, item.path)))
+        if item.voice is not None:
+            found.append(InputView("reference_voice", item.owner or "", "", item.voice.text.value,
+                                   local_path(item.voice, item.path)))
+    return tuple(found)
 
 
 def _size(plan: Plan) -> tuple[int, int]:
@@ -244,7 +289,7 @@ def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], re
         tuple(Line(line.kind, line.speaker, line.line.value) for line in own if isinstance(line, Dialogue)),
         soundtrack.source.value if soundtrack else None,
         soundtrack_path(soundtrack, source.path) if soundtrack else None,
-        prompt, body, price, render,
+        prompt, body, price, render, _inputs(plan, clip_plan),
     )
 
 

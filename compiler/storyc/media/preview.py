@@ -12,11 +12,11 @@ The markup is `templates/preview.html.j2`, the styles `templates/preview.css`.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Union
 
 from ..language.timeline import seconds
 from ..models.pricing import money
-from .board import Board, clock
+from .board import Board, InputView, clock
 from .fonts import FAMILY, font_face, language_tag
 
 HERE = os.path.join(os.path.dirname(__file__), "templates")
@@ -59,6 +59,7 @@ def context(board: Board, output: str) -> dict[str, Any]:
             "stale": clip.name in stale,
             "emulated": bool(getattr(clip.render.locked, "emulated", False)) if clip.render else False,
             "cost": money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
+            "inputs": [_input(item) for item in clip.inputs],
         })
         offset += clip.millis
     prices = [clip.price.amount for clip in board.clips]
@@ -71,7 +72,35 @@ def context(board: Board, output: str) -> dict[str, Any]:
         "region": board.region, "pps": PIXELS_PER_SECOND, "clips": clips, "length": clock(board.millis),
         "shots": blocks, "total": money(total, board.currency),
         "rendered": sum(1 for clip in board.clips if clip.video),
+        "references": [_input(item) for item in board.references],
     }
+
+
+THUMBNAIL = 160  # pixels on the longer side
+
+
+def _input(item: InputView) -> dict[str, Any]:
+    """An input for the sheet: a local picture as an inline thumbnail (the page loads nothing), else its name."""
+    return {"role": item.role.replace("_", " "), "owner": item.owner, "label": item.label, "source": item.source,
+            "image": _thumbnail(item.file) if item.file else None}
+
+
+def _thumbnail(path: str) -> Union[str, None]:
+    """A `data:` URI of a small PNG of the picture at `path`; None when it is not a readable picture."""
+    import base64
+    import io
+
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            picture = image.convert("RGB")
+    except Exception:  # noqa: BLE001 - audio, video or a damaged file: shown by name
+        return None
+    picture.thumbnail((THUMBNAIL, THUMBNAIL))
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def sheet(board: Board, output: str) -> str:

@@ -9,7 +9,7 @@ refuses them.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping, NamedTuple, Union
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from .profile import Profile
 
@@ -50,7 +50,7 @@ def currency_of(profile: Profile, region: str) -> str:
 
 def tier_of(profile: Profile, values: dict[str, Any]) -> str:
     """The billed tier of a request's values (`request_values`): its resolution, or its size's tier."""
-    if profile.protocol == "legacy":
+    if not profile.sends_resolution():
         return str(profile.sizes()[values["size"]][0])
     return str(values["resolution"])
 
@@ -82,7 +82,7 @@ def body_terms(profile: Profile, body: Mapping[str, Any]) -> Terms:
     resolution = profile.resolution
     rule = profile.duration
     seconds = _whole(parameters.get("duration", rule.get("fixed", rule["default"])))
-    if profile.protocol == "legacy":  # the size decides; a `resolution` here is not read
+    if not profile.sends_resolution():  # the size decides; a `resolution` here is not read
         size = parameters.get("size") or resolution["pixels"][resolution["default_tier"]][resolution["default_ratio"]]
         tier = profile.sizes().get(str(size), ("", ""))[0]
         return Terms(tier, seconds, str(size))
@@ -100,14 +100,33 @@ def _whole(value: Any) -> int:
     return int(value)
 
 
-def body_price(profile: Profile, region: str, body: Mapping[str, Any]) -> Price:
-    """What a final request body costs in the region it is sent to; unknown (None) when the body
-    names another model than `profile`, or a tier or duration the profile cannot price."""
+def body_price(profile: Profile, region: str, body: Mapping[str, Any],
+               input_seconds: Union[float, None] = 0.0) -> Price:
+    """What a final request body costs in the region it is sent to, with the input video seconds its
+    model bills besides (`input_video_seconds`); unknown (None) when the body names another model than
+    `profile`, a tier or duration the profile cannot price, or a billed input of unknown length."""
     terms = body_terms(profile, body)
-    price = clip_price(profile, region, terms.tier, terms.seconds)
-    if body.get("model") not in (profile.id, profile.id_in(region)) or not terms.seconds:
+    price = clip_price(profile, region, terms.tier, terms.seconds + (input_seconds or 0.0))
+    if body.get("model") not in (profile.id, profile.id_in(region)) or not terms.seconds or input_seconds is None:
         return price._replace(amount=None)
     return price
+
+
+def input_video_seconds(profile: Profile, lengths: Sequence[Union[float, None]], references: int) -> Union[float, None]:
+    """Input video seconds billed besides the output, by the profile's rule (wan-media-api.md §11): none;
+    `capped` at `cap_seconds` shared by the reference videos (wan2.7-r2v) or by all references (wan2.6-r2v),
+    each video billed min(length, share); `all`. None when a length is unknown (a URL): so is the price."""
+    media = profile.media
+    rule: dict[str, Any] = media["billing"] if media is not None else {"input_video": "none"}
+    if rule["input_video"] in ("none", "output") or not lengths:
+        return 0.0
+    known = [length for length in lengths if length is not None]
+    if len(known) < len(lengths):
+        return None
+    if rule["input_video"] == "all":
+        return round(sum(known), 6)
+    share = float(rule["cap_seconds"]) / (len(known) if rule["cap_divisor"] == "reference_videos" else max(1, references))
+    return round(sum(min(length, share) for length in known), 6)
 
 
 def total(prices: Iterable[Price]) -> Union[float, None]:

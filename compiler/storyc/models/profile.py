@@ -94,6 +94,30 @@ class Profile:
     def offered_in(self, region: str) -> bool:
         return region in self.data["regions"]
 
+    @property
+    def media(self) -> Union[dict[str, Any], None]:
+        """The media inputs the model takes (roles, modes, labels, billing), or None: text only."""
+        return self.data.get("media")
+
+    @property
+    def family(self) -> str:
+        """`wan2.7` for `wan2.7-r2v-2026-06-12`: what `model wan2.7` lets storyc choose within."""
+        return self.id.split("-", 1)[0]
+
+    @property
+    def dated(self) -> bool:
+        """A dated snapshot (`…-2026-04-25`) rather than the rolling id."""
+        return self.id[-11:-10] == "-" and self.id[-10:-6].isdigit()
+
+    def takes_text_only(self) -> bool:
+        """True when a clip without media inputs is a request this model takes."""
+        media = self.media
+        return media is None or any(not mode["roles"] for mode in media["modes"])
+
+    def sends_resolution(self) -> bool:
+        """The picture goes out as a `resolution` tier (new protocol, legacy image-to-video), not a `size`."""
+        return self.protocol == "new" or self.resolution.get("sent_as") == "resolution"
+
     def id_in(self, region: str) -> str:
         """The id the model goes by in a region (`wanx2.1-t2v-plus` is `wan2.1-t2v-plus` in Singapore)."""
         return str(self.data.get("region_ids", {}).get(region, self.id))
@@ -121,7 +145,21 @@ class Catalog:
         }
 
     def get(self, model: str) -> Union[Profile, None]:
-        return self.profiles.get(self.aliases.get(model, model))
+        """The model's profile; for a family (`wan2.7`), the member that makes video from text alone
+        (each clip may then be given another member: check.media.pick)."""
+        found = self.profiles.get(self.aliases.get(model, model))
+        if found is None:
+            members = self.family(model)
+            found = next((p for p in members if p.takes_text_only()), members[0] if members else None)
+        return found
+
+    def family(self, name: str) -> list[Profile]:
+        """The rolling models of a family (`wan2.7`: wan2.7-t2v, -i2v, -r2v), shortest ids first; [] for a
+        model id or an unknown name."""
+        if name in self.profiles or name in self.aliases:
+            return []
+        members = [p for p in self.profiles.values() if p.family == name and not p.dated]
+        return sorted(members, key=lambda p: (len(p.id), p.id))
 
     def ids(self) -> list[str]:
         return sorted([*self.profiles, *self.aliases])

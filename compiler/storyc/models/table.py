@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Union
+from typing import Any, Union
 
 from ..base.columns import table
 from .profile import Catalog, Profile
 from .regions import DEFAULT_REGION
 
-COLUMNS = ("model", "protocol", "duration", "resolutions", "prompt", "audio", "multi-shot", "submit/s", "concurrent")
+COLUMNS = ("model", "protocol", "duration", "resolutions", "prompt", "audio", "multi-shot", "submit/s", "concurrent",
+           "inputs")
 
 
 def price_cell(profile: Profile, region: str) -> str:
@@ -20,7 +21,29 @@ def price_cell(profile: Profile, region: str) -> str:
     if row is None:
         return "unknown"
     shown = ", ".join(f"{rate} ({tier})" for tier, rate in row["tiers"].items())
-    return f"{row['currency']} {shown}"
+    return f"{row['currency']} {shown}" + (" (secondary source)" if row.get("secondary") else "")
+
+
+def inputs_cell(profile: Profile) -> str:
+    """The media combinations a model takes, one per mode: `first_frame+driving_audio? | …`; `text` without media."""
+    media = profile.media
+    if media is None:
+        return "text"
+    return " | ".join(_mode_text(mode) for mode in media["modes"])
+
+
+def _mode_text(mode: dict[str, Any]) -> str:
+    if not mode["roles"]:
+        return "text"
+    parts = []
+    for role, (low, high) in mode["roles"].items():
+        count = "" if high == 1 else f"≤{high}"
+        parts.append(f"{role}{count}{'?' if low == 0 else ''}")
+    references = mode.get("references")
+    if references:
+        bound = f"{references['min']}-{references['max']}" if "max" in references else f"≥{references['min']}"
+        parts.append(f"({bound} references)")
+    return "+".join(parts)
 
 
 def _row(profile: Profile) -> tuple[str, ...]:
@@ -41,6 +64,7 @@ def _row(profile: Profile) -> tuple[str, ...]:
         name, profile.protocol, profile.describe_durations(), shown_tiers,
         str(data["prompt_max_chars"]), sound, profile.multi_shot,
         str(data["rate_limits"]["submit_per_second"]), str(data["rate_limits"]["concurrent_tasks"]),
+        inputs_cell(profile),
     )
 
 
@@ -109,11 +133,12 @@ def as_markdown(catalog: Catalog) -> str:
     for model in sorted(catalog.profiles):
         profile = catalog.profiles[model]
         resolution = profile.resolution
-        field = "resolution + ratio" if profile.protocol == "new" else "size"
+        field = "resolution + ratio" if profile.protocol == "new" else "resolution" if profile.sends_resolution() else "size"
         out.append(f"**{model}** (sent as `{field}`; default {resolution['default_tier']} {resolution['default_ratio']}):")
         for tier, by_ratio in resolution["pixels"].items():
             out.append(f"- {tier}: " + ", ".join(f"{ratio} → {size}" for ratio, size in by_ratio.items()))
         out.append("")
+    out += _media_markdown(catalog)
     out += [
         "## Where each model is offered, and its prices",
         "",
@@ -136,3 +161,33 @@ def as_markdown(catalog: Catalog) -> str:
             out.append(f"| {model} | {region} | `{profile.id_in(region)}` | {row['currency']} | {rates} | "
                        f"{row['source']} | {row['checked']} |")
     return "\n".join(out) + "\n"
+
+
+def _media_markdown(catalog: Catalog) -> list[str]:
+    """The media section: each model's combinations, how `ratio` is treated, its role limits and billing rule."""
+    out = [
+        "## Media inputs",
+        "",
+        "Sources: the Wan image-, reference- and all-in-one video API reference (wan-media-api.md §3-§11). A",
+        "request is allowed when one of the model's combinations takes it (`?` optional, `≤n` at most n).",
+        "",
+        "| model | wire | path | combinations | ratio | prompt names references | input seconds billed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for model in sorted(catalog.profiles):
+        media = catalog.profiles[model].media
+        if media is None:
+            continue
+        ratios = ", ".join(sorted({mode["ratio"] for mode in media["modes"]}))
+        billing = media["billing"]
+        out.append(f"| {model} | {media['wire']} | `{media['path']}` | {inputs_cell(catalog.profiles[model])} | "
+                   f"{ratios} | {media['labels']} | {billing['input_video']}: {billing['source']} |")
+    out += ["", "| model | role | kind | formats | pixels per side | seconds | MB |", "|---|---|---|---|---|---|---|"]
+    for model in sorted(catalog.profiles):
+        media = catalog.profiles[model].media
+        for role, limits in (media or {}).get("roles", {}).items():
+            pixels = f"{limits['min_pixels']}-{limits['max_pixels']}" if "max_pixels" in limits else "—"
+            seconds = f"{limits['min_seconds']}-{limits['max_seconds']}" if "max_seconds" in limits else "—"
+            out.append(f"| {model} | {role} | {limits['kind']} | {', '.join(limits['formats'])} | {pixels} | "
+                       f"{seconds} | {limits['max_megabytes']} |")
+    return [*out, ""]

@@ -273,11 +273,12 @@ class Client:
                 attempt += 1
 
     # -- the API -------------------------------------------------------------------------------
-    async def create(self, body: dict[str, Any]) -> Created:
-        """POST a task (§2.1); the OSS header only when the body holds an oss:// URL."""
+    async def create(self, body: dict[str, Any], path: str = CREATE_PATH) -> Created:
+        """POST a task (§2.1) to `path` (first and last frame has its own, media §2.1); the OSS header
+        only when the body holds an oss:// URL."""
         oss = _has_oss_url(body)
         self.counters.creates += 1
-        document = await self._call("POST", self.api + CREATE_PATH, self._headers(create=True, oss=oss),
+        document = await self._call("POST", self.api + path, self._headers(create=True, oss=oss),
                                     json=body, resend=False)
         output = document.get("output") or {}
         task_id = output.get("task_id")

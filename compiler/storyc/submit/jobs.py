@@ -59,6 +59,7 @@ class Job:
         self.cost: float | None = None
         self.holds_slot = False  # one of the model's concurrent-task slots is this job's
         self.reuploaded = False  # a refused oss:// URL is uploaded again once per run
+        self.create_path = "/services/aigc/video-generation/video-synthesis"  # image2video for first+last frame
 
     @property
     def name(self) -> str:
@@ -115,6 +116,7 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
     journal elsewhere (an empty scratch folder: hashes and prices only).
     """
+    from ..compile import media
     from ..compile.emit import request_values
     from ..language.load import find_root
 
@@ -147,9 +149,12 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             hash = request_hash(model, clip_region, clip.body, hashes)
             key = (folder, hash)
             if key not in jobs:
-                price = body_price(profile, clip_region, clip.body)  # the body sent, as `story plan` prices it
+                price = body_price(profile, clip_region, clip.body,  # the body sent, as `story plan` prices it
+                                   media.input_seconds(plan, clip_plan))  # with input video seconds, where billed
                 jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
                                 dict(profile.data["rate_limits"]), price.currency, price.seconds)
+                if profile.media is not None:  # media inputs: the model's own create path
+                    jobs[key].create_path = "/services/aigc/" + profile.media["path"]
                 if record:
                     journal.remember(hash, model, clip_region, clip.body)
             target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"), where)

@@ -235,7 +235,7 @@ class Runner:
         job.journal.intend(job.hash)  # from here on a task may exist
         self._set(job, "submitting")
         try:
-            created = await self._client(job).create(body)
+            created = await self._client(job).create(body, job.create_path)
         except ResponseLost:
             self._set(job, "checking", "the create answer was lost; looking for the task")
             return  # the row stays `creating`: _reconcile finds out
