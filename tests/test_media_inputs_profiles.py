@@ -120,14 +120,14 @@ def test_prices_from_secondary_sources_say_so_and_unknown_stays_unknown() -> Non
     assert profiles["wan3.0-video"].data["pricing"]["singapore"]["currency"] == "USD"
     assert "singapore" not in profiles["wan3.0-video-prime"].data["pricing"]  # not found: unknown, not zero
     assert profiles["wan2.6-i2v-flash"].data["pricing"] == {}
-    table = as_table(catalog(), "singapore")
+    table = as_table(catalog(), "singapore", wide=True)
     assert "USD 0.05 (480P), 0.1 (720P), 0.2 (1080P) (secondary source)" in table
     line = next(row for row in table.splitlines() if row.startswith("wan3.0-video-prime "))
     assert line.rstrip().endswith("unknown")
 
 
 def test_story_models_shows_media_inputs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models"]) == 0
+    assert main(["models", "--wide"]) == 0
     out = capsys.readouterr().out
     assert "text | first_frame | first_frame+last_frame | reference_image≤10?" in out
     assert inputs_cell(builtin()["wan2.7-t2v"]) == "text"
