@@ -107,8 +107,13 @@ def newer_schema(story: Path) -> None:
     path = journal_of(story)
     path.parent.mkdir(exist_ok=True)
     db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    db.commit()
+    try:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        db.commit()
+    except sqlite3.DatabaseError:  # a kill mid-write already left it malformed: damage it the other way
+        db.close()
+        garbage(story)
+        return
     db.close()
 
 
