@@ -18,6 +18,7 @@ import os
 import sys
 import time
 import tracemalloc
+from functools import partial
 from typing import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -33,6 +34,10 @@ def cpu_seconds(action: Callable[[], object]) -> float:
     start = time.process_time()
     action()
     return time.process_time() - start
+
+
+def load_and_diagnose(data: bytes) -> object:
+    return diagnose(load("bench.story", data))
 
 
 def held_bytes(make: Callable[[], object]) -> int:
@@ -62,14 +67,14 @@ def main() -> None:
     best = dict.fromkeys(sizes, float("inf"))
     for _ in range(args.rounds):
         for shots in sizes:
-            best[shots] = min(best[shots], cpu_seconds(lambda: diagnose(load("bench.story", data[shots]))))
+            best[shots] = min(best[shots], cpu_seconds(partial(load_and_diagnose, data[shots])))
     first = sizes[0]
     print(f"{'shots':>7} {'load+diagnose':>14} {'µs/shot':>8} {'x ' + str(first):>8} {'KB/shot':>8} "
           f"{'json KB/shot':>13} {'/ json':>7}")
     for shots in sizes:
-        story = held_bytes(lambda: load("bench.story", data[shots]))
+        story = held_bytes(partial(load, "bench.story", data[shots]))
         document = as_json(shots)
-        decoded = held_bytes(lambda: json.loads(document))
+        decoded = held_bytes(partial(json.loads, document))
         print(f"{shots:7} {best[shots] * 1000:11.1f} ms {best[shots] / shots * 1e6:8.1f} "
               f"{best[shots] / best[first]:7.1f}x {story / shots / 1000:8.2f} {decoded / shots / 1000:13.2f} "
               f"{story / decoded:6.1f}x")

@@ -173,6 +173,18 @@ def test_plan_and_compile_import_no_client(tmp_path: Path, command: str) -> None
     assert loaded & heavy == set()
 
 
+def test_help_imports_no_command_and_no_shutil() -> None:
+    """argparse's own formatter imports shutil (and zlib, bz2, lzma) to learn the terminal's width."""
+    probe = "import sys\nfrom storyc.cli import main\nstatus = main(['--help'])\nprint(','.join(sorted(sys.modules)))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: story")
+    loaded = set(result.stdout.strip().splitlines()[-1].split(","))
+    heavy = {"shutil", "zlib", "bz2", "lzma", "asyncio", "httpx", "rich", "starlette", "storyc.language.parse",
+             "storyc.emulator"}
+    assert loaded & heavy == set()
+
+
 TWINS = "model wan2.7-t2v\ncast fox: a fox\n\nclip a 3s\n  shot 3s wide\n    @fox runs\n\n" \
         "clip b 3s\n  shot 3s wide\n    @fox runs\n"
 SENDING = {"httpx", "asyncio", "rich", "starlette", "uvicorn", "anyio"}
