@@ -1,8 +1,9 @@
-"""Videos already made: put a downloaded request's video where each of its clips wants it.
+"""Videos already made: a render with nothing to send, decided before the client is imported.
 
-The render loop (`run`) places a `downloaded` row's video this way before deciding anything else, and
-`story render` asks `settle_cached` first, so a run with nothing to send ends before the client, asyncio,
-rich or the emulator are imported (they cost about three times what the rest of a cached run does).
+`story render` asks `settle_cached` first: when every request is downloaded and its video is in place,
+the run ends without importing httpx, asyncio, rich or the emulator (about three times what the rest
+of a cached run costs). It places videos as the render loop's `Runner._place` does for `downloaded`
+rows; anything else is left to the loop.
 """
 
 from __future__ import annotations
@@ -35,32 +36,35 @@ def remove_partial_files(folder: str) -> int:
     return count
 
 
+def holds(path: str, sha256: str | None) -> bool:
+    """Whether `path` is a file with this content (one that cannot be read is not)."""
+    try:
+        return os.path.exists(path) and file_sha256(path) == sha256
+    except OSError:
+        return False
+
+
 def video_source(job: Job, row: Row) -> str | None:
     """A file holding the journal's video for this request (where it was downloaded, or a clip's file)."""
     for candidate in [row.video, *(target.path for target in job.targets)]:
-        if candidate and os.path.exists(candidate) and file_sha256(candidate) == row.sha256:
+        if candidate and holds(candidate, row.sha256):
             return candidate
     return None
 
 
-def place(job: Job, row: Row, source: str | None = None) -> bool:
-    """True when every clip's file holds the journal's video (copying it where one is missing)."""
-    source = source or video_source(job, row)
-    if source is None:
-        return False
+def place(job: Job, row: Row, source: str) -> None:
+    """Copy the request's video to each of its clips' files that does not hold it yet."""
     for target in job.targets:
-        if target.path != source and not (os.path.exists(target.path) and file_sha256(target.path) == row.sha256):
+        if target.path != source and not holds(target.path, row.sha256):
             copy_video(source, target.path)
-    job.billed = billed_seconds(row.usage or {})
-    job.cost = cost_of(job.price, job.billed)
-    return True
 
 
 def settle_cached(jobs: list[Job]) -> bool:
     """Whether there is nothing to send: every request downloaded and its video still there.
 
     If so, every clip's file is put in place and each job ends `cached`, as the render loop would end it;
-    if not, nothing is changed (the loop then does the work, forgetting downloads whose video is gone).
+    if not (or a copy fails), the jobs are left as they were: the loop then does the work, forgetting
+    downloads whose video is gone and reporting a folder it cannot write to.
     """
     rows = [job.row() for job in jobs]
     if not all(row is not None and row.state == "downloaded" and row.sha256 for row in rows):
@@ -70,10 +74,17 @@ def settle_cached(jobs: list[Job]) -> bool:
         return False
     for folder in {os.path.dirname(target.path) for job in jobs for target in job.targets}:
         remove_partial_files(folder)
-    for job, row, source in zip(jobs, rows, sources, strict=True):
+    try:
+        for job, row, source in zip(jobs, rows, sources, strict=True):
+            assert row is not None and source is not None
+            place(job, row, source)
+    except OSError:
+        return False
+    for job, row in zip(jobs, rows, strict=True):
         assert row is not None
         job.task_id = row.task_id
-        place(job, row, source)
+        job.billed = billed_seconds(row.usage or {})
+        job.cost = cost_of(job.price, job.billed)
         job.outcome = "cached"
         job.phase = "done"
         job.detail = "cached"

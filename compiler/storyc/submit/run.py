@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 from typing import Any, Callable, NamedTuple
 
 from ..models.pricing import billed_seconds, cost_of
-from .cached import copy_video as _copy
-from .cached import make_readable as _readable
-from .cached import place, remove_partial_files
 from .client import (
     AccessDenied,
     ApiError,
@@ -34,9 +32,10 @@ from .client import (
     SubmitError,
     UrlExpired,
     parse_service_time,
+    remove_partial_files,
 )
 from .jobs import Job
-from .journal import Row
+from .journal import Row, file_sha256
 from .scheduler import Scheduler
 from .upload import ensure_uploaded, with_urls
 
@@ -417,7 +416,19 @@ class Runner:
     # -- cached files ------------------------------------------------------------------------------
     def _place(self, job: Job, row: Row) -> bool:
         """True when every clip's file holds the journal's video (copying it where one is missing)."""
-        return place(job, row)
+        source = None
+        for candidate in [row.video, *(target.path for target in job.targets)]:
+            if candidate and os.path.exists(candidate) and file_sha256(candidate) == row.sha256:
+                source = candidate
+                break
+        if source is None:
+            return False
+        for target in job.targets:
+            if target.path != source and not (os.path.exists(target.path) and file_sha256(target.path) == row.sha256):
+                _copy(source, target.path)
+        job.billed = billed_seconds(row.usage or {})
+        job.cost = cost_of(job.price, job.billed)
+        return True
 
 
 def _same_duration(body: dict[str, Any], usage: dict[str, Any]) -> bool:
@@ -425,3 +436,25 @@ def _same_duration(body: dict[str, Any], usage: dict[str, Any]) -> bool:
     got = usage.get("output_video_duration", usage.get("video_duration"))
     return wanted is None or got is None or int(wanted) == int(got)
 
+
+def _readable(path: str) -> None:
+    """Temporary files are private (0600); a video gets the usual permissions (umask applied)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def _copy(source: str, destination: str) -> None:
+    import tempfile
+
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".storyc-part-copy-", dir=os.path.dirname(destination))
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temporary)
+        _readable(temporary)
+        os.replace(temporary, destination)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
