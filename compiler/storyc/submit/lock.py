@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any, NamedTuple, Union
 
 LOCK_VERSION = 1
@@ -73,6 +72,8 @@ def lock_text(lock: LockFile) -> str:
 
 
 def write_lock(path: str, lock: LockFile) -> None:
+    import tempfile  # only when writing: it imports shutil and random, which a cached render need not pay for
+
     folder = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(prefix=".lock-", dir=folder)
     try:
