@@ -173,6 +173,67 @@ def test_plan_and_compile_import_no_client(tmp_path: Path, command: str) -> None
     assert loaded & heavy == set()
 
 
+def test_help_imports_no_command_and_no_shutil() -> None:
+    """argparse's own formatter imports shutil (and zlib, bz2, lzma) to learn the terminal's width."""
+    probe = "import sys\nfrom storyc.cli import main\nstatus = main(['--help'])\nprint(','.join(sorted(sys.modules)))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: story")
+    loaded = set(result.stdout.strip().splitlines()[-1].split(","))
+    heavy = {"shutil", "zlib", "bz2", "lzma", "asyncio", "httpx", "rich", "starlette", "storyc.language.parse",
+             "storyc.emulator"}
+    assert loaded & heavy == set()
+
+
+TWINS = "model wan2.7-t2v\ncast fox: a fox\n\nclip a 3s\n  shot 3s wide\n    @fox runs\n\n" \
+        "clip b 3s\n  shot 3s wide\n    @fox runs\n"
+SENDING = {"httpx", "asyncio", "rich", "starlette", "uvicorn", "anyio"}
+
+
+def render_in_subprocess(path: Path) -> tuple[int, dict[str, object], set[str]]:
+    """`story render --offline --json` in a fresh interpreter: exit code, summary, top-level modules loaded."""
+    probe = (
+        "import sys\nfrom storyc.cli import main\n"
+        f"status = main(['render', '--offline', '--json', {str(path)!r}])\n"
+        "print(','.join(sorted(m for m in sys.modules)))\nsys.exit(status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=path.parent)
+    *summary, modules = result.stdout.strip().splitlines()
+    return result.returncode, json.loads("\n".join(summary)), {name.split(".")[0] for name in modules.split(",")}
+
+
+def test_a_cached_render_imports_neither_client_nor_asyncio_nor_rich(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.story", TWINS)
+    assert main(["render", "--offline", str(path)]) == 0
+    video = tmp_path / "renders" / "a" / "b.mp4"
+    made = video.read_bytes()
+    lock = path.with_suffix(".lock").read_text(encoding="utf-8")
+    video.unlink()  # b's request is a's: its file is copied back from a's, nothing is sent
+    (video.parent / ".storyc-part-a-x.mp4").write_bytes(b"half")  # what a killed download leaves
+    status, summary, loaded = render_in_subprocess(path)
+    assert status == 0
+    assert loaded & SENDING == set()
+    assert [clip["outcome"] for clip in summary["clips"]] == ["cached", "cached"]  # type: ignore[index]
+    assert summary["requests"] == dict.fromkeys(  # type: ignore[comparison-overlap]
+        ("creates", "queries", "lists", "throttled", "retries", "downloads", "uploads"), 0)
+    assert video.read_bytes() == made
+    assert sorted(p.name for p in video.parent.iterdir()) == ["a.mp4", "b.mp4"]
+    assert path.with_suffix(".lock").read_text(encoding="utf-8") == lock
+
+
+def test_a_render_whose_video_changed_is_not_taken_for_cached(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.story", CLEAN)
+    assert main(["render", "--offline", str(path)]) == 0
+    video = tmp_path / "renders" / "a" / "a.mp4"
+    made = video.read_bytes()
+    video.write_bytes(made[:-1] + bytes([made[-1] ^ 1]))
+    status, summary, loaded = render_in_subprocess(path)
+    assert status == 0
+    assert [clip["outcome"] for clip in summary["clips"]] == ["rendered"]  # type: ignore[index]
+    assert "asyncio" in loaded  # the render loop ran
+    assert video.read_bytes() != made[:-1] + bytes([made[-1] ^ 1])
+
+
 def test_check_fix_applies_safe_fixes_and_only_suggests_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = ("model wan2.7-t2v-2026-04-2\r\ncast antelope: an antelope  # keep me\r\n"
             "clip a 6\r\n  shot 3s trakcing: @antlope runs\r\n  shot 3s wide: 羚羊\r\n")

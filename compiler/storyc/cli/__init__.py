@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         # Only the list of commands: `story COMMAND` gets its own parser (`_command_parser`), so the
         # options of every command need not be defined (nor their modules' imports paid) here.
-        commands.add_parser(name, help=_command(name).help)
+        commands.add_parser(name, help=_command(name).help, formatter_class=_help_formatter)  # not shutil's
     return parser
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from typing import Any
@@ -90,6 +89,8 @@ def run(options: argparse.Namespace) -> int:
     if failed:
         return EXIT_PROBLEMS
     if options.against:
+        import json  # here: `story --help` imports this module for its one-line help
+
         from ..submit.against import against_json, against_text, regeneration_problem
 
         text = json.dumps(against_json(changes, options.against), ensure_ascii=False, indent=2) + "\n"

@@ -156,9 +156,8 @@ def run_render(options: argparse.Namespace) -> int:
 
 def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: bool, key: str | None,
                      base: str | None) -> int:
-    import asyncio
-
     from ..models.pricing import money_sum, totals
+    from ..submit.cached import settle_cached
     from ..submit.jobs import clip_state
 
     if not prepared.jobs:
@@ -196,6 +195,12 @@ def _render_prepared(prepared: Prepared, options: argparse.Namespace, offline: b
         if answer.strip().lower() not in ("y", "yes"):
             print("story render: nothing submitted", file=sys.stderr)
             return EXIT_PROBLEMS
+    if not to_pay and settle_cached(prepared.jobs):  # decided before importing the client, asyncio, rich
+        _show_cached(prepared, options)
+        _write_locks(prepared)
+        return _report(prepared, options, {"error": None, "counters": dict.fromkeys(_COUNTERS, 0)}, offline)
+    import asyncio
+
     display = _display(options)
     try:
         outcome = asyncio.run(_render(prepared, options, offline, key, base, display, resubmit))
@@ -223,6 +228,9 @@ class _NoRow:
     state = "new"
 
 
+_COUNTERS = ("creates", "queries", "lists", "throttled", "retries", "downloads", "uploads")
+
+
 async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool, key: str | None,
                   base: str | None, display: Any, resubmit: bool) -> dict[str, Any]:
     from ..submit.client import SubmitError
@@ -247,7 +255,7 @@ async def _render(prepared: Prepared, options: argparse.Namespace, offline: bool
         counters = [client.counters for client in session.clients.values()]
         return {"error": error, "counters": {
             name: sum(getattr(c, name) for c in counters)
-            for name in ("creates", "queries", "lists", "throttled", "retries", "downloads", "uploads")}}
+            for name in _COUNTERS}}
 
 
 def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str:
@@ -428,6 +436,21 @@ class _Live:
     def stop(self) -> None:
         if self.live.is_started:
             self.live.stop()
+
+
+def _show_cached(prepared: Prepared, options: argparse.Namespace) -> None:
+    """What the progress display ends with when every clip is cached, without importing rich."""
+    if not (sys.stderr.isatty() and not options.json):
+        plain = _Plain(sys.stderr)
+        for job in prepared.jobs:
+            plain.update(job)
+        return
+    rows = [(job.name, job.phase, "", job.task_id or "") for job in prepared.jobs]
+    widths = [max(len(cell) for cell in column) for column in zip(("clip", "state", "time", "task"), *rows, strict=True)]
+    header = "  ".join(title.ljust(width) for title, width in zip(("clip", "state", "time", "task"), widths, strict=True))
+    lines = [f"\x1b[1m{header}\x1b[0m"]  # bold, as rich's live table shows its header
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    sys.stderr.write("\n".join(lines) + "\n")
 
 
 def _display(options: argparse.Namespace) -> Any:

@@ -42,6 +42,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..models.regions import API_PREFIX
+from .cached import PART_PREFIX
+from .cached import remove_partial_files as remove_partial_files  # where it was before
 
 CREATE_PATH = "/services/aigc/video-generation/video-synthesis"
 RETRIED_STATUS = (429, 500, 502, 503, 504)
@@ -409,9 +411,6 @@ class Client:
         return Downloaded(temporary, digest.hexdigest(), size)
 
 
-PART_PREFIX = ".storyc-part-"
-
-
 def _part_file(folder: str, name: str) -> tuple[int, str]:
     import tempfile
 
@@ -422,20 +421,6 @@ def _part_file(folder: str, name: str) -> tuple[int, str]:
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.remove(path)
-
-
-def remove_partial_files(folder: str) -> int:
-    """Delete partial downloads a killed run left behind; how many there were."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return 0
-    count = 0
-    for name in names:
-        if name.startswith(PART_PREFIX):
-            _remove(os.path.join(folder, name))
-            count += 1
-    return count
 
 
 def on_loopback(root: str) -> bool:

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from typing import Any, Callable, NamedTuple, Union
 
 LOCK_VERSION = 1
@@ -297,6 +296,8 @@ def write_lock(path: str, lock: LockFile) -> None:
 def replace_text(path: str, text: str) -> None:
     """Write `text` to a temporary file beside `path` (`.lock-*`, which `story render` sweeps after a
     kill), give it `path`'s permissions, and move it over `path` in one step."""
+    import tempfile  # only when writing: it imports shutil and random, which a cached render need not pay for
+
     folder = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(prefix=".lock-", dir=folder)
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from ..base.paths import MAX_MEDIA_BYTES, read_bytes
 from .journal import Journal, file_sha256
@@ -42,6 +41,8 @@ def local_files(body: dict[str, Any], storyboard_path: str) -> dict[str, str]:
             for item in value:
                 walk(item)
         elif isinstance(value, str) and value.startswith("file://"):
+            from urllib.parse import unquote  # only for local files: it imports ipaddress
+
             relative = unquote(value[len("file://"):])
             found[value] = os.path.normpath(os.path.join(folder, relative))
 
