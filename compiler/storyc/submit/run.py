@@ -19,8 +19,8 @@ import time
 from typing import Any, Callable, NamedTuple
 
 from ..models.pricing import billed_seconds, cost_of
+from .cached import PART_PREFIX
 from .client import (
-    PART_PREFIX,
     AccessDenied,
     ApiError,
     AuthError,
