@@ -13,6 +13,8 @@ from pathlib import Path
 
 import av
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyc.cli import main
 from storyc.emulator.app import create_app
@@ -186,3 +188,112 @@ def test_the_model_id_sent_is_the_one_the_region_serves(
     assert result.returncode == 0, result.stderr
     duration, width, height, _ = probe(tmp_path / "out" / "t" / "a.mp4")
     assert abs(duration - 5) < 0.5 and (width, height) == (832, 480)
+
+
+# -- data only as data (issue 19) ---------------------------------------------------------------------
+TONE = ROOT / "storyboards" / "lantern-thief" / "audio" / "market-theme.wav"
+HOSTILE_STORY = "x\ntouch MARKER #.story"
+HOSTILE_SOUNDTRACK = "-dash $(touch PWNED) `touch TICKED`.wav"
+
+
+def hostile_project(folder: Path, story_name: str, soundtrack: str) -> Path:
+    """A project (story.toml) whose storyboard file and soundtrack carry shell syntax in their names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "story.toml").write_text("", encoding="utf-8")
+    shutil.copyfile(TONE, folder / soundtrack)
+    story = folder / story_name
+    story.write_text(f"model wan2.7-t2v\nresolution 720P\nratio 16:9\nlanguage en\nclip a 10s\n"
+                     f"  soundtrack: {soundtrack}\n  A lantern swings in the night market.\n", encoding="utf-8")
+    return story
+
+
+def test_file_names_reach_the_script_as_data_and_a_dash_name_uploads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = hostile_project(tmp_path, HOSTILE_STORY, HOSTILE_SOUNDTRACK)
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "--curl", story.name]) == 0
+    script = tmp_path / "render.sh"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    text = script.read_text(encoding="utf-8")
+    assert "\ntouch MARKER" not in text and "# ---- x\\ntouch MARKER #.story" in text
+    shellcheck(script)
+    app = create_app(FAST)
+    with serve(FAST, app=app) as base_url:
+        result = run_script(script, base_url)
+        tasks = list(app.state.emulator.tasks.tasks.values())
+    assert result.returncode == 0, result.stderr
+    for planted in ("MARKER", "PWNED", "TICKED"):
+        assert not list(tmp_path.rglob(planted)), planted
+    [task] = tasks
+    assert task.audio_path and task.spec.audio_url.startswith("oss://")  # `-dash…` went up as a file name
+    [video] = (tmp_path / "out").rglob("a.mp4")
+    assert probe(video)[3]  # the soundtrack came back muxed in
+
+
+LETTERS = "ab -_.$()`'\"\\;!*?#&|<>{}[]~=%^\n\t\r\x7f\u00e9\u2028雪"
+
+
+@settings(max_examples=int(os.environ.get("STORYC_CURL_EXAMPLES", "25")), deadline=None)
+@given(story=st.text(LETTERS, min_size=1, max_size=12), soundtrack=st.text(LETTERS, min_size=1, max_size=12))
+def test_shellcheck_passes_on_hostile_names(story: str, soundtrack: str) -> None:
+    """Every storyboard that checks clean gets a script shellcheck passes at its default severity; the
+    others end in a message, never a traceback."""
+    import contextlib
+    import io
+    import tempfile
+
+    story_name = story.replace("/", "_") + ".story"
+    sound_name = soundtrack.replace("/", "_").strip() + ".wav"
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        try:
+            hostile_project(root, story_name, sound_name)
+        except OSError:
+            return  # a name the file system refuses
+        out, err = io.StringIO(), io.StringIO()
+        previous = os.getcwd()
+        os.chdir(root)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["compile", "--curl", "--", story_name])
+        finally:
+            os.chdir(previous)
+        assert "internal error" not in err.getvalue() and "Traceback" not in err.getvalue()
+        if code != 0:
+            assert code in (1, 2) and err.getvalue().strip()
+            return
+        script = root / "render.sh"
+        script.write_text(out.getvalue(), encoding="utf-8")
+        result = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout
+        for line in out.getvalue().split("\n"):
+            assert not line.startswith("touch"), line
+
+
+def test_a_template_cannot_make_the_script_upload_a_file_outside_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copyfile(TONE, outside / "secret.wav")
+    project = tmp_path / "project"
+    story = hostile_project(project, "film.story", "theme.wav")
+    (project / "templates").mkdir()
+    template = (ROOT / "compiler" / "storyc" / "compile" / "templates" / "body-new.json.j2").read_text(encoding="utf-8")
+    hostile = template.replace("{{ request.audio_url | json }}", '"file://../outside/secret.wav"')
+    assert hostile != template
+    (project / "templates" / "body-new.json.j2").write_text(hostile, encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert main(["compile", "--curl", story.name]) == 2
+    captured = capsys.readouterr()
+    assert "upload" not in captured.out and "secret" not in captured.out
+    assert "film.story: clip `a`: `input.audio_url` `file://../outside/secret.wav` (from the storyboard's " \
+           "soundtrack or a project template) leads outside the project" in captured.err
+    # through a symlink inside the project, too
+    (project / "templates" / "body-new.json.j2").write_text(
+        template.replace("{{ request.audio_url | json }}", '"file://linked.wav"'), encoding="utf-8")
+    (project / "linked.wav").symlink_to(outside / "secret.wav")
+    assert main(["compile", "--curl", story.name]) == 2
+    assert "`file://linked.wav` (from the storyboard's soundtrack or a project template) leads outside the " \
+           "project" in capsys.readouterr().err

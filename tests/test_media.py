@@ -399,10 +399,17 @@ def test_a_lock_file_cannot_point_outside_its_folder(project: Project, tmp_path:
     clips["opening"] = clips["opening"]._replace(video="../../../../../../etc/hostname")
     write_lock(lock_path(str(story)), lock._replace(clips=clips))
     assert main(["cut", str(story), "-o", str(folder / "cut.mp4")]) == 2
-    assert "outside its folder for `opening`" in capsys.readouterr().err
+    assert "film.lock:42: clip `opening`: `video` must be a path relative to the lock file" in capsys.readouterr().err
+    (folder / "renders").mkdir(exist_ok=True)
+    (folder / "renders" / "away").symlink_to("/etc")
+    clips["opening"] = clips["opening"]._replace(video="renders/away/hostname")
+    write_lock(lock_path(str(story)), lock._replace(clips=clips))
+    assert main(["cut", str(story), "-o", str(folder / "cut.mp4")]) == 2
+    assert "clip `opening`: `video` `renders/away/hostname` leads outside the lock file's folder" in \
+        capsys.readouterr().err
     (folder / "film.lock").write_text("{not json", encoding="utf-8")
     assert main(["preview", str(story), "-o", str(folder / "p.html")]) == 2
-    assert "cannot read lock file" in capsys.readouterr().err
+    assert "film.lock:1:2: the lock file is not valid JSON" in capsys.readouterr().err
 
 
 def test_render_offline_then_cut_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "explain": "explain",
     "lsp": "lsp",
     "watch": "watch",
+    "lock": "lock",
 }
 
 

@@ -119,13 +119,14 @@ def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | No
 def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, record: bool = True) -> Prepared:
     from ..submit.jobs import OutputError, prepare
     from ..submit.journal import JournalError
+    from ..submit.lock import LockError
     from ..submit.upload import SoundtrackMissing
 
     compiled = compile_storyboards(options)
     try:
         return prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
                        record=record)
-    except (SoundtrackMissing, JournalError, OutputError) as error:
+    except (SoundtrackMissing, JournalError, OutputError, LockError) as error:
         raise UsageError(str(error)) from None
 
 
@@ -287,10 +288,15 @@ def _remove_stale_locks(prepared: Prepared) -> None:
 
 def _write_locks(prepared: Prepared) -> None:
     from ..submit.jobs import storyboard_lock
-    from ..submit.lock import lock_path, lock_text, write_lock
+    from ..submit.lock import LockError, lock_path, lock_text, write_lock
 
     for path, targets in prepared.storyboards:
-        lock = storyboard_lock(path, targets, prepared.jobs)
+        try:
+            lock = storyboard_lock(path, targets, prepared.jobs)
+        except LockError as error:  # changed under the run: keep it, the journal keeps what was made
+            print(f"story render: {error}; the lock file is left as it is (the journal keeps this run's "
+                  "videos: fix it and run again to record them)", file=sys.stderr)
+            continue
         destination = lock_path(path)
         try:
             with open(destination, encoding="utf-8") as handle:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
+import stat
 from typing import Any, Iterable
+from urllib.parse import unquote
 
 from ..models.pricing import Price, clip_price, money, totals
 from ..models.profile import Catalog, Profile
@@ -168,7 +169,7 @@ upload() {
     >/dev/null || die "upload $1: the answer holds no upload policy"
   jq '.data' "$work/response" >"$work/policy"
   field() { jq -r --arg name "$1" '.[$name] // ""' "$work/policy"; }
-  key=$(field upload_dir)/$(basename "$1")
+  key=$(field upload_dir)/$(basename -- "$1")
   host=$(field upload_host)
   code=$(curl -sS -o "$work/upload" -w '%{http_code}' \
     --form-string "OSSAccessKeyId=$(field oss_access_key_id)" \
@@ -196,14 +197,67 @@ def _base(region: str) -> str:
     return f"base=${{DASHSCOPE_BASE_URL:-{url}}}"
 
 
-def _local_path(audio_url: str, storyboard: str) -> str:
-    """The soundtrack's path from the current folder (bodies name it relative to the storyboard)."""
-    relative = audio_url[len("file://"):]
+def _local_path(audio_url: str, storyboard: str, clip: str) -> str:
+    """The soundtrack's path from the current folder (bodies name it relative to the storyboard).
+
+    The file must be inside the storyboard's project once symlinks are followed and a regular file:
+    a project template may set `input.audio_url`, and the script must not upload what lies outside.
+    The path starts with `./` or `../` so that a name such as `-dash.wav` is never taken for an option.
+    """
+    from ..base.paths import kind, outside
+    from ..language.load import find_root
+
+    relative = unquote(audio_url[len("file://"):])
+    where = f"{_printable(storyboard)}: clip `{clip}`: `input.audio_url` `{_printable(audio_url)}` " \
+            "(from the storyboard's soundtrack or a project template)"
     path = os.path.normpath(os.path.join(os.path.dirname(storyboard), relative))
-    if any(char in path for char in '"\\\n\r;,'):
-        raise CurlError(f"soundtrack `{relative}`: --curl cannot pass a file name holding quotes, backslashes, "
-                        "`;`, `,` or line breaks to curl's form upload; rename the file")
-    return os.path.relpath(path)
+    root = find_root(storyboard)
+    leads = outside(path, root)
+    if leads is not None:
+        raise CurlError(f"{where} leads outside the project `{_printable(os.path.relpath(root))}`, to "
+                        f"`{_printable(leads)}`; --curl uploads only files inside the project")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise CurlError(f"{where}: cannot read it: {(error.strerror or str(error)).lower()}") from None
+    if not stat.S_ISREG(mode):
+        raise CurlError(f"{where} is {kind(mode)}, not a regular file")
+    if any(char in path for char in '"\\;,') or not path.isprintable():
+        raise CurlError(f"{where}: --curl cannot pass a file name holding quotes, backslashes, `;`, `,` or "
+                        "control characters to curl's form upload; rename the file")
+    shown = os.path.relpath(path)
+    return shown if shown.startswith(("../", "./")) else "./" + shown
+
+
+def _strings(value: Any, where: str = "") -> Iterable[tuple[str, str]]:
+    """Every string in a body with its dotted place, e.g. ("input.audio_url", "file://a.wav")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{where}[{index}]")
+    elif isinstance(value, str):
+        yield where, value
+
+
+def _printable(text: str) -> str:
+    """Text from a file made safe for a comment or a message: control characters (line breaks too) escaped."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def _quote(value: str) -> str:
+    """A shell word that is exactly `value`.
+
+    Single quotes where they suffice; double quotes, with `$`, backquote, `"` and `\\` escaped, when the
+    value holds `$` or a backquote (shellcheck reads those in single quotes as a mistake: SC2016) or a
+    single quote. Control characters have been refused or escaped before a value gets here.
+    """
+    if value and all(char.isalnum() and char.isascii() or char in "@%+=:,./_-" for char in value):
+        return value
+    if not any(char in value for char in "$`'"):
+        return "'" + value + "'"
+    return '"' + "".join("\\" + char if char in '$`"\\' else char for char in value) + '"'
 
 
 def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> str:
@@ -220,7 +274,7 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
     files: list[str] = []
     for path, compiled in results:
         stem = os.path.splitext(os.path.basename(path))[0]
-        sections.append(f"\n# ---- {path}\ndir=$out/{shlex.quote(stem)}\nmkdir -p \"$dir\"")
+        sections.append(f"\n# ---- {_printable(path)}\ndir=$out/{_quote(_printable(stem))}\nmkdir -p -- \"$dir\"")
         clips = list(compiled.clips)
         if not clips:
             continue
@@ -235,9 +289,9 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
                 price = body_price(clip.body, profile, region)
                 prices.append(price)
                 sections.append(_create(clip.name, clip.body, path, price, files))
-            sections.append("".join(f"fetch \"$dir\" {shlex.quote(clip.name)}\n" for clip in group).rstrip("\n"))
+            sections.append("".join(f"fetch \"$dir\" {_quote(clip.name)}\n" for clip in group).rstrip("\n"))
     preflight = "".join(
-        f"[ -r {shlex.quote(file)} ] || die {shlex.quote(f'{file}: no such readable file (run from the folder the script was generated in)')}\n"
+        f"[ -r {_quote(file)} ] || die {_quote(f'{file}: no such readable file (run from the folder the script was generated in)')}\n"
         for file in dict.fromkeys(files)
     )
     cost = "; ".join(money(t.amount, t.currency) for t in totals(prices)) or "nothing"
@@ -249,24 +303,28 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
 
 
 def _create(name: str, body: dict[str, Any], storyboard: str, price: Price, files: list[str]) -> str:
-    quoted = shlex.quote(name)
+    quoted = _quote(name)
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     parameters = body["parameters"]
     shown = f"{parameters['resolution']} {parameters.get('ratio', '')}".strip() if "resolution" in parameters \
         else str(parameters.get("size") or price.tier)
     lines = [
         "",
-        f"# {name}: {body['model']}, {int(price.seconds)}s, {shown}: {money(price.amount, price.currency)} "
-        f"in {price.region}",
+        _printable(f"# {name}: {body['model']}, {int(price.seconds)}s, {shown}: "
+                   f"{money(price.amount, price.currency)} in {price.region}"),
         f"if need \"$dir\" {quoted}; then",
         f"  cat >\"$work/body.json\" <<'STORYC_BODY'\n{text}\nSTORYC_BODY",
     ]
     audio = body["input"].get("audio_url", "")
+    stray = [where for where, value in _strings(body) if value.startswith("file://") and where != "input.audio_url"]
+    if stray:
+        raise CurlError(f"{_printable(storyboard)}: clip `{name}`: `{stray[0]}` names a local file (a project "
+                        "template?); --curl uploads only `input.audio_url`")
     if audio.startswith("file://"):
-        local = _local_path(audio, storyboard)
+        local = _local_path(audio, storyboard, name)
         files.append(local)
         lines += [
-            f"  upload {shlex.quote(local)} {shlex.quote(str(body['model']))}",
+            f"  upload {_quote(local)} {_quote(str(body['model']))}",
             "  jq --arg url \"$oss_url\" '.input.audio_url = $url' \"$work/body.json\" >\"$work/sent.json\"",
             f"  submit \"$dir\" {quoted} \"$work/sent.json\" -H 'X-DashScope-OssResourceResolve: enable'",
         ]

@@ -150,9 +150,10 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             jobs[key].targets.append(target)
             targets.append(target)
         storyboards.append((path, targets))
+        lock = read_lock(lock_path(path))  # LockError: a damaged lock file stops the run before anything is sent
         if record:
             journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
-            _adopt_from_lock(path, journal, [job for (f, _), job in jobs.items() if f == folder])
+            _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
     return Prepared(list(jobs.values()), storyboards, list(journals.values()))
 
 
@@ -163,17 +164,14 @@ def jobs_hash(jobs: dict[tuple[str, str], Job], folder: str, target: Target) -> 
     raise KeyError(target.name)
 
 
-def _adopt_from_lock(storyboard: str, journal: Journal, jobs: list[Job]) -> None:
+def _adopt_from_lock(storyboard: str, lock: LockFile | None, journal: Journal, jobs: list[Job]) -> None:
     """A video the lock file names, present with its sha256, for a request the journal has not seen done.
 
-    A teammate who has the lock file and the videos (but no journal) pays nothing again.
+    A teammate who has the lock file and the videos (but no journal) pays nothing again. The lock file
+    was validated when read (`read_lock`): its video paths stay inside its folder and name regular files.
     """
     from .journal import file_sha256
 
-    try:
-        lock = read_lock(lock_path(storyboard))
-    except Exception:  # noqa: BLE001 - a broken lock file is rewritten at the end of the run
-        return
     if lock is None:
         return
     folder = os.path.dirname(os.path.abspath(lock_path(storyboard)))
@@ -185,13 +183,14 @@ def _adopt_from_lock(storyboard: str, journal: Journal, jobs: list[Job]) -> None
             locked: LockedClip | None = lock.clips.get(target.name)
             if locked is None or locked.request != job.hash or locked.emulated != job.journal.offline:
                 continue
-            video = os.path.normpath(os.path.join(folder, locked.video))
+            video = os.path.join(folder, *locked.video.split("/"))
             try:
                 if file_sha256(video) != locked.sha256:
                     continue
-            except OSError:
+                size = os.path.getsize(video)
+            except OSError:  # not there: this clip is not rendered here
                 continue
-            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, os.path.getsize(video),
+            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, size,
                                    {"duration": locked.seconds_billed})
             break
 
@@ -218,10 +217,7 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
 
     path = lock_path(storyboard)
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        previous = read_lock(path)
-    except Exception:  # noqa: BLE001 - a broken lock file is replaced
-        previous = None
+    previous = read_lock(path)  # LockError: never replace a lock file that cannot be read
     by_target = {id(target): job for job in jobs for target in job.targets}
     clips: dict[str, LockedClip] = {}
     for target in targets:
@@ -235,6 +231,9 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
                 clips[target.name] = old
             continue
         video = target.path if os.path.exists(target.path) else (row.video or target.path)
+        relative = os.path.relpath(video, folder).replace(os.sep, "/")
+        if relative.startswith("../"):  # `-o` elsewhere: not a file the lock file (and git) can carry
+            continue
         try:
             sha = file_sha256(video)
         except OSError:
@@ -242,7 +241,7 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
         seconds = billed_seconds(row.usage or {})
         clips[target.name] = LockedClip(
             request=job.hash, model=job.model, region=job.region, seed=job.seed, task_id=row.task_id,
-            video=os.path.relpath(video, folder).replace(os.sep, "/"), sha256=sha, seconds_billed=seconds,
+            video=relative, sha256=sha, seconds_billed=seconds,
             cost=cost_of(job.price, seconds), currency=job.currency, emulated=job.journal.offline,
         )
     return LockFile(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips)
