@@ -181,6 +181,10 @@ _TABLE = (
     Code("SB501", "template-error", "error",
          "A prompt or body template failed: a missing variable, a syntax error, a body that is "
          "not the API's JSON, or (in a project template) an attempt to reach outside the context."),
+    Code("SB660", "takes-out-of-range", "error",
+         "`takes` asks for a number of takes outside what storyc renders (1 to 10, "
+         "`base/data/settings.json`). Each take is a request of its own, paid in full: ask for fewer, "
+         "and render more later (the takes already made are kept)."),
 )
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _TABLE}

@@ -18,7 +18,7 @@ Path = tuple[Union[str, int], ...]
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "$comment"}
 _KEYWORDS = {
     "type", "properties", "required", "additionalProperties", "enum", "const", "minimum", "maximum",
-    "minLength", "maxLength", "pattern", "if", "then", "else",
+    "minLength", "maxLength", "pattern", "if", "then", "else", "items", "minItems", "maxItems",
 } | _ANNOTATIONS
 
 
@@ -60,7 +60,7 @@ def check_schema(schema: Any) -> None:
         raise SchemaError(f"unsupported JSON Schema keywords: {', '.join(sorted(unknown))}")
     for sub in schema.get("properties", {}).values():
         check_schema(sub)
-    for key in ("if", "then", "else", "additionalProperties"):
+    for key in ("if", "then", "else", "additionalProperties", "items"):
         if key in schema:
             check_schema(schema[key])
 
@@ -94,6 +94,8 @@ def errors(value: Any, schema: Any, path: Path = ()) -> Iterator[tuple[Path, str
             yield path, f"{value} is greater than the maximum of {schema['maximum']}"
     if isinstance(value, dict):
         yield from _object(value, schema, path)
+    if isinstance(value, list):
+        yield from _array(value, schema, path)
     if "if" in schema:
         branch = "then" if not any(True for _ in errors(value, schema["if"], path)) else "else"
         if branch in schema:
@@ -113,6 +115,16 @@ def _object(value: dict[str, Any], schema: dict[str, Any], path: Path) -> Iterat
             yield path, f"additional property {name!r} is not allowed"
         elif extra is not True:
             yield from errors(item, extra, (*path, name))
+
+
+def _array(value: list[Any], schema: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
+    if len(value) < schema.get("minItems", 0):
+        yield path, f"the list has fewer than {schema['minItems']} items"
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        yield path, f"the list has more than {schema['maxItems']} items"
+    if "items" in schema:
+        for index, item in enumerate(value):
+            yield from errors(item, schema["items"], (*path, index))
 
 
 @lru_cache(maxsize=8)
