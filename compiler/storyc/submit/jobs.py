@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..compile.takes import take_body, take_label, takes_range
 from ..models.pricing import Price, billed_seconds, body_price, cost_of
 from .journal import Journal, Row, journal_folder, request_hash
-from .lock import LockedClip, LockFile, lock_path, read_lock
+from .lock import LockedClip, LockFile, lock_path, lock_with_takes, read_lock
 from .upload import file_hashes, local_files
 
 if TYPE_CHECKING:
@@ -26,6 +27,12 @@ class Target(NamedTuple):
     name: str
     path: str  # absolute path of the video
     where: str  # `file:line:col` of the clip's name
+    take: int = 1  # which take of the clip (compile/takes.py)
+
+    @property
+    def label(self) -> str:
+        """The clip's name, with `.take<k>` for a take after the first (as its video is named)."""
+        return take_label(self.name, self.take)
 
 
 class Job:
@@ -62,7 +69,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        return ", ".join(target.name for target in self.targets)
+        return ", ".join(target.label for target in self.targets)
 
     @property
     def seed(self) -> int | None:
@@ -109,11 +116,14 @@ def output_folder(storyboard: str, output: str | None, several: bool) -> str:
 
 def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None = None,
             journals: dict[str, Journal] | None = None, create_journal: bool = True,
-            offline: bool = False, record: bool = True, journal_root: str | None = None) -> Prepared:
+            offline: bool = False, record: bool = True, journal_root: str | None = None,
+            takes: int | None = None) -> Prepared:
     """Jobs for every clip of the compiled storyboards ((path, plan, compiled, region) each).
 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
-    journal elsewhere (an empty scratch folder: hashes and prices only).
+    journal elsewhere (an empty scratch folder: hashes and prices only). Each clip asks for `takes`
+    takes (`story render --takes`), else its `takes` setting, else one; a take the lock file records
+    for the request as it compiles now is kept as well, even when fewer are asked for (it is paid for).
     """
     journals = {} if journals is None else journals
     jobs: dict[tuple[str, str], Job] = {}
@@ -127,6 +137,8 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         out = output_folder(path, output, several)
         plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
         source = plan.program.entry.source
+        lock = read_lock(lock_path(path))  # LockError: a damaged lock file stops the run before anything is sent
+        locked_takes = lock.every_take() if lock is not None else {}
         targets: list[Target] = []
         for clip in result.clips:
             clip_plan = plans[clip.name]
@@ -136,23 +148,30 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             files = local_files(clip.body, path)
             hashes = file_hashes(files)
             model = str(clip.body.get("model", plan.model_for(clip_plan)))
-            hash = request_hash(model, clip_region, clip.body, hashes)
-            key = (folder, hash)
-            if key not in jobs:
-                price = body_price(profile, clip_region, clip.body)  # the body sent, as `story plan` prices it
-                jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
-                                dict(profile.data["rate_limits"]), price.currency, price.seconds)
-                if record:
-                    journal.remember(hash, model, clip_region, clip.body)
+            asked = takes or int(plan.settings_for(clip_plan).get("takes", 1))
             position = source.position(clip_plan.clip.name_span.start)
-            target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"),
-                            f"{path}:{position.line}:{position.column}")
-            jobs[key].targets.append(target)
-            targets.append(target)
+            recorded = locked_takes.get(clip.name, {})
+            for take in range(1, takes_range()[1] + 1):
+                if take > asked and take not in recorded:
+                    continue
+                body = take_body(clip.body, take)
+                hash = request_hash(model, clip_region, body, hashes)
+                if take > asked and recorded[take].request != hash:  # a take of the clip as it was
+                    continue
+                key = (folder, hash)
+                if key not in jobs:
+                    price = body_price(profile, clip_region, body)  # the body sent, as `story plan` prices it
+                    jobs[key] = Job(hash, model, clip_region, body, files, hashes, journal, price,
+                                    dict(profile.data["rate_limits"]), price.currency, price.seconds)
+                    if record:
+                        journal.remember(hash, model, clip_region, body)
+                target = Target(path, clip.name, os.path.join(out, f"{take_label(clip.name, take)}.mp4"),
+                                f"{path}:{position.line}:{position.column}", take)
+                jobs[key].targets.append(target)
+                targets.append(target)
         storyboards.append((path, targets))
-        lock = read_lock(lock_path(path))  # LockError: a damaged lock file stops the run before anything is sent
         if record:
-            journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
+            journal.name_clips(os.path.abspath(path), {t.label: jobs_hash(jobs, folder, t) for t in targets})
             _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
     return Prepared(list(jobs.values()), storyboards, list(journals.values()))
 
@@ -180,7 +199,7 @@ def _adopt_from_lock(storyboard: str, lock: LockFile | None, journal: Journal, j
         if row is None or row.state != "new":
             continue
         for target in job.targets:
-            locked: LockedClip | None = lock.clips.get(target.name)
+            locked: LockedClip | None = lock.every_take().get(target.name, {}).get(target.take)
             if locked is None or locked.request != job.hash or locked.emulated != job.journal.offline:
                 continue
             video = os.path.join(folder, *locked.video.split("/"))
@@ -209,9 +228,10 @@ def clip_state(row: Row | None, resubmit_expired: bool = False) -> str:
 
 
 def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> LockFile:
-    """The lock file of one storyboard: its clips whose videos are downloaded, and what they cost.
+    """The lock file of one storyboard: its clips' takes whose videos are downloaded, what they cost,
+    and the take each clip selects (the previous lock file's select while that take is still there).
 
-    Clips not (yet) rendered keep the entry the previous lock file had for the same request, if any.
+    Takes not (yet) rendered keep the entry the previous lock file had for the same request, if any.
     """
     from .journal import file_sha256
 
@@ -219,16 +239,17 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
     folder = os.path.dirname(os.path.abspath(path))
     previous = read_lock(path)  # LockError: never replace a lock file that cannot be read
     by_target = {id(target): job for job in jobs for target in job.targets}
-    clips: dict[str, LockedClip] = {}
+    before = previous.every_take() if previous else {}
+    clips: dict[str, dict[int, LockedClip]] = {}
     for target in targets:
         job = by_target.get(id(target))
         if job is None:
             continue
         row = job.row()
         if row is None or row.state != "downloaded" or not row.task_id or not row.sha256:
-            old = previous.clips.get(target.name) if previous else None
+            old = before.get(target.name, {}).get(target.take)
             if old is not None and old.request == job.hash:
-                clips[target.name] = old
+                clips.setdefault(target.name, {})[target.take] = old
             continue
         video = target.path if os.path.exists(target.path) else (row.video or target.path)
         relative = os.path.relpath(video, folder).replace(os.sep, "/")
@@ -239,9 +260,12 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
         except OSError:
             continue
         seconds = billed_seconds(row.usage or {})
-        clips[target.name] = LockedClip(
+        clips.setdefault(target.name, {})[target.take] = LockedClip(
             request=job.hash, model=job.model, region=job.region, seed=job.seed, task_id=row.task_id,
             video=relative, sha256=sha, seconds_billed=seconds,
             cost=cost_of(job.price, seconds), currency=job.currency, emulated=job.journal.offline,
+            take=target.take,
         )
-    return LockFile(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips)
+    selects = {name: entry.take for name, entry in previous.clips.items()} if previous else {}
+    return lock_with_takes(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips,
+                           selects)

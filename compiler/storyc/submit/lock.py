@@ -70,8 +70,23 @@ def lock_with_takes(storyboard: str, takes: dict[str, Takes], selects: dict[str,
     return LockFile(storyboard, chosen, kept)
 
 
+def select_problem(lock: Union[LockFile, None], path: str, clip: str, take: int) -> Union[str, None]:
+    """Why `take` of `clip` cannot be selected in the lock file at `path` (None when it can)."""
+    if lock is None:
+        return f"{path}: there is no lock file yet; render first (`story render --takes N`)"
+    takes = lock.every_take()
+    if clip not in takes:
+        known = ", ".join(f"`{name}`" for name in sorted(takes)) or "none"
+        return f"{path}: no clip `{_shown(clip)}` is rendered (rendered clips: {known})"
+    if take not in takes[clip]:
+        known = ", ".join(str(number) for number in sorted(takes[clip]))
+        return (f"{path}: clip `{clip}` has no take {take} (its takes: {known}); render more with "
+                f"`story render --takes {take}`")
+    return None
+
+
 def select_take(lock: LockFile, clip: str, take: int) -> LockFile:
-    """The same lock file with `take` selected for `clip` (both must be in it: see `story select`)."""
+    """The same lock file with `take` selected for `clip` (both must be in it: see `select_problem`)."""
     selects = {name: entry.take for name, entry in lock.clips.items()}
     selects[clip] = take
     return lock_with_takes(lock.storyboard, lock.every_take(), selects)
