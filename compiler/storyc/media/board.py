@@ -174,8 +174,8 @@ def load_board(path: str, profiles: Catalog) -> Board:
     takes: dict[str, tuple[Render, ...]] = {}
     if lock is not None:  # validated: each video stays inside the lock file's folder, a regular file if there
         folder = os.path.dirname(locked) or "."
-        for name, found in lock.every_take().items():
-            takes[name] = tuple(_render(folder, found[number]) for number in sorted(found))
+        for name, recorded in lock.every_take().items():
+            takes[name] = tuple(_render(folder, recorded[number]) for number in sorted(recorded))
             renders[name] = _render(folder, lock.clips[name])
     region = _region(planned)
     cast = _cast(planned)
