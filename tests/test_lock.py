@@ -372,3 +372,42 @@ def test_merge_falls_back_to_a_line_merge_for_other_files(
     code, _, err = run(["lock", "merge", str(base), str(ours), str(theirs)], capsys)
     assert code == 0 and "merging line by line instead" in err
     assert ours.read_text(encoding="utf-8") == "a\nB\nc\nd\nE\n"
+
+
+def test_status_on_a_clone_shows_the_committed_renders_as_cached(
+    rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = clone(rendered, tmp_path / "clone")
+    lock = read_lock(str(story.with_suffix(".lock")))
+    assert lock is not None
+    with service(monkeypatch):
+        code, out, err = run(["status", str(story), "--json"], capsys)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(row["clip"], row["state"], row["task_id"], row["detail"]) for row in rows] == [
+        (name, "cached", lock.clips[name].task_id, "from the lock file") for name in ("a", "b")]
+    (story.parent / "renders" / "film" / "b.mp4").write_bytes(b"not the committed video")
+    with service(monkeypatch):
+        code, out, err = run(["status", str(story), "--json"], capsys)
+    assert [row["state"] for row in json.loads(out)] == ["cached", "to submit"]
+
+
+def test_plan_names_a_damaged_lock_file_and_against_reads_none(
+    rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`story plan` marks cached clips from the journal and the lock file: a damaged one is a message. A
+    revision's lock file is not read by `--against` (it needs request hashes only)."""
+    folder = tmp_path / "repo"
+    shutil.copytree(rendered, folder)  # with its journal
+    story = folder / "film.story"
+    good = (folder / "film.lock").read_text(encoding="utf-8")
+    (folder / "film.lock").write_text(good.replace('"version": 1', '"version": "1"'), encoding="utf-8")
+    code, _, err = run(["plan", str(story)], capsys)
+    assert code == 2 and "film.lock:" in err and "no version number" in err and "internal error" not in err
+    git(folder, "init", "-q", "-b", "main")
+    commit_all(folder, "a damaged lock file in history")
+    (folder / "film.lock").write_text(good, encoding="utf-8")
+    monkeypatch.chdir(folder)
+    code, out, err = run(["plan", "film.story", "--against", "HEAD"], capsys)
+    assert code == 0, err
+    assert "unchanged" in out

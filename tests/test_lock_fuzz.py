@@ -9,6 +9,7 @@ the first seed, to replay a case a failure names.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,7 +102,7 @@ def _swap_entries(text: str, rng: random.Random) -> str:
     """Valid but wrong: each clip's entry given to the other clip."""
     document = json.loads(text)
     names = sorted(document["clips"])
-    document["clips"] = {name: document["clips"][other] for name, other in zip(names, reversed(names))}
+    document["clips"] = {name: document["clips"][other] for name, other in zip(names, reversed(names), strict=True)}
     return json.dumps(document, indent=2, sort_keys=True)
 
 
@@ -167,10 +168,8 @@ def test_damaged_lock_files_end_in_a_message_or_success_and_never_pay_for_a_matc
             damage = DAMAGE[seed % len(DAMAGE)]
             damaged = damage(text, rng)
             if rng.random() < 0.3 and damaged.strip():  # a second blow; the structural ones need valid JSON
-                try:
+                with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
                     damaged = rng.choice(DAMAGE)(damaged, rng)
-                except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
-                    pass
             story = clone(rendered, tmp_path / f"case-{seed}")
             lock = story.with_suffix(".lock")
             lock.write_text(damaged, encoding="utf-8", errors="surrogatepass")

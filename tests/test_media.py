@@ -399,7 +399,10 @@ def test_a_lock_file_cannot_point_outside_its_folder(project: Project, tmp_path:
     clips["opening"] = clips["opening"]._replace(video="../../../../../../etc/hostname")
     write_lock(lock_path(str(story)), lock._replace(clips=clips))
     assert main(["cut", str(story), "-o", str(folder / "cut.mp4")]) == 2
-    assert "film.lock:42: clip `opening`: `video` must be a path relative to the lock file" in capsys.readouterr().err
+    rows = (folder / "film.lock").read_text(encoding="utf-8").split("\n")
+    line = [row.strip() for row in rows].index('"video": "../../../../../../etc/hostname"') + 1
+    assert f"film.lock:{line}: clip `opening`: `video` must be a path relative to the lock file" in \
+        capsys.readouterr().err
     (folder / "renders").mkdir(exist_ok=True)
     (folder / "renders" / "away").symlink_to("/etc")
     clips["opening"] = clips["opening"]._replace(video="renders/away/hostname")

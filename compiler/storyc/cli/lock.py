@@ -18,10 +18,11 @@ def define(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     merge = actions.add_parser(
         "merge", help="merge two versions of a lock file clip by clip (git's merge driver)",
-        description="Merge OURS and THEIRS, both changed from BASE, into OURS, clip by clip: a clip rendered "
-        "on one side only is kept, the same render on both sides is kept once, and two different renders "
-        "of the same clip stay a conflict for that clip alone (marked in OURS; exit 1). Git runs it as "
-        "`story lock merge %%O %%A %%B`.", epilog=SETUP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description="Merge OURS and THEIRS, both changed from BASE, into OURS, clip by clip: a clip rendered on\n"
+        "one side only is kept, the same render on both sides is kept once, and two different renders of\n"
+        "the same clip stay a conflict for that clip alone (marked in OURS; exit 1). Files that are not\n"
+        "storyc lock files get git's line merge. Git runs it as `story lock merge %O %A %B`.",
+        epilog=SETUP, formatter_class=argparse.RawDescriptionHelpFormatter)
     merge.add_argument("base", metavar="BASE", help="the common ancestor's lock file (git's %%O; may be empty)")
     merge.add_argument("ours", metavar="OURS", help="this side's lock file; the result is written here (git's %%A)")
     merge.add_argument("theirs", metavar="THEIRS", help="the other side's lock file (git's %%B)")

@@ -89,8 +89,13 @@ def run(options: argparse.Namespace) -> int:
                 changes.append((path, changed_since(path, planned, options.against, profiles, options.region)))
             except AgainstError as error:
                 raise UsageError(f"--against {options.against}: {error}") from None
-        status = plan_status(path, planned, options.takes)
-        tables.append((path, plan_rows(planned, status, options.takes)))  # cached / in flight / to submit
+        from ..submit.lock import LockError
+
+        try:
+            status = plan_status(path, planned, options.takes)  # cached / in flight / to submit
+        except LockError as error:
+            raise UsageError(str(error)) from None
+        tables.append((path, plan_rows(planned, status, options.takes)))
     if failed:
         return EXIT_PROBLEMS
     if options.against:

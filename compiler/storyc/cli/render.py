@@ -449,11 +449,13 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
 
     from ..compile.takes import take_label
     from ..submit.jobs import clip_state
+    from ..submit.lock import committed_video, lock_path, read_lock
 
     rows: list[dict[str, Any]] = []
     several_takes: set[tuple[str, str]] = set()  # (storyboard, clip) with more than one take
     for path, targets in prepared.storyboards:
-        selects = _selects(path)
+        lock = read_lock(lock_path(path))  # validated by prepare already
+        selects = {name: entry.take for name, entry in lock.clips.items()} if lock else {}
         several_takes |= {(path, target.name) for target in targets if target.take > 1}
         for target in targets:
             job = next(job for job in prepared.jobs if any(t is target for t in job.targets))
@@ -461,11 +463,19 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
             state = clip_state(row)
             if row is not None and row.state == "failed":
                 state = "failed"
+            video = row.video if row and row.video and state == "cached" else None
+            committed = committed_video(lock, lock_path(path), target.name, job.hash, offline, target.take) \
+                if lock is not None and state == "to submit" else None
+            if committed is not None:  # a teammate's render, committed with its lock entry: nothing to pay
+                state, video = "cached", committed
             rows.append({"storyboard": path, "clip": target.name, "take": target.take,
                          "selected": selects.get(target.name, 1) == target.take, "state": state,
-                         "task_id": row.task_id if row else None, "status": row.status if row else None,
-                         "video": _shown(row.video) if row and row.video and state == "cached" else None,
-                         "detail": f"{row.code}: {row.message}" if row and row.code else ""})
+                         "task_id": row.task_id if row and row.task_id else (
+                             lock.every_take()[target.name][target.take].task_id if committed and lock else None),
+                         "status": row.status if row else None,
+                         "video": _shown(video) if video else None,
+                         "detail": f"{row.code}: {row.message}" if row and row.code else
+                         ("from the lock file" if committed else "")})
     if options.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
@@ -478,14 +488,6 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
     if offline:
         print("(the journal of offline runs, against the built-in emulator)")
     return EXIT_OK
-
-
-def _selects(storyboard: str) -> dict[str, int]:
-    """Clip -> the take its lock file selects (read and validated when the jobs were prepared)."""
-    from ..submit.lock import lock_path, read_lock
-
-    lock = read_lock(lock_path(storyboard))
-    return {name: entry.take for name, entry in lock.clips.items()} if lock else {}
 
 
 def takes_count(text: str) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..compile.takes import take_body, take_label, takes_range
 from ..models.pricing import Price, billed_seconds, body_price, cost_of
 from .journal import Journal, Row, journal_folder, request_hash
-from .lock import LockedClip, LockFile, lock_path, lock_with_takes, read_lock
+from .lock import LockedClip, LockFile, committed_video, lock_path, lock_with_takes, read_lock
 from .upload import file_hashes, local_files
 
 if TYPE_CHECKING:
@@ -137,7 +137,8 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         out = output_folder(path, output, several)
         plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
         source = plan.program.entry.source
-        lock = read_lock(lock_path(path))  # LockError: a damaged lock file stops the run before anything is sent
+        # LockError: a damaged lock file stops the run before anything is sent (hashes alone need none)
+        lock = read_lock(lock_path(path)) if journal_root is None else None
         locked_takes = lock.every_take() if lock is not None else {}
         targets: list[Target] = []
         for clip in result.clips:
@@ -189,27 +190,19 @@ def _adopt_from_lock(storyboard: str, lock: LockFile | None, journal: Journal, j
     A teammate who has the lock file and the videos (but no journal) pays nothing again. The lock file
     was validated when read (`read_lock`): its video paths stay inside its folder and name regular files.
     """
-    from .journal import file_sha256
-
     if lock is None:
         return
-    folder = os.path.dirname(os.path.abspath(lock_path(storyboard)))
     for job in jobs:
         row = job.row()
         if row is None or row.state != "new":
             continue
         for target in job.targets:
-            locked: LockedClip | None = lock.every_take().get(target.name, {}).get(target.take)
-            if locked is None or locked.request != job.hash or locked.emulated != job.journal.offline:
+            video = committed_video(lock, lock_path(storyboard), target.name, job.hash, job.journal.offline,
+                                    target.take)
+            if video is None:
                 continue
-            video = os.path.join(folder, *locked.video.split("/"))
-            try:
-                if file_sha256(video) != locked.sha256:
-                    continue
-                size = os.path.getsize(video)
-            except OSError:  # not there: this clip is not rendered here
-                continue
-            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, size,
+            locked = lock.every_take()[target.name][target.take]
+            journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, os.path.getsize(video),
                                    {"duration": locked.seconds_billed})
             break
 

@@ -73,14 +73,14 @@ def lock_with_takes(storyboard: str, takes: dict[str, Takes], selects: dict[str,
 def select_problem(lock: Union[LockFile, None], path: str, clip: str, take: int) -> Union[str, None]:
     """Why `take` of `clip` cannot be selected in the lock file at `path` (None when it can)."""
     if lock is None:
-        return f"{path}: there is no lock file yet; render first (`story render --takes N`)"
+        return f"{_printable(path)}: there is no lock file yet; render first (`story render --takes N`)"
     takes = lock.every_take()
     if clip not in takes:
         known = ", ".join(f"`{name}`" for name in sorted(takes)) or "none"
-        return f"{path}: no clip `{_shown(clip)}` is rendered (rendered clips: {known})"
+        return f"{_printable(path)}: no clip `{_shown(clip)}` is rendered (rendered clips: {known})"
     if take not in takes[clip]:
         known = ", ".join(str(number) for number in sorted(takes[clip]))
-        return (f"{path}: clip `{clip}` has no take {take} (its takes: {known}); render more with "
+        return (f"{_printable(path)}: clip `{clip}` has no take {take} (its takes: {known}); render more with "
                 f"`story render --takes {take}`")
     return None
 
@@ -110,12 +110,12 @@ def read_lock(path: str) -> Union[LockFile, None]:
     except FileProblem as problem:
         if not os.path.lexists(path):
             return None
-        raise LockError(f"{path}: cannot read the lock file: {problem}") from None
+        raise LockError(f"{_printable(path)}: cannot read the lock file: {problem}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise LockError(f"{path}:{line}: the lock file is not UTF-8 text (byte {error.start})") from None
+        raise LockError(f"{_printable(path)}:{line}: the lock file is not UTF-8 text (byte {error.start})") from None
     return parse_lock(text, path)
 
 
@@ -124,18 +124,18 @@ def parse_lock(text: str, path: str, check_files: bool = True) -> LockFile:
     document = _document(text, path)
     version = document.get("version") if isinstance(document, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
-        raise LockError(f"{path}:{_line_of(text, ('version',))}: the lock file has no version number "
+        raise LockError(f"{_printable(path)}:{_line_of(text, ('version',))}: the lock file has no version number "
                         f"(`\"version\": {LOCK_VERSION}`); is it a storyc lock file?")
     if version not in _READERS:
         newest = max(_READERS)
         advice = "upgrade storyc to read it" if version > newest else "it was not written by storyc"
-        raise LockError(f"{path}:{_line_of(text, ('version',))}: lock file version {version} is unknown; this "
+        raise LockError(f"{_printable(path)}:{_line_of(text, ('version',))}: lock file version {version} is unknown; this "
                         f"storyc reads versions {', '.join(map(str, sorted(_READERS)))}: {advice}")
     _validate(document, version, text, path)
     try:
         lock = _READERS[version](document)
     except _TakeProblem as problem:
-        raise LockError(f"{path}:{_line_of(text, ('clips', problem.clip))}: clip `{_shown(problem.clip)}`: "
+        raise LockError(f"{_printable(path)}:{_line_of(text, ('clips', problem.clip))}: clip `{_shown(problem.clip)}`: "
                         f"{problem.message}") from None
     _check_clips(lock, text, path, check_files)
     return lock
@@ -145,20 +145,20 @@ def _document(text: str, path: str) -> Any:
     for number, line in enumerate(text.split("\n"), start=1):
         if line.startswith(CONFLICT_MARKERS) and (len(line) == 7 or line[7] == " "):
             raise LockError(
-                f"{path}:{number}: the lock file holds git conflict markers (`{line[:7]}`): a merge left both "
+                f"{_printable(path)}:{number}: the lock file holds git conflict markers (`{line[:7]}`): a merge left both "
                 "sides. Each side's entry is a paid render: keep one entry per clip between `<<<<<<<` and "
                 "`>>>>>>>`, delete the markers, then `git add` the file; `story lock merge` resolves this "
                 "by itself when set up as git's merge driver (docs/render.md)")
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except _Duplicate as duplicate:
-        raise LockError(f"{path}:{_second_line(text, duplicate.key)}: `{_shown(duplicate.key)}` appears twice; "
+        raise LockError(f"{_printable(path)}:{_second_line(text, duplicate.key)}: `{_shown(duplicate.key)}` appears twice; "
                         "keep one of the two entries") from None
     except json.JSONDecodeError as error:
-        raise LockError(f"{path}:{error.lineno}:{error.colno}: the lock file is not valid JSON: {error.msg}; "
-                        "fix it by hand, or restore it with `git checkout -- FILE`") from None
+        raise LockError(f"{_printable(path)}:{error.lineno}:{error.colno}: the lock file is not valid JSON: {error.msg}; "
+                        f"fix it by hand, or restore it with `git checkout -- {_printable(path)}`") from None
     except (ValueError, RecursionError) as error:
-        raise LockError(f"{path}: the lock file is not valid JSON: {str(error)[:_SHOWN]}") from None
+        raise LockError(f"{_printable(path)}: the lock file is not valid JSON: {str(error)[:_SHOWN]}") from None
 
 
 class _Duplicate(ValueError):
@@ -191,7 +191,7 @@ def _validate(document: Any, version: int, text: str, path: str) -> None:
 
     schema = _schema(version)
     for where, message in errors(document, schema):
-        raise LockError(f"{path}:{_line_of(text, where)}: {_explain(document, schema, where, message)}")
+        raise LockError(f"{_printable(path)}:{_line_of(text, where)}: {_explain(document, schema, where, message)}")
 
 
 def _explain(document: Any, schema: dict[str, Any], where: tuple[Union[str, int], ...], message: str) -> str:
@@ -224,8 +224,13 @@ def _explain(document: Any, schema: dict[str, Any], where: tuple[Union[str, int]
 
 def _shown(text: str) -> str:
     """Text from the file, safe to print: control characters escaped, cut short."""
-    escaped = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    escaped = _printable(text)
     return escaped if len(escaped) <= _SHOWN else escaped[:_SHOWN] + "..."
+
+
+def _printable(text: str) -> str:
+    """A file name or value with control characters (line breaks too) escaped, for a one-line message."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _line_of(text: str, where: tuple[Union[str, int], ...]) -> int:
@@ -289,11 +294,11 @@ _READERS: dict[int, Callable[[dict[str, Any]], LockFile]] = {1: _read_v1, 2: _re
 
 def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> None:
     if not _relative_path(lock.storyboard):
-        raise LockError(f"{path}:{_line_of(text, ('storyboard',))}: `storyboard` must be a relative path "
+        raise LockError(f"{_printable(path)}:{_line_of(text, ('storyboard',))}: `storyboard` must be a relative path "
                         f"without `..`, not `{_shown(lock.storyboard)}`")
     root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
     for name, takes in lock.every_take().items():
-        where = f"{path}:{_line_of(text, ('clips', name))}"
+        where = f"{_printable(path)}:{_line_of(text, ('clips', name))}"
         if _CLIP_NAME.fullmatch(name) is None or len(name) > 200:
             raise LockError(f"{where}: `{_shown(name)}` is not a clip name (a letter, then letters, digits, "
                             "`_` and `-`)")
@@ -304,7 +309,7 @@ def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> Non
 def _check_video(name: str, clip: LockedClip, text: str, path: str, root: str, check_files: bool) -> None:
     """One take's video path: relative, `/` separated, inside the lock file's folder, a regular file."""
     which = f"clip `{name}`" + (f" take {clip.take}" if clip.take != 1 else "")
-    where = f"{path}:{_video_line(text, name, clip.video)}"
+    where = f"{_printable(path)}:{_video_line(text, name, clip.video)}"
     if not _relative_path(clip.video):
         raise LockError(f"{where}: {which}: `video` must be a path relative to the lock file, `/` "
                         f"separated, without `..`, not `{_shown(clip.video)}`")
@@ -360,6 +365,22 @@ def clip_document(found: Takes, select: int, version: int) -> dict[str, Any]:
         del entry["take"]
         return entry
     return {"select": select, "takes": [found[number]._asdict() for number in sorted(found)]}
+
+
+def committed_video(lock: LockFile, path: str, clip: str, request: str, emulated: bool,
+                    take: int = 1) -> Union[str, None]:
+    """The video the lock file at `path` records for take `take` of `clip`, when that entry is for this
+    request (made offline or not, as asked) and the file is there with the recorded sha256; else None."""
+    from .journal import file_sha256
+
+    entry = lock.every_take().get(clip, {}).get(take)
+    if entry is None or entry.request != request or entry.emulated != emulated:
+        return None
+    video = os.path.join(os.path.dirname(os.path.abspath(path)), *entry.video.split("/"))
+    try:
+        return video if file_sha256(video) == entry.sha256 else None
+    except OSError:  # not there: this clip is not rendered here
+        return None
 
 
 def lock_document(lock: LockFile) -> dict[str, Any]:
@@ -525,7 +546,7 @@ def read_for_merge(path: str) -> LockFile:
     try:
         text = read_bytes(path, limit=MAX_LOCK_BYTES).decode("utf-8")
     except (FileProblem, UnicodeDecodeError) as error:
-        raise LockError(f"{path}: cannot read the lock file: {error}") from None
+        raise LockError(f"{_printable(path)}: cannot read the lock file: {error}") from None
     if not text.strip():
         return LockFile("", {})
     return parse_lock(text, path, check_files=False)
