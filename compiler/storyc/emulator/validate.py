@@ -37,6 +37,7 @@ class TaskSpec(NamedTuple):
     prompt_extend: bool
     shot_type: str
     failure: Union[tuple[str, str], None]  # (code, message) the task will end with
+    seed: Union[int, None] = None  # as sent: the task record shows each take's seed
 
 
 # The JSON type each known field must have; a wrong type is refused at submission.
@@ -131,5 +132,5 @@ def _spec(model: str, profile: Profile, prompt: str, negative: str, audio_url: U
         model, profile, prompt[: profile.data["prompt_max_chars"]],
         negative[: profile.data["negative_prompt_max_chars"]], width, height, int(duration), tier, ratio,
         size if size in known else "", audio_url, prompt_extend,
-        shot_type if profile.multi_shot == "shot_type" else "", failure,
+        shot_type if profile.multi_shot == "shot_type" else "", failure, parameters.get("seed"),
     )
