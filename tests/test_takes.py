@@ -356,3 +356,45 @@ def test_the_takes_setting_and_flag_are_checked(
     code, _, err = run(["plan", str(story), "--takes", "0"], capsys)
     assert code == 2 and "`0` is not a number of takes from 1 to 10" in err
     assert main(["check", str(story)]) == 0
+
+
+# -- kill and resume with takes -------------------------------------------------------------------------
+def test_chaos_with_takes_ends_with_one_succeeded_task_per_request_and_take(tmp_path: Path) -> None:
+    """The chaos run of test_chaos (faults injected, `story render` SIGKILLed and restarted) on clips
+    that ask for takes: exactly one SUCCEEDED task per (request, take), every take downloaded whole."""
+    import collections
+    import hashlib
+
+    from test_chaos import CONFIG, FAULTS, run_with_kills
+    from test_render_e2e import emulator
+
+    from storyc.emulator.testing import relay
+
+    lines = ['storyboard "chaos"', "model wan2.7-t2v", "resolution 720P", "ratio 1:1", "language en",
+             "prompt-extend off", "seed 7", ""]
+    for number in range(1, 5):
+        lines += [f"clip shot{number} 2s", *(["  takes 3"] if number % 2 else []),
+                  f"  A paper boat number {number} drifts down a gutter in the rain.", ""]
+    story = tmp_path / "chaos.story"
+    story.write_text("\n".join(lines), encoding="utf-8")
+    with emulator(CONFIG._replace(faults=FAULTS._replace(seed=3))) as (url, app), relay(url, hold=0.3) as link:
+        kills, _ = run_with_kills(story, link, 4, 3)
+        assert kills == 4
+        state = app.state.emulator.tasks
+        succeeded = collections.Counter((task.spec.prompt, task.spec.seed) for task in state.tasks.values()
+                                        if state.status(task) == "SUCCEEDED")
+        asked = {(task.spec.prompt, task.spec.seed) for task in state.tasks.values()}
+        assert len(asked) == 2 * 3 + 2  # shot1 and shot3 three takes each, shot2 and shot4 one
+        assert set(succeeded) == asked and all(count == 1 for count in succeeded.values()), succeeded
+        lock = json.loads(story.with_suffix(".lock").read_text(encoding="utf-8"))
+        folder = story.parent / "renders" / "chaos"
+        assert sorted(path.name for path in folder.iterdir()) == sorted(
+            ["shot1.mp4", "shot1.take2.mp4", "shot1.take3.mp4", "shot2.mp4",
+             "shot3.mp4", "shot3.take2.mp4", "shot3.take3.mp4", "shot4.mp4"])
+        for name, clip in lock["clips"].items():
+            for take in clip["takes"]:
+                data = (story.parent / take["video"]).read_bytes()
+                assert hashlib.sha256(data).hexdigest() == take["sha256"]
+                task = state.tasks[take["task_id"]]
+                assert state.status(task) == "SUCCEEDED" and task.spec.seed == take["seed"]
+                assert data == Path(task.video.result()).read_bytes()
