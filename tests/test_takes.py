@@ -391,7 +391,7 @@ def test_chaos_with_takes_ends_with_one_succeeded_task_per_request_and_take(tmp_
         assert sorted(path.name for path in folder.iterdir()) == sorted(
             ["shot1.mp4", "shot1.take2.mp4", "shot1.take3.mp4", "shot2.mp4",
              "shot3.mp4", "shot3.take2.mp4", "shot3.take3.mp4", "shot4.mp4"])
-        for name, clip in lock["clips"].items():
+        for clip in lock["clips"].values():
             for take in clip["takes"]:
                 data = (story.parent / take["video"]).read_bytes()
                 assert hashlib.sha256(data).hexdigest() == take["sha256"]
