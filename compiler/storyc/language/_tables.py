@@ -5,7 +5,7 @@
 TERMINALS = {'CUE': '(?:sfx|music|ambience)[ \t]*[:：]',
  'SOUNDTRACK': 'soundtrack[ \t]*[:：]',
  'CAMERA': 'camera[ \t]*[:：]',
- 'CLIP_SETTING_KEY': '(?:model|resolution|ratio|size|language|seed|watermark|prompt-extend|region|shot-mode|takes)(?=[ \t'
+ 'CLIP_SETTING_KEY': '(?:model|resolution|ratio|size|language|seed|watermark|prompt-extend|region|shot-mode|takes|continue)(?=[ \t'
                      ']*[:：]?[ \t]*[^ \t\r\n'
                      '#]+[ \t]*(?:#|\r'
                      '?\n'
