@@ -16,7 +16,7 @@ def _take(text: str) -> int:
 
 
 def define(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="FILE", help="the storyboard (its lock file, FILE.lock, is changed)")
+    parser.add_argument("path", metavar="FILE", help="the storyboard; its lock file beside it (film.story: film.lock) is changed")
     parser.add_argument("clip", metavar="CLIP", help="the clip's name, as in `story status` (`chase`, `chase-2`)")
     parser.add_argument("take", metavar="TAKE", type=_take, help="the take to use: 1 is `CLIP.mp4`, "
                         "2 is `CLIP.take2.mp4`, ...")
@@ -27,7 +27,8 @@ COMMANDS = {"select": Command(
     "choose which take of a clip cut, export, preview and the animatic use",
     "Record in the storyboard's lock file that CLIP uses take TAKE (see `story status` for the takes "
     "rendered). Nothing is rendered, paid or deleted: every take stays on disk and in the lock file, and "
-    "the select is one line of the lock file, so it is reviewed and merged like any other change.",
+    "the select is one line of the lock file, so it is reviewed and merged like any other change. "
+    "Example: `story select film.story chase 2` makes cut and export use renders/film/chase.take2.mp4.",
     define,
 )}
 
