@@ -195,11 +195,11 @@ def test_a_video_that_is_a_fifo_or_leads_outside_is_refused(
 def test_a_lock_file_from_a_newer_storyc_asks_for_an_upgrade(
     rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = (rendered / "film.lock").read_text(encoding="utf-8").replace('"version": 1', '"version": 2')
+    text = (rendered / "film.lock").read_text(encoding="utf-8").replace('"version": 1', '"version": 3')
     story = damaged(rendered, tmp_path, text)
-    line = text.split("\n").index('  "version": 2') + 1
-    assert_stops_everything(story, f"film.lock:{line}: lock file version 2 is unknown; this storyc reads "
-                            "versions 1: upgrade storyc to read it", monkeypatch, capsys)
+    line = text.split("\n").index('  "version": 3') + 1
+    assert_stops_everything(story, f"film.lock:{line}: lock file version 3 is unknown; this storyc reads "
+                            "versions 1, 2: upgrade storyc to read it", monkeypatch, capsys)
 
 
 def test_a_clone_with_a_valid_lock_pays_nothing_again(

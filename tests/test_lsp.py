@@ -353,10 +353,10 @@ async def test_completion_of_names_models_settings_framings_and_includes(project
         assert await complete(end + 6, 9) == {"shared/cast.story"}
         # A clip's own `model` line decides what its `resolution` may be.
         assert await complete(end + 10, 13) == set(await _tiers("wan2.2-t2v-plus")) != {"720P", "1080P"}
-        assert {"model", "resolution", "shot", "camera"} <= await complete(end + 11, 2)
+        assert {"model", "resolution", "shot", "camera", "takes", "continue"} <= await complete(end + 11, 2)
         top = await complete(end + 7, 0)
-        assert {"clip", "scene", "cast", "include", "model"} <= top
-        assert "shot" not in top
+        assert {"clip", "scene", "cast", "include", "model", "takes"} <= top
+        assert "shot" not in top and "continue" not in top  # a clip's own line
 
 
 async def _tiers(model: str) -> list[str]:

@@ -18,6 +18,7 @@ import pytest
 
 from storyc.cli import main
 from storyc.cli.common import storyboard_files
+from storyc.compile.takes import take_body, take_label
 from storyc.emulator import EmulatorConfig, create_app
 from storyc.emulator.testing import serve
 from storyc.models.profile import catalog
@@ -121,6 +122,21 @@ def compiled_bodies(story: Path, capsys: pytest.CaptureFixture[str]) -> dict[str
     return bodies
 
 
+def asked_takes(story: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
+    """Clip name -> how many takes it asks for, from `story plan --json` (a row per take)."""
+    assert main(["plan", str(story), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["storyboards"][0]["clips"]
+    found: dict[str, int] = {}
+    for row in rows:
+        name = take_label_clip(row["clip"])
+        found[name] = max(found.get(name, 0), row["take"])
+    return found
+
+
+def take_label_clip(label: str) -> str:
+    return label.split(".take", 1)[0]
+
+
 @pytest.fixture
 def online(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with emulator() as (url, app):
@@ -157,20 +173,24 @@ def test_every_storyboard_renders_to_the_requested_videos_once(
         code, summary, err = render([str(story), "--yes"], capsys)
         assert code == 0, err
         tasks = dict(online.state.emulator.tasks.tasks)
-        assert len(tasks) == len({json.dumps(body, sort_keys=True) for body in bodies.values()})
+        takes = asked_takes(story, capsys)  # a clip with `takes N` is N requests, each with its own seed
+        assert len(tasks) == len({json.dumps(take_body(body, take), sort_keys=True)
+                                  for clip, body in bodies.items() for take in range(1, takes[clip] + 1)})
         assert all(online.state.emulator.tasks.status(task) == "SUCCEEDED" for task in tasks.values())
         folder = story.parent / "renders" / story.stem
         for clip, body in bodies.items():
-            video = folder / f"{clip}.mp4"
-            width, height, seconds = probe(video)
-            want_width, want_height, want_seconds = expected_picture(body)
-            assert (width, height) == (want_width, want_height)
-            assert abs(seconds - want_seconds) < 0.2
+            for take in range(1, takes[clip] + 1):
+                video = folder / f"{take_label(clip, take)}.mp4"
+                width, height, seconds = probe(video)
+                want_width, want_height, want_seconds = expected_picture(body)
+                assert (width, height) == (want_width, want_height)
+                assert abs(seconds - want_seconds) < 0.2
         assert {c["clip"] for c in summary["clips"] if c["outcome"] == "rendered"} == set(bodies)
         assert summary["requests"]["creates"] == len(tasks)
         lock = json.loads(story.with_suffix(".lock").read_text(encoding="utf-8"))
         assert set(lock["clips"]) == set(bodies)
-        assert all(not Path(entry["video"]).is_absolute() for entry in lock["clips"].values())
+        assert all(not Path(take["video"]).is_absolute() for entry in lock["clips"].values()
+                   for take in entry.get("takes", [entry]))
         before = {path: path.stat().st_mtime_ns for path in folder.iterdir()}
         lock_text = story.with_suffix(".lock").read_text(encoding="utf-8")
 

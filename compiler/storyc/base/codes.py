@@ -264,6 +264,24 @@ _TABLE = (
     Code("SB620", "media-on-style", "error",
          "A style declaration carries media. Reference pictures, clips and voices belong to a `cast` "
          "member or a `place`."),
+    Code("SB650", "continue-cycle", "error",
+         "Clips that continue from each other in a circle: each would start on the last frame of a clip "
+         "that cannot exist before it. Remove one `continue` of the cycle."),
+    Code("SB651", "continue-missing-clip", "error",
+         "`continue NAME` names no clip of this storyboard. A clip continues from a clip written in the "
+         "same file (included files hold declarations only)."),
+    Code("SB652", "continue-chain-long", "warning",
+         "A chain of continuing clips longer than storyc's bound (5 clips, `base/data/settings.json`): "
+         "each clip starts from a frame decoded from the one before, re-encoded by the model, so the "
+         "picture softens along the chain. Start a new chain with a clip that does not continue."),
+    Code("SB653", "continue-needs-first-frame", "error",
+         "The clip's model takes no first frame (a text-to-video model), so it cannot start on another "
+         "clip's last frame. Use an image-to-video model whose profile lists `first_frame` in "
+         "`media.roles`, or remove `continue`."),
+    Code("SB660", "takes-out-of-range", "error",
+         "`takes` asks for a number of takes outside what storyc renders (1 to 10, "
+         "`base/data/settings.json`). Each take is a request of its own, paid in full: ask for fewer, "
+         "and render more later (the takes already made are kept)."),
 )
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _TABLE}

@@ -251,6 +251,17 @@ def seed(context: Context) -> Iterator[Diagnostic]:
                        help=f"use a seed from {bounds['min']} to {bounds['max']}")
 
 
+def takes(context: Context) -> Iterator[Diagnostic]:
+    """SB660: the number of takes is bounded by the table (`base/data/settings.json`), not by a model."""
+    bounds = data.table("settings")["takes"]
+    for settings, _ in context.distinct_scopes():
+        value = settings.get("takes")
+        if isinstance(value, int) and not bounds["min"] <= value <= bounds["max"]:
+            yield make("SB660", f"takes {value} is outside {bounds['min']}-{bounds['max']}", context.source,
+                       settings.nodes["takes"].value.span, label="out of range",
+                       help=f"ask for {bounds['min']} to {bounds['max']} takes; each one is paid in full")
+
+
 def negative_prompt(context: Context) -> Iterator[Diagnostic]:
     for settings, profile in context.distinct_scopes():
         text = settings.get("negative")
@@ -325,7 +336,7 @@ def soundtrack_placement(context: Context) -> Iterator[Diagnostic]:
                        extra.span, label="second soundtrack", help="keep one")
 
 
-RULES = (model, clip_durations, scene_splits, multi_shot, picture, seed, negative_prompt, dialogue_pace, soundtrack_placement)
+RULES = (model, clip_durations, scene_splits, multi_shot, picture, seed, takes, negative_prompt, dialogue_pace, soundtrack_placement)
 
 
 def region_rules(source: Source, settings: Settings, profile: Union[Profile, None], region: str,

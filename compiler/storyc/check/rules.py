@@ -33,7 +33,7 @@ from ..language.nodes import (
 from ..language.settings import for_clip, resolve, spec
 from ..models.profile import DEFAULT_MODEL, Catalog, catalog
 from ..models.regions import scope_region
-from . import audio, conflicts, framing, limits, media, text
+from . import audio, chains, conflicts, framing, limits, media, text
 from .context import Context, Rule, Scope
 from .suggest import closest, unique_typo
 
@@ -378,5 +378,5 @@ def included_extras(context: Context) -> Iterator[Diagnostic]:
 RULES: tuple[Rule, ...] = (
     names_in_use, duplicate_clips, speakers, framings, misspelled_labels,
     empty_clips, included_extras, *limits.RULES, *audio.RULES, *conflicts.RULES,
-    *text.RULES, *media.RULES,
+    *text.RULES, *media.RULES, *chains.RULES,
 )

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "lsp": "lsp",
     "watch": "watch",
     "lock": "lock",
+    "select": "select",
 }
 
 

@@ -20,6 +20,12 @@ def _amount(text: str) -> float:
     return value
 
 
+def takes_count(text: str) -> int:
+    from .render import takes_count as count
+
+    return count(text)
+
+
 def define(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
     plan.add_argument("--budget", type=_amount, metavar="AMOUNT",
@@ -29,6 +35,9 @@ def define(plan: argparse.ArgumentParser) -> None:
                       help="the region for storyboards without a `region` setting (default: $DASHSCOPE_REGION, "
                       "else singapore): prices, model ids and availability follow it")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON for tools")
+    plan.add_argument("--takes", type=takes_count, metavar="N",
+                      help="price N takes of every clip, as `story render --takes N` renders them (1-10; "
+                      "overrides the `takes` setting)")
     plan.add_argument("--against", metavar="GIT_REF", help="list the clips whose requests changed since that git "
                       "revision, and what regenerating them costs")
     profiles_option(plan)
@@ -82,10 +91,10 @@ def run(options: argparse.Namespace) -> int:
         from ..submit.lock import LockError
 
         try:
-            status = plan_status(path, planned)  # cached / in flight / to submit
+            status = plan_status(path, planned, options.takes)  # cached / in flight / to submit
         except LockError as error:
             raise UsageError(str(error)) from None
-        tables.append((path, plan_rows(planned, status)))
+        tables.append((path, plan_rows(planned, status, options.takes)))
     if failed:
         return EXIT_PROBLEMS
     if options.against:

@@ -44,6 +44,10 @@ def define_render(render: argparse.ArgumentParser) -> None:
                         help="refuse to submit when what is not yet paid for costs more (or its price is unknown)")
     render.add_argument("--concurrency", type=int, metavar="N",
                         help="concurrent tasks per model (default: the model's limit; for raised quotas)")
+    render.add_argument("--takes", type=takes_count, metavar="N",
+                        help="render N takes of every clip (1-10; overrides the `takes` setting): each take is its "
+                        "own request with its own seed, paid in full; takes already made are kept and not paid "
+                        "again. `story select` picks the one cut, export and preview use")
     render.add_argument("--resubmit-expired", action="store_true",
                         help="submit again clips whose task or video URL expired (older than 24 h); priced in the plan")
     render.set_defaults(run=run_render)
@@ -125,7 +129,7 @@ def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, re
     compiled = compile_storyboards(options)
     try:
         prepared = prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
-                           record=record)
+                           record=record, takes=getattr(options, "takes", None))
     except (SoundtrackMissing, JournalError, OutputError, LockError) as error:
         raise UsageError(str(error)) from None
     for journal in prepared.journals:
@@ -273,7 +277,7 @@ def _plan_text(prepared: Prepared, states: dict[str, str], offline: bool) -> str
             job = jobs[id(target)]
             state = states[job.hash]
             price = "-" if state != "to submit" else money(job.price.amount, job.currency)
-            rows.append((target.name, state, f"{job.seconds:g}s", price))
+            rows.append((target.label, state, f"{job.seconds:g}s", price))
         lines += table(rows, indent="  ")  # aligned by display width, so CJK clip names line up
     seen = set()
     pay = []
@@ -345,7 +349,8 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
             if state in ("failed", "expired", "not done", "canceled"):
                 problems += 1
             clips.append({
-                "storyboard": path, "clip": target.name, "outcome": state, "where": target.where,
+                "storyboard": path, "clip": target.name, "take": target.take, "label": target.label,
+                "outcome": state, "where": target.where,
                 "video": _shown(target.path) if state in ("cached", "rendered") else None,
                 "task_id": job.task_id, "seconds_billed": job.billed, "cost": job.cost, "currency": job.currency,
                 "detail": job.detail if state not in ("cached", "rendered") else "",
@@ -359,12 +364,12 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
     currency = sums[0].currency if len(sums) == 1 else currency
     for clip in clips:  # problems go to standard error in every format
         if clip["outcome"] == "failed":
-            print(f"{clip['where']}: clip `{clip['clip']}` failed: {clip['detail']}", file=sys.stderr)
+            print(f"{clip['where']}: clip `{clip['label']}` failed: {clip['detail']}", file=sys.stderr)
         elif clip["outcome"] == "expired":
-            print(f"{clip['where']}: clip `{clip['clip']}`: {clip['detail']}; run with --resubmit-expired to "
+            print(f"{clip['where']}: clip `{clip['label']}`: {clip['detail']}; run with --resubmit-expired to "
                   "submit it again (it is priced in the plan)", file=sys.stderr)
         elif clip["outcome"] not in ("cached", "rendered"):
-            print(f"{clip['where']}: clip `{clip['clip']}` is not done: {clip['detail'] or clip['outcome']}",
+            print(f"{clip['where']}: clip `{clip['label']}` is not done: {clip['detail'] or clip['outcome']}",
                   file=sys.stderr)
     if options.json:
         document = {"clips": clips, "seconds_billed": billed, "cost": spent, "currency": currency,
@@ -373,7 +378,7 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
     else:
         for clip in clips:
             if clip["outcome"] in ("cached", "rendered"):
-                print(f"{clip['clip']}: {clip['outcome']} -> {clip['video']}")
+                print(f"{clip['label']}: {clip['outcome']} -> {clip['video']}")
         note = " (emulated: nothing was paid)" if offline else ""
         print(f"billed: {billed:g}s, {money_sum(sums) if sums else money(0.0, currency)}{note}")
     if outcome["error"]:
@@ -477,12 +482,16 @@ def run_status(options: argparse.Namespace) -> int:
 def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> int:
     import json
 
+    from ..compile.takes import take_label
     from ..submit.jobs import clip_state
     from ..submit.lock import committed_video, lock_path, read_lock
 
     rows: list[dict[str, Any]] = []
+    several_takes: set[tuple[str, str]] = set()  # (storyboard, clip) with more than one take
     for path, targets in prepared.storyboards:
         lock = read_lock(lock_path(path))  # validated by prepare already
+        selects = {name: entry.take for name, entry in lock.clips.items()} if lock else {}
+        several_takes |= {(path, target.name) for target in targets if target.take > 1}
         for target in targets:
             job = next(job for job in prepared.jobs if any(t is target for t in job.targets))
             row = job.row()
@@ -490,13 +499,14 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
             if row is not None and row.state == "failed":
                 state = "failed"
             video = row.video if row and row.video and state == "cached" else None
-            committed = committed_video(lock, lock_path(path), target.name, job.hash, offline) \
+            committed = committed_video(lock, lock_path(path), target.name, job.hash, offline, target.take) \
                 if lock is not None and state == "to submit" else None
             if committed is not None:  # a teammate's render, committed with its lock entry: nothing to pay
                 state, video = "cached", committed
-            rows.append({"storyboard": path, "clip": target.name, "state": state,
+            rows.append({"storyboard": path, "clip": target.name, "take": target.take,
+                         "selected": selects.get(target.name, 1) == target.take, "state": state,
                          "task_id": row.task_id if row and row.task_id else (
-                             lock.clips[target.name].task_id if committed and lock else None),
+                             lock.every_take()[target.name][target.take].task_id if committed and lock else None),
                          "status": row.status if row else None,
                          "video": _shown(video) if video else None,
                          "detail": f"{row.code}: {row.message}" if row and row.code else
@@ -507,10 +517,22 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
     for shown in rows:
         extra = " ".join(str(part) for part in (shown["task_id"], shown["status"], shown["video"], shown["detail"])
                          if part)
-        print(f"{shown['storyboard']}: {shown['clip']}: {shown['state']}" + (f" ({extra})" if extra else ""))
+        label = take_label(shown["clip"], shown["take"])
+        mark = " [selected]" if shown["selected"] and (shown["storyboard"], shown["clip"]) in several_takes else ""
+        print(f"{shown['storyboard']}: {label}: {shown['state']}" + (f" ({extra})" if extra else "") + mark)
     if offline:
         print("(the journal of offline runs, against the built-in emulator)")
     return EXIT_OK
+
+
+def takes_count(text: str) -> int:
+    """`--takes N`: a whole number in the range the `takes` setting allows."""
+    from ..compile.takes import takes_range
+
+    low, high = takes_range()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of takes from {low} to {high}")
+    return int(text)
 
 
 # -- story cancel ------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from ..models.pricing import (
 from ..models.profile import Profile
 from . import media
 from .emit import compile_plan, request_values
-from .plan import Plan
+from .plan import ClipPlan, Plan
+from .takes import take_body, take_label
 
 NOT_BILLED = ("cached", "in flight")  # statuses of clips that are already paid for
 
@@ -53,30 +54,35 @@ def _number(millis: int) -> Union[int, float]:
     return millis // 1000 if millis % 1000 == 0 else millis / 1000
 
 
-def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> PlanTable:
+def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None,
+              takes: Union[int, None] = None) -> PlanTable:
     """One row per request, priced from its final body (after any project template) with the clip's
-    own model and region; `status` maps clip names to `cached`, `in flight` or `to submit`.
+    own model and region; `status` maps take labels (`chase`, `chase.take2`) to `cached`, `in flight`
+    or `to submit`. A clip asks for `takes` takes (`--takes`), else its `takes` setting, else one:
+    each take is a row of its own, priced in full.
 
     A clip that did not compile has no body to price: its price is unknown, never zero."""
     compiled = {clip.name: clip for clip in compile_plan(plan).clips}
     rows: list[dict[str, Any]] = []
     prices: list[Price] = []
     notes: list[str] = []
-    for clip_plan in plan.clips:
+    for clip_plan, take in _takes(plan, takes):
         profile, region = plan.profile_for(clip_plan), plan.region_for(clip_plan)
         clip = compiled.get(clip_plan.name)
         prompt = clip.prompt if clip is not None else ""
         asked = request_values(plan, clip_plan, prompt)
         if clip is not None:
-            price = body_price(profile, region, clip.body, media.input_seconds(plan, clip_plan))
-            terms = body_terms(profile, clip.body)
+            body = take_body(clip.body, take)
+            price = body_price(profile, region, body, media.input_seconds(plan, clip_plan))
+            terms = body_terms(profile, body)
             notes += _sent_otherwise(clip_plan.name, profile, asked, terms)
         else:
             terms = Terms(tier_of(profile, asked), clip_plan.millis // 1000, _picture(profile, asked))
             price = clip_price(profile, region, terms.tier, clip_plan.millis / 1000)._replace(amount=None)
         if profile.media is not None:  # a picture that follows the input says so
             terms = terms._replace(picture=media.picture(plan, clip_plan, asked))
-        state = (status or {}).get(clip_plan.name)
+        label = take_label(clip_plan.name, take)
+        state = (status or {}).get(label)
         billed = state not in NOT_BILLED
         if billed:
             prices.append(price)
@@ -85,7 +91,7 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
             found = [f"clip `{clip_plan.name}`: {clip_plan.picked}", *(n for n in found if " is sent as " not in n)]
         notes += found
         row: dict[str, Any] = {
-            "clip": clip_plan.name, "model": plan.model_for(clip_plan), "region": region,
+            "clip": label, "take": take, "model": plan.model_for(clip_plan), "region": region,
             "duration": _number(int(price.seconds * 1000)), "picture": terms.picture, "tier": price.tier,
             "shots": max(1, len(clip_plan.shots)), "prompt_chars": len(prompt),
             "prompt_limit": profile.data["prompt_max_chars"],
@@ -99,6 +105,12 @@ def plan_rows(plan: Plan, status: Union[Mapping[str, str], None] = None) -> Plan
         rows.append(row)
     currency = prices[0].currency if prices else clip_price(plan.profile, plan.region, "", 0).currency
     return PlanTable(rows, plan.region, currency, prices, list(dict.fromkeys(notes)))
+
+
+def _takes(plan: Plan, takes: Union[int, None]) -> list[tuple[ClipPlan, int]]:
+    """Each clip with each take number it asks for, in film order."""
+    return [(clip_plan, take) for clip_plan in plan.clips
+            for take in range(1, (takes or int(plan.settings_for(clip_plan).get("takes", 1))) + 1)]
 
 
 def _picture(profile: Profile, values: Mapping[str, Any]) -> str:

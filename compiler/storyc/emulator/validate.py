@@ -40,6 +40,7 @@ class TaskSpec(NamedTuple):
     media: tuple[Any, ...] = ()  # media.Medium of each input sent (models that take media)
     failure_async: bool = False  # the reference documents this failure as a FAILED task, whatever `reject` says
     input_seconds: float = 0.0  # input video seconds billed besides the output (wan2.7-r2v, wan2.6-r2v)
+    seed: Union[int, None] = None  # as sent: the task record shows each take's seed
 
 
 # The JSON type each known field must have; a wrong type is refused at submission.
@@ -176,5 +177,5 @@ def _spec(model: str, profile: Profile, prompt: str, negative: str, audio_url: U
         model, profile, prompt[: profile.data["prompt_max_chars"]],
         negative[: profile.data["negative_prompt_max_chars"]], width, height, int(duration), tier, ratio,
         size if size in known else "", audio_url, prompt_extend,
-        shot_type if profile.multi_shot == "shot_type" else "", failure,
+        shot_type if profile.multi_shot == "shot_type" else "", failure, seed=parameters.get("seed"),
     )

@@ -7,12 +7,12 @@ TERMINALS = {'CLIP_INPUT_KEY': '(?:first-frame|last-frame|driving-audio|first-cl
  'REFERENCE_KEY': '(?:image|video|voice)[ \t]*[:：]',
  'SOUNDTRACK': 'soundtrack[ \t]*[:：]',
  'CAMERA': 'camera[ \t]*[:：]',
- 'CLIP_SETTING_KEY': '(?:model|resolution|ratio|size|language|seed|watermark|prompt-extend|region|shot-mode)(?=[ \t'
+ 'CLIP_SETTING_KEY': '(?:model|resolution|ratio|size|language|seed|watermark|prompt-extend|region|shot-mode|takes|continue)(?=[ \t'
                      ']*[:：]?[ \t]*[^ \t\r\n'
                      '#]+[ \t]*(?:#|\r'
                      '?\n'
                      '))|negative(?=[ \t]*[:：])',
- 'SETTING_KEY': '(?:storyboard|model|resolution|ratio|size|language|seed|watermark|prompt-extend|negative|region|shot-mode)(?![\\w-])',
+ 'SETTING_KEY': '(?:storyboard|model|resolution|ratio|size|language|seed|watermark|prompt-extend|negative|region|shot-mode|takes)(?![\\w-])',
  'SPEECH': '(?:say|voiceover)(?=[ \t]+[^\\W\\d][\\w-]*[ \t]*[:：])',
  'INCLUDE': 'include(?![\\w-])',
  'PLACE': 'place(?![\\w-])',

@@ -275,7 +275,8 @@ def completion(analysis: Analysis, offset: int) -> list[types.CompletionItem]:
             return items([*table["body"], *table["clip_settings"]], match.group(2), types.CompletionItemKind.Keyword,
                          {**details, **table["body"]})
         details = {key: entry["summary"] for key, entry in spec().items()}
-        words = [*table["top"], *(key for key in spec() if key not in table["top"])]
+        words = [*table["top"], *(key for key, entry in spec().items()  # `continue` is a clip's own line
+                                  if key not in table["top"] and not entry.get("clip_only"))]
         return items(words, match.group(2), types.CompletionItemKind.Keyword, {**details, **table["top"]})
     return []
 

@@ -82,7 +82,8 @@ class ClipView(NamedTuple):
     prompt: str
     body: dict[str, Any]  # the request body as compiled now
     price: Price
-    render: Union[Render, None]
+    render: Union[Render, None]  # the selected take (`story select`): what cut, export and the animatic use
+    takes: tuple[Render, ...] = ()  # every take the lock file records, by take number
     inputs: tuple[InputView, ...] = ()  # what the request sends, in its order (media inputs)
 
     @property
@@ -119,6 +120,7 @@ class Board(NamedTuple):
     def stale(self) -> list[str]:
         """Rendered clips whose request, as the storyboard compiles now, is not the one rendered
         (the lock file's request hash, as `story render` computes it)."""
+        from ..compile.takes import take_body
         from ..submit.journal import request_hash
         from ..submit.upload import file_hashes, local_files
 
@@ -133,7 +135,8 @@ class Board(NamedTuple):
                 found.append(clip.name)
                 continue
             model = str(clip.body.get("model", locked.model))
-            if request_hash(model, locked.region, clip.body, hashes) != locked.request:
+            body = take_body(clip.body, locked.take)  # the selected take's request as it compiles now
+            if request_hash(model, locked.region, body, hashes) != locked.request:
                 found.append(clip.name)
         return found
 
@@ -184,17 +187,18 @@ def load_board(path: str, profiles: Catalog) -> Board:
     except LockError as error:
         raise BoardError(str(error)) from None
     prompts = {clip.name: clip for clip in compiled.clips}
-    renders = {}
+    renders: dict[str, Render] = {}
+    takes: dict[str, tuple[Render, ...]] = {}
     if lock is not None:  # validated: each video stays inside the lock file's folder, a regular file if there
         folder = os.path.dirname(locked) or "."
-        for name, entry in lock.clips.items():
-            video = os.path.normpath(os.path.join(folder, *entry.video.split("/")))
-            renders[name] = Render(entry, video if os.path.isfile(video) else None)
+        for name, recorded in lock.every_take().items():
+            takes[name] = tuple(_render(folder, recorded[number]) for number in sorted(recorded))
+            renders[name] = _render(folder, lock.clips[name])
     region = _region(planned)
     cast = _cast(planned)
     clips = tuple(
         _clip(planned, clip_plan, prompts[clip_plan.name].prompt, prompts[clip_plan.name].body, region, cast,
-              renders.get(clip_plan.name))
+              renders.get(clip_plan.name))._replace(takes=takes.get(clip_plan.name, ()))
         for clip_plan in planned.clips
     )
     title = str(planned.settings.get("storyboard") or "").strip().strip('"') or os.path.basename(path)
@@ -231,6 +235,11 @@ def _inputs(plan: Plan, clip_plan: ClipPlan) -> tuple[InputView, ...]:
             found.append(InputView("reference_voice", item.owner or "", "", item.voice.text.value,
                                    local_path(item.voice, item.path)))
     return tuple(found)
+
+
+def _render(folder: str, entry: LockedClip) -> Render:
+    video = os.path.normpath(os.path.join(folder, *entry.video.split("/")))
+    return Render(entry, video if os.path.isfile(video) else None)
 
 
 def _size(plan: Plan) -> tuple[int, int]:
@@ -289,7 +298,7 @@ def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], re
         tuple(Line(line.kind, line.speaker, line.line.value) for line in own if isinstance(line, Dialogue)),
         soundtrack.source.value if soundtrack else None,
         soundtrack_path(soundtrack, source.path) if soundtrack else None,
-        prompt, body, price, render, _inputs(plan, clip_plan),
+        prompt, body, price, render, inputs=_inputs(plan, clip_plan),
     )
 
 

@@ -2,10 +2,11 @@
 
 A timeline with one block per shot, as wide as the shot is long, grouped by clip; below it each
 clip with its shots (framing, camera, cast, cues, dialogue), the prompt it sends and its price, and
-the rendered video where the lock file has one (linked relative to the sheet). The page loads
-nothing from anywhere: no scripts, no font files, no CDN; its Content-Security-Policy forbids it.
-CJK text is drawn with the packaged Noto Sans CJK, subset and embedded (`fonts`), and the page's
-`lang` is the storyboard's language.
+the rendered video where the lock file has one (linked relative to the sheet); a clip with several
+takes shows them side by side, the selected one marked. The page loads nothing from anywhere: no
+scripts, no font files, no CDN; its Content-Security-Policy forbids it. CJK text is drawn with the
+packaged Noto Sans CJK, subset and embedded (`fonts`), and the page's `lang` is the storyboard's
+language.
 The markup is `templates/preview.html.j2`, the styles `templates/preview.css`.
 """
 
@@ -58,6 +59,11 @@ def context(board: Board, output: str) -> dict[str, Any]:
             "task": clip.render.locked.task_id if clip.render else None,
             "stale": clip.name in stale,
             "emulated": bool(getattr(clip.render.locked, "emulated", False)) if clip.render else False,
+            "takes": [{  # side by side when there are several, the selected one marked
+                "number": take.locked.take, "seed": take.locked.seed, "task": take.locked.task_id,
+                "selected": clip.render is not None and take.locked.take == clip.render.locked.take,
+                "video": os.path.relpath(take.path, folder).replace(os.sep, "/") if take.path else None,
+            } for take in clip.takes],
             "cost": money(clip.render.locked.cost, clip.render.locked.currency) if clip.render else None,
             "inputs": [_input(item) for item in clip.inputs],
         })

@@ -26,26 +26,27 @@ class AgainstError(Exception):
     """A revision git cannot give, or a folder outside any git repository."""
 
 
-def plan_status(path: str, planned: Plan) -> dict[str, str] | None:
-    """Clip name -> `cached`, `in flight` or `to submit`, from the journal of real (paid) runs;
+def plan_status(path: str, planned: Plan, takes: int | None = None) -> dict[str, str] | None:
+    """Take label (`chase`, `chase.take2`) -> `cached`, `in flight` or `to submit`, from the journal of real (paid) runs;
     None when the storyboard was never rendered (no journal)."""
     from ..compile.emit import compile_plan
 
     if not os.path.exists(os.path.join(journal_folder(path), JOURNAL_NAME)):
         return None
     compiled = compile_plan(planned)
-    prepared = prepare([(path, planned, compiled, planned.region)], create_journal=False, record=False)
+    prepared = prepare([(path, planned, compiled, planned.region)], create_journal=False, record=False,
+                       takes=takes)
     for journal in prepared.journals:
         if journal.notice:
             print(f"story plan: {journal.notice}", file=sys.stderr)
     try:
-        return {target.name: clip_state(job.row()) for job in prepared.jobs for target in job.targets}
+        return {target.label: clip_state(job.row()) for job in prepared.jobs for target in job.targets}
     finally:
         prepared.close()
 
 
 def request_hashes(path: str, planned: Plan) -> dict[str, tuple[str, Any]]:
-    """Clip name -> (request hash, job) for a planned storyboard, without touching any journal."""
+    """Take label (`chase`, `chase.take2`) -> (request hash, job) for a planned storyboard, without touching any journal."""
     import tempfile
 
     from ..compile.emit import compile_plan
@@ -55,7 +56,7 @@ def request_hashes(path: str, planned: Plan) -> dict[str, tuple[str, Any]]:
         prepared = prepare([(path, planned, compiled, planned.region)], create_journal=False, record=False,
                            journal_root=scratch)
         try:
-            return {target.name: (job.hash, job) for job in prepared.jobs for target in job.targets}
+            return {target.label: (job.hash, job) for job in prepared.jobs for target in job.targets}
         finally:
             prepared.close()
 

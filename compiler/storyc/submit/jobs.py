@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..compile.takes import take_body, take_label, takes_range
 from ..models.pricing import Price, billed_seconds, body_price, cost_of
 from .journal import Journal, Row, journal_folder, request_hash
-from .lock import LockedClip, LockFile, committed_video, lock_path, read_lock
+from .lock import LockedClip, LockFile, committed_video, lock_path, lock_with_takes, read_lock
 from .upload import SoundtrackMissing, file_hashes, local_files
 
 if TYPE_CHECKING:
@@ -26,6 +27,12 @@ class Target(NamedTuple):
     name: str
     path: str  # absolute path of the video
     where: str  # `file:line:col` of the clip's name
+    take: int = 1  # which take of the clip (compile/takes.py)
+
+    @property
+    def label(self) -> str:
+        """The clip's name, with `.take<k>` for a take after the first (as its video is named)."""
+        return take_label(self.name, self.take)
 
 
 class Job:
@@ -63,7 +70,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        return ", ".join(target.name for target in self.targets)
+        return ", ".join(target.label for target in self.targets)
 
     @property
     def seed(self) -> int | None:
@@ -110,11 +117,14 @@ def output_folder(storyboard: str, output: str | None, several: bool) -> str:
 
 def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None = None,
             journals: dict[str, Journal] | None = None, create_journal: bool = True,
-            offline: bool = False, record: bool = True, journal_root: str | None = None) -> Prepared:
+            offline: bool = False, record: bool = True, journal_root: str | None = None,
+            takes: int | None = None) -> Prepared:
     """Jobs for every clip of the compiled storyboards ((path, plan, compiled, region) each).
 
     `record` False reads the journal without writing to it (`story plan`); `journal_root` puts the
-    journal elsewhere (an empty scratch folder: hashes and prices only).
+    journal elsewhere (an empty scratch folder: hashes and prices only). Each clip asks for `takes`
+    takes (`story render --takes`), else its `takes` setting, else one; a take the lock file records
+    for the request as it compiles now is kept as well, even when fewer are asked for (it is paid for).
     """
     from ..compile import media
     from ..compile.emit import request_values
@@ -133,6 +143,9 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
         source = plan.program.entry.source
         root = find_root(path)
+        # LockError: a damaged lock file stops the run before anything is sent (hashes alone need none)
+        lock = read_lock(lock_path(path)) if journal_root is None else None
+        locked_takes = lock.every_take() if lock is not None else {}
         targets: list[Target] = []
         for clip in result.clips:
             clip_plan = plans[clip.name]
@@ -146,25 +159,31 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
                                 values.get("audio_url"))
             hashes = file_hashes(files)
             model = str(clip.body.get("model", plan.model_for(clip_plan)))
-            hash = request_hash(model, clip_region, clip.body, hashes)
-            key = (folder, hash)
-            if key not in jobs:
-                price = body_price(profile, clip_region, clip.body,  # the body sent, as `story plan` prices it
-                                   media.input_seconds(plan, clip_plan))  # with input video seconds, where billed
-                jobs[key] = Job(hash, model, clip_region, clip.body, files, hashes, journal, price,
-                                dict(profile.data["rate_limits"]), price.currency, price.seconds)
-                if profile.media is not None:  # media inputs: the model's own create path
-                    jobs[key].create_path = "/services/aigc/" + profile.media["path"]
-                if record:
-                    journal.remember(hash, model, clip_region, clip.body)
-            target = Target(path, clip.name, os.path.join(out, f"{clip.name}.mp4"), where)
-            jobs[key].targets.append(target)
-            targets.append(target)
+            asked = takes or int(plan.settings_for(clip_plan).get("takes", 1))
+            recorded = locked_takes.get(clip.name, {})
+            input_seconds = media.input_seconds(plan, clip_plan)  # input video seconds, where billed
+            for take in range(1, takes_range()[1] + 1):
+                if take > asked and take not in recorded:
+                    continue
+                body = take_body(clip.body, take)
+                hash = request_hash(model, clip_region, body, hashes)
+                if take > asked and recorded[take].request != hash:  # a take of the clip as it was
+                    continue
+                key = (folder, hash)
+                if key not in jobs:
+                    price = body_price(profile, clip_region, body, input_seconds)  # the body sent, as `story plan` prices it
+                    jobs[key] = Job(hash, model, clip_region, body, files, hashes, journal, price,
+                                    dict(profile.data["rate_limits"]), price.currency, price.seconds)
+                    if profile.media is not None:  # media inputs: the model's own create path
+                        jobs[key].create_path = "/services/aigc/" + profile.media["path"]
+                    if record:
+                        journal.remember(hash, model, clip_region, body)
+                target = Target(path, clip.name, os.path.join(out, f"{take_label(clip.name, take)}.mp4"), where, take)
+                jobs[key].targets.append(target)
+                targets.append(target)
         storyboards.append((path, targets))
-        # LockError: a damaged lock file stops the run before anything is sent (hashes alone need none)
-        lock = read_lock(lock_path(path)) if journal_root is None else None
         if record:
-            journal.name_clips(os.path.abspath(path), {t.name: jobs_hash(jobs, folder, t) for t in targets})
+            journal.name_clips(os.path.abspath(path), {t.label: jobs_hash(jobs, folder, t) for t in targets})
             _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
     return Prepared(list(jobs.values()), storyboards, list(journals.values()))
 
@@ -210,10 +229,11 @@ def _adopt_from_lock(storyboard: str, lock: LockFile | None, journal: Journal, j
         if row is None or row.state != "new":
             continue
         for target in job.targets:
-            video = committed_video(lock, lock_path(storyboard), target.name, job.hash, job.journal.offline)
+            video = committed_video(lock, lock_path(storyboard), target.name, job.hash, job.journal.offline,
+                                    target.take)
             if video is None:
                 continue
-            locked = lock.clips[target.name]
+            locked = lock.every_take()[target.name][target.take]
             journal.adopt_download(job.hash, locked.task_id, video, locked.sha256, os.path.getsize(video),
                                    {"duration": locked.seconds_billed})
             break
@@ -233,9 +253,10 @@ def clip_state(row: Row | None, resubmit_expired: bool = False) -> str:
 
 
 def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> LockFile:
-    """The lock file of one storyboard: its clips whose videos are downloaded, and what they cost.
+    """The lock file of one storyboard: its clips' takes whose videos are downloaded, what they cost,
+    and the take each clip selects (the previous lock file's select while that take is still there).
 
-    Clips not (yet) rendered keep the entry the previous lock file had for the same request, if any.
+    Takes not (yet) rendered keep the entry the previous lock file had for the same request, if any.
     """
     from .journal import file_sha256
 
@@ -243,16 +264,17 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
     folder = os.path.dirname(os.path.abspath(path))
     previous = read_lock(path)  # LockError: never replace a lock file that cannot be read
     by_target = {id(target): job for job in jobs for target in job.targets}
-    clips: dict[str, LockedClip] = {}
+    before = previous.every_take() if previous else {}
+    clips: dict[str, dict[int, LockedClip]] = {}
     for target in targets:
         job = by_target.get(id(target))
         if job is None:
             continue
         row = job.row()
         if row is None or row.state != "downloaded" or not row.task_id or not row.sha256:
-            old = previous.clips.get(target.name) if previous else None
+            old = before.get(target.name, {}).get(target.take)
             if old is not None and old.request == job.hash:
-                clips[target.name] = old
+                clips.setdefault(target.name, {})[target.take] = old
             continue
         video = target.path if os.path.exists(target.path) else (row.video or target.path)
         relative = os.path.relpath(video, folder).replace(os.sep, "/")
@@ -263,9 +285,12 @@ def storyboard_lock(storyboard: str, targets: list[Target], jobs: list[Job]) -> 
         except OSError:
             continue
         seconds = billed_seconds(row.usage or {})
-        clips[target.name] = LockedClip(
+        clips.setdefault(target.name, {})[target.take] = LockedClip(
             request=job.hash, model=job.model, region=job.region, seed=job.seed, task_id=row.task_id,
             video=relative, sha256=sha, seconds_billed=seconds,
             cost=cost_of(job.price, seconds), currency=job.currency, emulated=job.journal.offline,
+            take=target.take,
         )
-    return LockFile(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips)
+    selects = {name: entry.take for name, entry in previous.clips.items()} if previous else {}
+    return lock_with_takes(os.path.relpath(os.path.abspath(storyboard), folder).replace(os.sep, "/"), clips,
+                           selects)

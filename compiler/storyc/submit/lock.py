@@ -11,8 +11,10 @@ it. `read_lock` validates it against `schemas/lock-v<version>.schema.json` and c
 is a `LockError` whose message starts with `file:line:`. Nothing reads a lock file any other way.
 
 Versions: each version a storyc can read has a schema and a reader in `_READERS`, which turns it into
-the one in-memory `LockFile`; `lock_text` always writes `LOCK_VERSION`. A later version (takes per
-clip and a selected take) adds a schema and a reader, and version 1 files stay readable.
+the one in-memory `LockFile`. Version 2 records takes: per clip, every take rendered and the one
+selected (`{"select": 2, "takes": [{"take": 1, ...}, {"take": 2, ...}]}`). `lock_text` writes version 1
+while every clip has its first take only (so a project without takes keeps its lock file as it was,
+readable by an older storyc) and version 2 as soon as one clip has another take or select.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import json
 import os
 import re
 import stat
-from typing import Any, Callable, NamedTuple, Union
+from typing import Any, Callable, NamedTuple, TypeVar, Union
 
-LOCK_VERSION = 1
+LOCK_VERSION = 2  # the newest version written; version 1 is still written when no clip has takes
 MAX_LOCK_BYTES = 16 * 1024 * 1024  # thousands of clips fit in well under a megabyte
 SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
@@ -43,11 +45,50 @@ class LockedClip(NamedTuple):
     cost: Union[float, None]  # None when the price is unknown
     currency: str
     emulated: bool = False  # made by the built-in emulator (offline), not paid for; a real run redoes it
+    take: int = 1  # which take of the clip (compile/takes.py); 1 is the clip's request as compiled
+
+
+Takes = dict[int, LockedClip]  # a clip's takes by number
 
 
 class LockFile(NamedTuple):
     storyboard: str  # the storyboard's file name, relative to the lock file's folder
-    clips: dict[str, LockedClip]
+    clips: dict[str, LockedClip]  # the selected take of each clip: what cut, export and preview use
+    takes: Union[dict[str, Takes], None] = None  # every take of each clip; None: the selected ones only
+
+    def every_take(self) -> dict[str, Takes]:
+        if self.takes is not None:
+            return self.takes
+        return {name: {clip.take: clip} for name, clip in self.clips.items()}
+
+
+def lock_with_takes(storyboard: str, takes: dict[str, Takes], selects: dict[str, int]) -> LockFile:
+    """A lock file from every clip's takes and the take each selects (its lowest when the select is gone)."""
+    kept = {name: found for name, found in takes.items() if found}
+    chosen = {name: found.get(selects.get(name, 0)) or found[min(found)] for name, found in kept.items()}
+    return LockFile(storyboard, chosen, kept)
+
+
+def select_problem(lock: Union[LockFile, None], path: str, clip: str, take: int) -> Union[str, None]:
+    """Why `take` of `clip` cannot be selected in the lock file at `path` (None when it can)."""
+    if lock is None:
+        return f"{_printable(path)}: there is no lock file yet; render first (`story render --takes N`)"
+    takes = lock.every_take()
+    if clip not in takes:
+        known = ", ".join(f"`{name}`" for name in sorted(takes)) or "none"
+        return f"{_printable(path)}: no clip `{_shown(clip)}` is rendered (rendered clips: {known})"
+    if take not in takes[clip]:
+        known = ", ".join(str(number) for number in sorted(takes[clip]))
+        return (f"{_printable(path)}: clip `{clip}` has no take {take} (its takes: {known}); render more with "
+                f"`story render --takes {take}`")
+    return None
+
+
+def select_take(lock: LockFile, clip: str, take: int) -> LockFile:
+    """The same lock file with `take` selected for `clip` (both must be in it: see `select_problem`)."""
+    selects = {name: entry.take for name, entry in lock.clips.items()}
+    selects[clip] = take
+    return lock_with_takes(lock.storyboard, lock.every_take(), selects)
 
 
 class LockError(Exception):
@@ -90,7 +131,11 @@ def parse_lock(text: str, path: str, check_files: bool = True) -> LockFile:
         raise LockError(f"{_printable(path)}:{_line_of(text, ('version',))}: lock file version {version} is unknown; this "
                         f"storyc reads versions {', '.join(map(str, sorted(_READERS)))}: {advice}")
     _validate(document, version, text, path)
-    lock = _READERS[version](document)
+    try:
+        lock = _READERS[version](document)
+    except _TakeProblem as problem:
+        raise LockError(f"{_printable(path)}:{_line_of(text, ('clips', problem.clip))}: clip `{_shown(problem.clip)}`: "
+                        f"{problem.message}") from None
     _check_clips(lock, text, path, check_files)
     return lock
 
@@ -151,7 +196,10 @@ def _validate(document: Any, version: int, text: str, path: str) -> None:
 def _explain(document: Any, schema: dict[str, Any], where: tuple[Union[str, int], ...], message: str) -> str:
     """A schema error in the lock file's own words: the clip, the field, what it must be, what it is."""
     clip = f"clip `{_shown(str(where[1]))}`: " if len(where) >= 2 and where[0] == "clips" else ""
-    field = where[2] if len(where) >= 3 else (where[0] if len(where) == 1 else None)
+    if len(where) >= 4 and where[2] == "takes" and isinstance(where[3], int):
+        clip += f"take {where[3] + 1} in `takes`: "
+    named = [step for step in where[2:] if isinstance(step, str)]
+    field = named[-1] if named else (where[0] if len(where) == 1 else None)
     if message.endswith("is a required property"):
         return f"{clip}missing `{message.split(chr(39))[1]}`"
     if message.startswith("additional property"):
@@ -159,6 +207,10 @@ def _explain(document: Any, schema: dict[str, Any], where: tuple[Union[str, int]
     rule: Any = schema
     value: Any = document
     for step in where:
+        if isinstance(step, int):
+            rule = rule.get("items", {}) if isinstance(rule, dict) else {}
+            value = value[step] if isinstance(value, list) and 0 <= step < len(value) else None
+            continue
         properties = rule.get("properties", {}) if isinstance(rule, dict) else {}
         rule = properties.get(step, rule.get("additionalProperties", {}) if isinstance(rule, dict) else {})
         value = value.get(step) if isinstance(value, dict) else None
@@ -200,18 +252,43 @@ def _second_line(text: str, key: str) -> int:
     return text.count("\n", 0, matches[1].start()) + 1 if len(matches) > 1 else 1
 
 
+def _entry(fields: dict[str, Any]) -> LockedClip:
+    return LockedClip(**{**fields, "seconds_billed": float(fields["seconds_billed"]),
+                         "cost": None if fields["cost"] is None else float(fields["cost"]),
+                         "seed": None if fields["seed"] is None else int(fields["seed"])})
+
+
 def _read_v1(document: dict[str, Any]) -> LockFile:
-    clips = {
-        name: LockedClip(**{**fields, "seconds_billed": float(fields["seconds_billed"]),
-                            "cost": None if fields["cost"] is None else float(fields["cost"]),
-                            "seed": None if fields["seed"] is None else int(fields["seed"])})
-        for name, fields in document["clips"].items()
-    }
+    clips = {name: _entry(fields) for name, fields in document["clips"].items()}
     return LockFile(document["storyboard"], clips)
 
 
+def _read_v2(document: dict[str, Any]) -> LockFile:
+    takes: dict[str, Takes] = {}
+    selects: dict[str, int] = {}
+    for name, clip in document["clips"].items():
+        found: Takes = {}
+        for fields in clip["takes"]:
+            entry = _entry(fields)
+            if entry.take in found:
+                raise _TakeProblem(name, f"take {entry.take} appears twice in `takes`; keep one of the two entries")
+            found[entry.take] = entry
+        if clip["select"] not in found:
+            raise _TakeProblem(name, f"`select` is take {clip['select']}, which is not in `takes` "
+                               f"(takes {', '.join(map(str, sorted(found)))}); select one of them")
+        takes[name], selects[name] = found, clip["select"]
+    return lock_with_takes(document["storyboard"], takes, selects)
+
+
+class _TakeProblem(ValueError):
+    def __init__(self, clip: str, message: str) -> None:
+        super().__init__(message)
+        self.clip = clip
+        self.message = message
+
+
 # version -> reader to the in-memory LockFile; a new version adds its schema file and a reader here
-_READERS: dict[int, Callable[[dict[str, Any]], LockFile]] = {1: _read_v1}
+_READERS: dict[int, Callable[[dict[str, Any]], LockFile]] = {1: _read_v1, 2: _read_v2}
 
 
 def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> None:
@@ -219,19 +296,34 @@ def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> Non
         raise LockError(f"{_printable(path)}:{_line_of(text, ('storyboard',))}: `storyboard` must be a relative path "
                         f"without `..`, not `{_shown(lock.storyboard)}`")
     root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
-    for name, clip in lock.clips.items():
+    for name, takes in lock.every_take().items():
         where = f"{_printable(path)}:{_line_of(text, ('clips', name))}"
         if _CLIP_NAME.fullmatch(name) is None or len(name) > 200:
             raise LockError(f"{where}: `{_shown(name)}` is not a clip name (a letter, then letters, digits, "
                             "`_` and `-`)")
-        if not _relative_path(clip.video):
-            raise LockError(f"{_printable(path)}:{_line_of(text, ('clips', name, 'video'))}: clip `{name}`: `video` must be a path relative to the lock file, `/` "
-                            f"separated, without `..`, not `{_shown(clip.video)}`")
-        if check_files:
-            problem = video_problem(root, clip.video)
-            if problem:
-                raise LockError(f"{_printable(path)}:{_line_of(text, ('clips', name, 'video'))}: clip `{name}`: `video` "
-                                f"`{_shown(clip.video)}` {problem}")
+        for clip in takes.values():
+            _check_video(name, clip, text, path, root, check_files)
+
+
+def _check_video(name: str, clip: LockedClip, text: str, path: str, root: str, check_files: bool) -> None:
+    """One take's video path: relative, `/` separated, inside the lock file's folder, a regular file."""
+    which = f"clip `{name}`" + (f" take {clip.take}" if clip.take != 1 else "")
+    where = f"{_printable(path)}:{_video_line(text, name, clip.video)}"
+    if not _relative_path(clip.video):
+        raise LockError(f"{where}: {which}: `video` must be a path relative to the lock file, `/` "
+                        f"separated, without `..`, not `{_shown(clip.video)}`")
+    if check_files:
+        problem = video_problem(root, clip.video)
+        if problem:
+            raise LockError(f"{where}: {which}: `video` `{_shown(clip.video)}` {problem}")
+
+
+def _video_line(text: str, name: str, video: str) -> int:
+    """The line of `"video": <video>` under the clip (the clip's first `video` when not found)."""
+    start = text.find(json.dumps(name, ensure_ascii=False) + ":")
+    pattern = re.compile(r'"video"\s*:\s*' + re.escape(json.dumps(video, ensure_ascii=False)))
+    match = pattern.search(text, max(start, 0))
+    return text.count("\n", 0, match.start()) + 1 if match else _line_of(text, ("clips", name, "video"))
 
 
 def _relative_path(value: str) -> bool:
@@ -260,12 +352,27 @@ def video_problem(root: str, video: str) -> Union[str, None]:
     return None
 
 
-def committed_video(lock: LockFile, path: str, clip: str, request: str, emulated: bool) -> Union[str, None]:
-    """The video the lock file at `path` records for `clip`, when that entry is for this request (made
-    offline or not, as asked) and the file is there with the recorded sha256; else None."""
+def lock_version(takes: dict[str, Takes]) -> int:
+    """1 while every clip has its first take only; 2 once a clip has another take."""
+    return 1 if all(set(found) == {1} for found in takes.values()) else 2
+
+
+def clip_document(found: Takes, select: int, version: int) -> dict[str, Any]:
+    """One clip's value in the lock file: its entry (version 1) or its select and takes (version 2)."""
+    if version == 1:
+        entry = found[1]._asdict()
+        del entry["take"]
+        return entry
+    return {"select": select, "takes": [found[number]._asdict() for number in sorted(found)]}
+
+
+def committed_video(lock: LockFile, path: str, clip: str, request: str, emulated: bool,
+                    take: int = 1) -> Union[str, None]:
+    """The video the lock file at `path` records for take `take` of `clip`, when that entry is for this
+    request (made offline or not, as asked) and the file is there with the recorded sha256; else None."""
     from .journal import file_sha256
 
-    entry = lock.clips.get(clip)
+    entry = lock.every_take().get(clip, {}).get(take)
     if entry is None or entry.request != request or entry.emulated != emulated:
         return None
     video = os.path.join(os.path.dirname(os.path.abspath(path)), *entry.video.split("/"))
@@ -276,10 +383,12 @@ def committed_video(lock: LockFile, path: str, clip: str, request: str, emulated
 
 
 def lock_document(lock: LockFile) -> dict[str, Any]:
+    takes = lock.every_take()
+    version = lock_version(takes)
     return {
-        "version": LOCK_VERSION,
+        "version": version,
         "storyboard": lock.storyboard,
-        "clips": {name: lock.clips[name]._asdict() for name in sorted(lock.clips)},
+        "clips": {name: clip_document(takes[name], lock.clips[name].take, version) for name in sorted(takes)},
     }
 
 
@@ -322,9 +431,16 @@ def _mode_for(path: str) -> int:
 
 
 # -- merging: `story lock merge BASE OURS THEIRS`, git's merge driver -----------------------------------
+class ClipTakes(NamedTuple):
+    """One clip in a merge: its takes and the one selected."""
+
+    select: int
+    takes: Takes
+
+
 class Conflict(NamedTuple):
-    ours: LockedClip
-    theirs: LockedClip
+    ours: ClipTakes
+    theirs: ClipTakes
 
 
 class Merged(NamedTuple):
@@ -332,27 +448,45 @@ class Merged(NamedTuple):
     conflicts: tuple[str, ...]  # clips rendered differently on both sides
 
 
-def merge_locks(base: LockFile, ours: LockFile, theirs: LockFile) -> Merged:
-    """A three-way merge, clip by clip.
+_Entry = TypeVar("_Entry")
 
-    A clip changed on one side only takes that side (an entry added on one side is kept); the same
-    entry on both sides is kept once; an entry one side removed and the other re-rendered keeps the
-    render (the lock file is a record of paid work; `story render` drops clips the storyboard no longer
-    has). Two different renders of the same clip stay a conflict for that clip alone.
+
+def _three_way(mine: Union[_Entry, None], yours: Union[_Entry, None],
+               was: Union[_Entry, None]) -> tuple[Union[_Entry, None], bool]:
+    """(the merged value, whether both sides changed it differently)."""
+    if mine == yours or yours == was:
+        return mine, False
+    if mine == was:
+        return yours, False
+    if mine is None or yours is None:  # removed on one side, rendered again on the other: keep the render
+        return mine if mine is not None else yours, False
+    return None, True
+
+
+def _clip_states(lock: LockFile) -> dict[str, ClipTakes]:
+    return {name: ClipTakes(lock.clips[name].take, takes) for name, takes in lock.every_take().items()}
+
+
+def merge_locks(base: LockFile, ours: LockFile, theirs: LockFile) -> Merged:
+    """A three-way merge, clip by clip and, within a clip, take by take.
+
+    A take changed on one side only takes that side (a take added on one side is kept, so two branches
+    that each rendered more takes of a clip keep all of them); the same take on both sides is kept once;
+    a take one side removed and the other re-rendered keeps the render (the lock file is a record of paid
+    work; `story render` drops clips the storyboard no longer has). The select merges the same way.
+    Two different renders of the same take, or two different selects, are a conflict for that clip alone.
     """
-    old = base.clips
-    chosen: dict[str, Union[LockedClip, Conflict]] = {}
-    for name in sorted({*old, *ours.clips, *theirs.clips}):
-        mine, yours, was = ours.clips.get(name), theirs.clips.get(name), old.get(name)
-        if mine == yours or yours == was:
-            kept = mine
-        elif mine == was:
-            kept = yours
-        elif mine is None or yours is None:
-            kept = mine or yours
-        else:
-            chosen[name] = Conflict(mine, yours)
-            continue
+    old, mine_all, yours_all = _clip_states(base), _clip_states(ours), _clip_states(theirs)
+    chosen: dict[str, Union[ClipTakes, Conflict]] = {}
+    for name in sorted({*old, *mine_all, *yours_all}):
+        mine, yours, was = mine_all.get(name), yours_all.get(name), old.get(name)
+        kept, clash = _three_way(mine, yours, was)
+        if clash and mine is not None and yours is not None:
+            merged = _merge_clip(mine, yours, was)
+            if merged is None:
+                chosen[name] = Conflict(mine, yours)
+                continue
+            kept = merged
         if kept is not None:
             chosen[name] = kept
     storyboard = theirs.storyboard if ours.storyboard in ("", base.storyboard) else ours.storyboard
@@ -360,26 +494,46 @@ def merge_locks(base: LockFile, ours: LockFile, theirs: LockFile) -> Merged:
     return Merged(_merged_text(storyboard, chosen), conflicts)
 
 
-def _merged_text(storyboard: str, chosen: dict[str, Union[LockedClip, Conflict]]) -> str:
+def _merge_clip(mine: ClipTakes, yours: ClipTakes, was: Union[ClipTakes, None]) -> Union[ClipTakes, None]:
+    """Both sides changed a clip: merge take by take; None when one take or the select clashes."""
+    before = was.takes if was is not None else {}
+    takes: Takes = {}
+    for number in sorted({*mine.takes, *yours.takes, *before}):
+        entry, clash = _three_way(mine.takes.get(number), yours.takes.get(number), before.get(number))
+        if clash:
+            return None
+        if entry is not None:
+            takes[number] = entry
+    select, clash = _three_way(mine.select, yours.select, was.select if was is not None else None)
+    if clash or not takes:
+        return None
+    return ClipTakes(select if select in takes else min(takes), takes)
+
+
+def _merged_text(storyboard: str, chosen: dict[str, Union[ClipTakes, Conflict]]) -> str:
     """`lock_text`'s layout, written clip by clip so that markers can sit around one clip's entry."""
+    every = [side.takes for entry in chosen.values()
+             for side in ((entry.ours, entry.theirs) if isinstance(entry, Conflict) else (entry,))]
+    version = 1 if all(set(takes) == {1} for takes in every) else 2
     lines = ["{", '  "clips": {' if chosen else '  "clips": {},']
     names = list(chosen)
     for index, name in enumerate(names):
         comma = "," if index < len(names) - 1 else ""
         entry = chosen[name]
         if isinstance(entry, Conflict):
-            lines += ["<<<<<<< ours", _entry_text(name, entry.ours) + comma, "=======",
-                      _entry_text(name, entry.theirs) + comma, ">>>>>>> theirs"]
+            lines += ["<<<<<<< ours", _entry_text(name, entry.ours, version) + comma, "=======",
+                      _entry_text(name, entry.theirs, version) + comma, ">>>>>>> theirs"]
         else:
-            lines.append(_entry_text(name, entry) + comma)
+            lines.append(_entry_text(name, entry, version) + comma)
     if chosen:
         lines.append("  },")
-    lines += [f'  "storyboard": {json.dumps(storyboard, ensure_ascii=False)},', f'  "version": {LOCK_VERSION}', "}"]
+    lines += [f'  "storyboard": {json.dumps(storyboard, ensure_ascii=False)},', f'  "version": {version}', "}"]
     return "\n".join(lines) + "\n"
 
 
-def _entry_text(name: str, clip: LockedClip) -> str:
-    body = json.dumps(clip._asdict(), ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n    ")
+def _entry_text(name: str, clip: ClipTakes, version: int) -> str:
+    value = clip_document(clip.takes, clip.select, version)
+    body = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n    ")
     return f"    {json.dumps(name, ensure_ascii=False)}: {body}"
 
 

@@ -1,0 +1,96 @@
+"""`continue NAME` on a clip: the clip starts on the last frame of clip NAME (its selected take).
+
+SB650 a chain that comes back to itself, SB651 a clip that is not there, SB652 a chain longer than
+`continue.max_chain` in `base/data/settings.json` (each generation starts from a re-encoded frame, so
+the picture softens), SB653 a continuing clip whose model takes no first frame (text-to-video only:
+the profile's `media.roles` has no `first_frame`).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Union
+
+from ..base import data
+from ..base.diagnostics import Diagnostic, Fix, make
+from ..language.nodes import Clip, Setting
+from ..language.settings import own_settings
+from .context import Context
+from .suggest import closest
+
+
+def sources(context: Context) -> dict[str, tuple[Clip, Setting]]:
+    """Continuing clip name -> (the clip, its `continue` line)."""
+    found: dict[str, tuple[Clip, Setting]] = {}
+    for clip in context.storyboard.clips:
+        line = next((setting for setting in own_settings(clip) if setting.key == "continue"), None)
+        if line is not None:
+            found[clip.name] = (clip, line)
+    return found
+
+
+def chain_of(name: str, links: dict[str, str]) -> tuple[list[str], bool]:
+    """The clips `name` continues from, nearest first, and whether the chain comes back to itself."""
+    chain: list[str] = []
+    seen = {name}
+    current = links.get(name)
+    while current is not None:
+        if current in seen:
+            return chain + [current], True
+        chain.append(current)
+        seen.add(current)
+        current = links.get(current)
+    return chain, False
+
+
+def continues(context: Context) -> Iterator[Diagnostic]:
+    lines = sources(context)
+    if not lines:
+        return
+    names = [clip.name for clip in context.storyboard.clips]
+    links = {name: line.value.value for name, (_, line) in lines.items() if line.value.value in names}
+    limit = int(data.table("settings")["continue"]["max_chain"])
+    reported_cycles: set[frozenset[str]] = set()
+    for name, (clip, line) in lines.items():
+        target = line.value.value
+        if target not in names:
+            yield _missing(context, line, target, names, name)
+            continue
+        chain, cycle = chain_of(name, links)
+        if cycle:
+            members = frozenset([name, *chain])
+            if members not in reported_cycles:
+                reported_cycles.add(members)
+                path = " -> ".join([name, *chain])
+                yield make("SB650", f"clip `{name}` continues from itself: {path}", context.source, line.value.span,
+                           label="a cycle", help="a clip can only start on a frame that exists before it; "
+                           "remove one `continue` of the cycle")
+            continue
+        if len(chain) + 1 > limit:
+            yield make("SB652", f"clip `{name}` ends a chain of {len(chain) + 1} clips, longer than {limit}",
+                       context.source, line.value.span, label="long chain", severity="",
+                       help=f"each generation starts from a re-encoded frame and the picture softens; start a "
+                       f"new chain (drop `continue` on one of {', '.join(f'`{c}`' for c in reversed(chain))})")
+        yield from _model(context, clip, line)
+
+
+def _missing(context: Context, line: Setting, target: str, names: list[str], name: str) -> Diagnostic:
+    close: Union[str, None] = closest(target, [other for other in names if other != name])
+    return make("SB651", f"clip `{name}` continues from `{target}`, which is not a clip of this storyboard",
+                context.source, line.value.span, label="no such clip",
+                help=f"did you mean `{close}`?" if close else "name a clip written in this file",
+                fix=Fix(line.value.span, close) if close else None)
+
+
+def _model(context: Context, clip: Clip, line: Setting) -> Iterator[Diagnostic]:
+    profile = context.scope(clip).profile
+    if profile is None:
+        return  # an unknown model is its own diagnostic
+    roles = (profile.data.get("media") or {}).get("roles") or {}
+    if "first_frame" not in roles:
+        yield make("SB653", f"`{profile.id}` takes no first frame, so clip `{clip.name}` cannot continue "
+                   "another clip", context.source, line.span, label="text-to-video only",
+                   help="give the clip an image-to-video model that takes a first frame (`story models` "
+                   "lists them), or remove `continue`")
+
+
+RULES = (continues,)
