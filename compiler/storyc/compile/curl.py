@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from typing import Any, Iterable
 from urllib.parse import unquote
 
-from ..models.pricing import Price, clip_price, money, totals
-from ..models.profile import Catalog, Profile
+from ..models.pricing import Price, body_price, money, totals
+from ..models.profile import Catalog
 from ..models.regions import region_base_url
 from .emit import Compiled
 
@@ -32,19 +31,6 @@ CREATE_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 
 class CurlError(ValueError):
     """The requests cannot be written as one script (several regions, an unusable file name)."""
-
-
-def body_price(body: dict[str, Any], profile: Profile, region: str) -> Price:
-    """What the service bills for one body in `region`: its tier's rate times its duration."""
-    parameters = body["parameters"]
-    if "resolution" in parameters:
-        tier = str(parameters["resolution"])
-    elif "size" in parameters:
-        tier = profile.sizes()[parameters["size"]][0]
-    else:
-        tier = str(profile.resolution["default_tier"])
-    seconds = parameters.get("duration", profile.duration["default"])
-    return clip_price(profile, region, tier, seconds)
 
 
 _HEAD = r"""#!/usr/bin/env bash
@@ -200,31 +186,25 @@ def _base(region: str) -> str:
 def _local_path(audio_url: str, storyboard: str, clip: str) -> str:
     """The soundtrack's path from the current folder (bodies name it relative to the storyboard).
 
-    The file must be inside the storyboard's project once symlinks are followed and a regular file:
-    a project template may set `input.audio_url`, and the script must not upload what lies outside.
-    The path starts with `./` or `../` so that a name such as `-dash.wav` is never taken for an option.
+    The file passes the one gate for local files a request reads (`base.paths.request_file`: inside
+    the project after symlinks, a regular file, within the size cap): a project template may set
+    `input.audio_url`, and the script must not upload what lies outside. The path starts with `./`
+    or `../` so that a name such as `-dash.wav` is never taken for an option.
     """
-    from ..base.paths import kind, outside
+    from ..base.paths import FileProblem, request_file
     from ..language.load import find_root
 
     relative = unquote(audio_url[len("file://"):])
-    where = f"{_printable(storyboard)}: clip `{clip}`: `input.audio_url` `{_printable(audio_url)}` " \
-            "(from the storyboard's soundtrack or a project template)"
+    origin = f"{storyboard}: clip `{clip}`: `input.audio_url` (from the storyboard's soundtrack or a project template)"
     path = os.path.normpath(os.path.join(os.path.dirname(storyboard), relative))
-    root = find_root(storyboard)
-    leads = outside(path, root)
-    if leads is not None:
-        raise CurlError(f"{where} leads outside the project `{_printable(os.path.relpath(root))}`, to "
-                        f"`{_printable(leads)}`; --curl uploads only files inside the project")
     try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        raise CurlError(f"{where}: cannot read it: {(error.strerror or str(error)).lower()}") from None
-    if not stat.S_ISREG(mode):
-        raise CurlError(f"{where} is {kind(mode)}, not a regular file")
+        request_file(path, find_root(storyboard), origin)
+    except FileProblem as problem:
+        raise CurlError(_printable(f"{problem}; --curl uploads only regular files inside the project")) from None
     if any(char in path for char in '"\\;,') or not path.isprintable():
-        raise CurlError(f"{where}: --curl cannot pass a file name holding quotes, backslashes, `;`, `,` or "
-                        "control characters to curl's form upload; rename the file")
+        raise CurlError(f"{_printable(origin)} names `{_printable(audio_url)}`: --curl cannot pass a file name "
+                        "holding quotes, backslashes, `;`, `,` or control characters to curl's form upload; "
+                        "rename the file")
     shown = os.path.relpath(path)
     return shown if shown.startswith(("../", "./")) else "./" + shown
 
@@ -286,7 +266,7 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
             for clip in group:
                 profile = models[clip.name]
                 assert profile is not None  # the body was rendered from this catalog
-                price = body_price(clip.body, profile, region)
+                price = body_price(profile, region, clip.body)  # as `story plan` prices it
                 prices.append(price)
                 sections.append(_create(clip.name, clip.body, path, price, files))
             sections.append("".join(f"fetch \"$dir\" {_quote(clip.name)}\n" for clip in group).rstrip("\n"))

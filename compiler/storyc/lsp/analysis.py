@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import Iterator, NamedTuple, Union
+from typing import Any, Iterator, NamedTuple, Union
 
 from ..base.diagnostics import Diagnostic
 from ..base.source import Source, Span
@@ -19,7 +19,7 @@ from ..language.load import Program, load
 from ..language.names import resolve
 from ..language.nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
 from ..language.timeline import Timed, timed_shots
-from ..models.pricing import Price, clip_price, tier_of
+from ..models.pricing import Price, body_price, clip_price, tier_of
 from ..models.profile import DEFAULT_MODEL, Catalog, Profile
 from .positions import UTF16, LineIndex
 
@@ -66,6 +66,7 @@ class Analysis:
         self.diagnostics: list[Diagnostic] = found
         self._indexes: dict[str, LineIndex] = {}
         self._any_plan: Union[Plan, None, bool] = False
+        self._bodies: Union[tuple[Plan, dict[str, dict[str, Any]]], None] = None
 
     # -- sources and positions
 
@@ -127,15 +128,31 @@ class Analysis:
         return self._any_plan if isinstance(self._any_plan, Plan) else None
 
     def price(self, planned: Plan, clip_plan: ClipPlan) -> Union[Price, None]:
-        """The request's price with its own model and region (a clip's settings may override the file's)."""
+        """The request's price as `story plan` gives it: read from its final body (after any project
+        template) with the clip's own model and region; unknown when the clip does not compile."""
+        profile, region = planned.profile_for(clip_plan), planned.region_for(clip_plan)
+        body = self.bodies(planned).get(clip_plan.name)
+        if body is not None:
+            return body_price(profile, region, body)
         from ..compile.emit import request_values
 
-        profile = planned.profile_for(clip_plan)
-        try:
+        try:  # no body to price: the tier the storyboard asks for, shown beside an unknown amount
             tier = tier_of(profile, request_values(planned, clip_plan, ""))
         except (KeyError, TypeError, ValueError):
-            return None
-        return clip_price(profile, planned.region_for(clip_plan), tier, clip_plan.millis / 1000)
+            tier = ""
+        return clip_price(profile, region, tier, clip_plan.millis / 1000)._replace(amount=None)
+
+    def bodies(self, planned: Plan) -> dict[str, dict[str, Any]]:
+        """Each compiled clip's request body, compiled once per plan (project templates included)."""
+        if self._bodies is None or self._bodies[0] is not planned:
+            from ..compile.emit import compile_plan
+
+            try:
+                found = {clip.name: clip.body for clip in compile_plan(planned).clips}
+            except Exception:  # noqa: BLE001 - a file with errors may not compile: its prices are unknown
+                found = {}
+            self._bodies = (planned, found)
+        return self._bodies[1]
 
     def parts(self, clip: Clip) -> list[ClipPlan]:
         """The requests a clip makes (a scene may make several)."""

@@ -224,8 +224,7 @@ def _cast(plan: Plan) -> set[str]:
 def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], region: str, cast: set[str],
           render: Union[Render, None]) -> ClipView:
     from ..check.audio import soundtrack_path
-    from ..compile.emit import request_values
-    from ..models.pricing import clip_price, tier_of
+    from ..models.pricing import body_price
 
     source = plan.program.entry.source
     shots = tuple(
@@ -233,8 +232,7 @@ def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], re
         for number, timed in enumerate(clip_plan.shots, start=1)
     )
     soundtrack = next((line for line in clip_plan.lines if isinstance(line, Soundtrack)), None)
-    values = request_values(plan, clip_plan, prompt)
-    price = clip_price(plan.profile, region, tier_of(plan.profile, values), clip_plan.millis / 1000)
+    price = body_price(plan.profile_for(clip_plan), plan.region_for(clip_plan), body)  # as `story plan` prices it
     own = clip_plan.lines
     return ClipView(
         clip_plan.name, clip_plan.clip.name, clip_plan.part, clip_plan.millis, shots,
