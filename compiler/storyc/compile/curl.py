@@ -25,6 +25,7 @@ from ..models.pricing import Price, body_price, money, totals
 from ..models.profile import Catalog
 from ..models.regions import region_base_url
 from .emit import Compiled
+from .outputs import output_names
 
 CREATE_PATH = "/api/v1/services/aigc/video-generation/video-synthesis"
 
@@ -41,7 +42,7 @@ _HEAD = r"""#!/usr/bin/env bash
 # Needs:  curl (7.55 or newer) and jq. The key is read from $DASHSCOPE_API_KEY when the script runs; it is never
 #         printed, written or put on a command line.
 # Where:  DASHSCOPE_BASE_URL (scheme and host; a trailing /api/v1 is accepted) overrides the
-#         {region} endpoint. Videos go to ${{STORYC_OUT:-out}}/<storyboard>/<clip>.mp4.
+#         {region} endpoint. Videos go to ${{STORYC_OUT:-out}}/<path without .story>/<clip>.mp4.
 # Rerun:  clips already downloaded are skipped; tasks already created are polled, not created again.
 set -eu
 
@@ -252,9 +253,10 @@ def curl_script(results: Iterable[tuple[str, Compiled]], profiles: Catalog) -> s
     prices: list[Price] = []
     sections: list[str] = []
     files: list[str] = []
+    names = output_names([path for path, _ in results])  # `story compile`'s layout: ep1/main and ep2/main apart
     for path, compiled in results:
-        stem = os.path.splitext(os.path.basename(path))[0]
-        sections.append(f"\n# ---- {_printable(path)}\ndir=$out/{_quote(_printable(stem))}\nmkdir -p -- \"$dir\"")
+        name = names[path].replace(os.sep, "/")
+        sections.append(f"\n# ---- {_printable(path)}\ndir=$out/{_quote(_printable(name))}\nmkdir -p -- \"$dir\"")
         clips = list(compiled.clips)
         if not clips:
             continue

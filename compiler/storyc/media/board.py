@@ -102,16 +102,19 @@ class Board(NamedTuple):
     def stale(self) -> list[str]:
         """Rendered clips whose request, as the storyboard compiles now, is not the one rendered
         (the lock file's request hash, as `story render` computes it)."""
+        from ..language.load import find_root
+        from ..submit.jobs import gated_files
         from ..submit.journal import request_hash
         from ..submit.upload import file_hashes, local_files
 
         found = []
+        root = find_root(self.path)
         for clip in self.clips:
             if clip.render is None:
                 continue
             locked = clip.render.locked
-            try:
-                hashes = file_hashes(local_files(clip.body, self.path))
+            try:  # the request's local files through the one gate, as `story render` reads them
+                hashes = file_hashes(gated_files(local_files(clip.body, self.path), root, f"clip `{clip.name}`", None))
             except Exception:  # noqa: BLE001 - a soundtrack gone since: the request cannot be the same
                 found.append(clip.name)
                 continue
