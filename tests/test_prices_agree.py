@@ -179,3 +179,22 @@ def test_curl_passes_a_file_inside_the_project_through_the_gate(templated: Path,
     monkeypatch.chdir(root)
     script = curl_script(_compiled_with_audio(Path("a.story"), "file://-dash.wav"), catalog())
     assert "upload ./-dash.wav wan2.7-t2v" in script
+
+
+@pytest.mark.asyncio
+async def test_editor_shows_no_price_for_a_body_that_is_refused(tmp_path: Path) -> None:
+    """A template that changes the model is refused (SB501): no body is sent, so none is priced — the
+    hint says the price is unknown rather than showing the storyboard's."""
+    from test_budget_templates import STORY_26, legacy_template
+
+    story = project(tmp_path / "p", STORY_26, {"body-legacy.json.j2": legacy_template(model='"wanx2.1-t2v-turbo"')})
+    async with session(story.parent) as started:
+        uri = started.open(story)
+        diagnostics = await started.diagnostics(uri)
+        hints = await started.client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=99, character=0))))
+    assert any(d.code == "SB501" for d in diagnostics)
+    assert hints is not None
+    assert [hint.label for hint in hints if "price" in str(hint.label) or "CNY" in str(hint.label)] == \
+        ["price unknown in singapore"]

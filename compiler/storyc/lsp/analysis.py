@@ -7,6 +7,7 @@ document and no more.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from typing import Any, Iterator, NamedTuple, Union
@@ -66,7 +67,7 @@ class Analysis:
         self.diagnostics: list[Diagnostic] = found
         self._indexes: dict[str, LineIndex] = {}
         self._any_plan: Union[Plan, None, bool] = False
-        self._bodies: Union[tuple[Plan, dict[str, dict[str, Any]]], None] = None
+        self._bodies: Union[tuple[Plan, dict[str, Union[dict[str, Any], None]]], None] = None
 
     # -- sources and positions
 
@@ -131,7 +132,7 @@ class Analysis:
         """The request's price as `story plan` gives it: read from its final body (after any project
         template) with the clip's own model and region; unknown when the clip does not compile."""
         profile, region = planned.profile_for(clip_plan), planned.region_for(clip_plan)
-        body = self.bodies(planned).get(clip_plan.name)
+        body = self.body(planned, clip_plan)
         if body is not None:
             return body_price(profile, region, body)
         from ..compile.emit import request_values
@@ -142,17 +143,24 @@ class Analysis:
             tier = ""
         return clip_price(profile, region, tier, clip_plan.millis / 1000)._replace(amount=None)
 
-    def bodies(self, planned: Plan) -> dict[str, dict[str, Any]]:
-        """Each compiled clip's request body, compiled once per plan (project templates included)."""
+    def body(self, planned: Plan, clip_plan: ClipPlan) -> Union[dict[str, Any], None]:
+        """The request's final body (project templates included), None when it does not compile.
+
+        Compiled on first need, a clip (all the requests of a scene) at a time, so that the hints of
+        the lines on screen do not wait for every prompt of a long file.
+        """
         if self._bodies is None or self._bodies[0] is not planned:
+            self._bodies = (planned, {})
+        bodies = self._bodies[1]
+        if clip_plan.name not in bodies:
             from ..compile.emit import compile_plan
 
-            try:
-                found = {clip.name: clip.body for clip in compile_plan(planned).clips}
-            except Exception:  # noqa: BLE001 - a file with errors may not compile: its prices are unknown
-                found = {}
-            self._bodies = (planned, found)
-        return self._bodies[1]
+            parts = tuple(part for part in planned.clips if part.clip is clip_plan.clip) or (clip_plan,)
+            bodies.update((part.name, None) for part in parts)
+            # a file with errors may not compile: its prices are unknown, never a failed request
+            with contextlib.suppress(Exception):
+                bodies.update((clip.name, clip.body) for clip in compile_plan(planned._replace(clips=parts)).clips)
+        return bodies.get(clip_plan.name)
 
     def parts(self, clip: Clip) -> list[ClipPlan]:
         """The requests a clip makes (a scene may make several)."""
