@@ -99,7 +99,7 @@ def test_script_creates_polls_uploads_and_downloads(tmp_path: Path, monkeypatch:
         assert again.returncode == 0, again.stderr
         assert len(app.state.emulator.tasks.tasks) == len(tasks) == 3  # the rerun paid for nothing
     assert "already there" in again.stdout
-    folder = tmp_path / "out" / "main"
+    folder = tmp_path / "out" / "lantern-thief" / "main"
     expected = {"opening": 10, "chase-1": 13, "chase-2": 11}
     assert sorted(p.name for p in folder.glob("*.mp4")) == sorted(f"{name}.mp4" for name in expected)
     for name, seconds in expected.items():
@@ -126,7 +126,7 @@ def test_script_stops_at_the_first_failure_with_the_service_message(
         result = run_script(script, base_url)
     assert result.returncode == 1
     assert "error: opening: task" in result.stderr and "FAILED" in result.stderr
-    assert not list((tmp_path / "out" / "main").glob("*.mp4"))
+    assert not list((tmp_path / "out" / "lantern-thief" / "main").glob("*.mp4"))
     assert KEY not in result.stdout + result.stderr
 
 

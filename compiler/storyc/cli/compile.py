@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 def define(compile: argparse.ArgumentParser) -> None:
     compile.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files")
     compile.add_argument("-o", "--output", metavar="DIR",
-                         help="where to write <clip>.json and <clip>.prompt.txt (default: out/<storyboard>; "
-                         "with several storyboards, DIR/<storyboard>)")
+                         help="where to write <clip>.json and <clip>.prompt.txt (default: out/<path without .story>, "
+                         "so ep1/main.story and ep2/main.story never share a folder; with several storyboards, "
+                         "DIR/<path without .story>)")
     compile.add_argument("--json", action="store_true",
                          help="print every request body as one JSON array on standard output instead (a local "
                          "soundtrack appears as `file://PATH`: `story render` uploads it and sends an `oss://` URL "

@@ -7,9 +7,10 @@ document and no more.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
-from typing import Iterator, NamedTuple, Union
+from typing import Any, Iterator, NamedTuple, Union
 
 from ..base.diagnostics import Diagnostic
 from ..base.source import Source, Span
@@ -19,7 +20,7 @@ from ..language.load import Program, load
 from ..language.names import resolve
 from ..language.nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
 from ..language.timeline import Timed, timed_shots
-from ..models.pricing import Price, clip_price, tier_of
+from ..models.pricing import Price, body_price, clip_price, tier_of
 from ..models.profile import DEFAULT_MODEL, Catalog, Profile
 from .positions import UTF16, LineIndex
 
@@ -66,6 +67,7 @@ class Analysis:
         self.diagnostics: list[Diagnostic] = found
         self._indexes: dict[str, LineIndex] = {}
         self._any_plan: Union[Plan, None, bool] = False
+        self._bodies: Union[tuple[Plan, dict[str, Union[dict[str, Any], None]]], None] = None
 
     # -- sources and positions
 
@@ -127,15 +129,38 @@ class Analysis:
         return self._any_plan if isinstance(self._any_plan, Plan) else None
 
     def price(self, planned: Plan, clip_plan: ClipPlan) -> Union[Price, None]:
-        """The request's price with its own model and region (a clip's settings may override the file's)."""
+        """The request's price as `story plan` gives it: read from its final body (after any project
+        template) with the clip's own model and region; unknown when the clip does not compile."""
+        profile, region = planned.profile_for(clip_plan), planned.region_for(clip_plan)
+        body = self.body(planned, clip_plan)
+        if body is not None:
+            return body_price(profile, region, body)
         from ..compile.emit import request_values
 
-        profile = planned.profile_for(clip_plan)
-        try:
+        try:  # no body to price: the tier the storyboard asks for, shown beside an unknown amount
             tier = tier_of(profile, request_values(planned, clip_plan, ""))
         except (KeyError, TypeError, ValueError):
-            return None
-        return clip_price(profile, planned.region_for(clip_plan), tier, clip_plan.millis / 1000)
+            tier = ""
+        return clip_price(profile, region, tier, clip_plan.millis / 1000)._replace(amount=None)
+
+    def body(self, planned: Plan, clip_plan: ClipPlan) -> Union[dict[str, Any], None]:
+        """The request's final body (project templates included), None when it does not compile.
+
+        Compiled on first need, a clip (all the requests of a scene) at a time, so that the hints of
+        the lines on screen do not wait for every prompt of a long file.
+        """
+        if self._bodies is None or self._bodies[0] is not planned:
+            self._bodies = (planned, {})
+        bodies = self._bodies[1]
+        if clip_plan.name not in bodies:
+            from ..compile.emit import compile_plan
+
+            parts = tuple(part for part in planned.clips if part.clip is clip_plan.clip) or (clip_plan,)
+            bodies.update((part.name, None) for part in parts)
+            # a file with errors may not compile: its prices are unknown, never a failed request
+            with contextlib.suppress(Exception):
+                bodies.update((clip.name, clip.body) for clip in compile_plan(planned._replace(clips=parts)).clips)
+        return bodies.get(clip_plan.name)
 
     def parts(self, clip: Clip) -> list[ClipPlan]:
         """The requests a clip makes (a scene may make several)."""

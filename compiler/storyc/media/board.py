@@ -121,16 +121,19 @@ class Board(NamedTuple):
         """Rendered clips whose request, as the storyboard compiles now, is not the one rendered
         (the lock file's request hash, as `story render` computes it)."""
         from ..compile.takes import take_body
+        from ..language.load import find_root
+        from ..submit.jobs import gated_files
         from ..submit.journal import request_hash
         from ..submit.upload import file_hashes, local_files
 
         found = []
+        root = find_root(self.path)
         for clip in self.clips:
             if clip.render is None:
                 continue
             locked = clip.render.locked
-            try:
-                hashes = file_hashes(local_files(clip.body, self.path))
+            try:  # the request's local files through the one gate, as `story render` reads them
+                hashes = file_hashes(gated_files(local_files(clip.body, self.path), root, f"clip `{clip.name}`", None))
             except Exception:  # noqa: BLE001 - a soundtrack gone since: the request cannot be the same
                 found.append(clip.name)
                 continue
@@ -278,8 +281,7 @@ def _cast(plan: Plan) -> set[str]:
 def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], region: str, cast: set[str],
           render: Union[Render, None]) -> ClipView:
     from ..check.audio import soundtrack_path
-    from ..compile.emit import request_values
-    from ..models.pricing import clip_price, tier_of
+    from ..models.pricing import body_price
 
     source = plan.program.entry.source
     shots = tuple(
@@ -287,8 +289,7 @@ def _clip(plan: Plan, clip_plan: ClipPlan, prompt: str, body: dict[str, Any], re
         for number, timed in enumerate(clip_plan.shots, start=1)
     )
     soundtrack = next((line for line in clip_plan.lines if isinstance(line, Soundtrack)), None)
-    values = request_values(plan, clip_plan, prompt)
-    price = clip_price(plan.profile, region, tier_of(plan.profile, values), clip_plan.millis / 1000)
+    price = body_price(plan.profile_for(clip_plan), plan.region_for(clip_plan), body)  # as `story plan` prices it
     own = clip_plan.lines
     return ClipView(
         clip_plan.name, clip_plan.clip.name, clip_plan.part, clip_plan.millis, shots,
