@@ -22,7 +22,7 @@ from .. import __version__
 from ..models.profile import Catalog, catalog
 from . import assist, edits, navigate
 from .analysis import Analysis, uri_of
-from .documents import StoryProtocol
+from .documents import EditedLines, StoryProtocol
 from .incremental import Incremental
 from .positions import UTF16
 
@@ -37,7 +37,7 @@ class StoryServer(LanguageServer):
         self.profiles = profiles or catalog()
         self.analyses: dict[str, Analysis] = {}  # for the features; rebuilt on the first request after a change
         self.engines: dict[str, Incremental] = {}  # diagnostics, re-checking only the clips an edit touched
-        self.shown: dict[str, str] = {}  # each open document's text, as last checked
+        self.shown: dict[str, Shown] = {}  # each open document's text, as last checked
         self.pending: set[str] = set()  # documents changed since their last check
         self.warming: set[str] = set()  # documents whose clips are being checked in slices
         # published[target uri][owner uri]: what checking `owner` found in `target`
@@ -54,24 +54,26 @@ class StoryServer(LanguageServer):
     def check(self, uri: str) -> None:
         """Publish the document's diagnostics: its edited clips checked again, the rest reused."""
         document = self.workspace.get_text_document(uri)
-        text = document.source
-        self.shown[uri] = text
+        kept = cast(StoryProtocol, self.protocol).lines_of(uri)
+        dirty = kept.take_dirty()
+        self.shown[uri] = kept
         self.analyses.pop(uri, None)
         engine = self.engines.get(uri)
         if engine is None or engine.encoding != self.encoding:
             engine = self.engines[uri] = Incremental(self.path_of(uri), self.profiles, self.encoding)
-        if not engine.ready(text):  # opened, or a new header: checked whole now, clip by clip meanwhile
+        if not engine.ready(kept.lines):  # opened, or a new header: checked whole now, clip by clip meanwhile
+            engine.lost()
             self.analyse(uri)
             self.warm(uri)
             return
-        published = engine.diagnostics(text)
+        published = engine.update(kept.lines, dirty)
         if published is None:  # only the whole file can tell: check it whole
             self.analyse(uri)
             return
         found = {}
         for path, diagnostics in published.by_path.items():
             if path == engine.path:
-                found[uri] = Finding(text, diagnostics)
+                found[uri] = Finding(kept, diagnostics)
             else:
                 found[uri_of(path)] = Finding(published.texts.get(path, ""), diagnostics)
         self.publish(uri, found, document.version)
@@ -89,7 +91,7 @@ class StoryServer(LanguageServer):
             engine = self.engines.get(uri)
             if engine is None or uri not in self.shown:
                 self.warming.discard(uri)
-            elif engine.warm(self.workspace.get_text_document(uri).source, WARM_CLIPS):
+            elif engine.warm(cast(StoryProtocol, self.protocol).lines_of(uri).lines, WARM_CLIPS):
                 self.warming.discard(uri)
                 if engine.warmed:  # said in the editor's log (and read by bench/lsp_latency.py)
                     self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=(
@@ -153,11 +155,11 @@ class StoryServer(LanguageServer):
     def _merged(self, target: str, owners: dict[str, Finding]) -> list[types.Diagnostic]:
         """What every open document found in `target`; for a file open in the editor, only what was
         found in the text the editor shows (an includer read the file from disk)."""
-        shown = self.shown.get(target)
+        shown = _text(self.shown.get(target))
         merged: list[types.Diagnostic] = []
         seen: set[tuple[Any, ...]] = set()
         for owner, finding in owners.items():
-            if shown is not None and owner != target and finding.text != shown:
+            if shown is not None and owner != target and _text(finding.text) != shown:
                 continue
             for diagnostic in finding.diagnostics:
                 key = (diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line,
@@ -172,7 +174,6 @@ class StoryServer(LanguageServer):
         self.analyses.pop(uri, None)
         self.engines.pop(uri, None)
         self.shown.pop(uri, None)
-        cast(StoryProtocol, self.protocol).forget(uri)
         self.publish(uri, {})
 
     def reanalyse_all(self) -> None:
@@ -185,10 +186,17 @@ class StoryServer(LanguageServer):
             self.check(uri)
 
 
+Shown = Union[str, EditedLines]  # a document's lines are joined only if an includer's finding is compared
+
+
+def _text(shown: Union[Shown, None]) -> Union[str, None]:
+    return shown.text if isinstance(shown, EditedLines) else shown
+
+
 class Finding(NamedTuple):
     """Diagnostics for one file, and the text of that file their positions refer to."""
 
-    text: str
+    text: Shown
     diagnostics: list[types.Diagnostic]
 
 
