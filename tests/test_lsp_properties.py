@@ -16,6 +16,7 @@ from storyc.lsp.analysis import Analysis
 from storyc.lsp.documents import EditedLines
 from storyc.lsp.incremental import Incremental
 from storyc.lsp.positions import LineIndex
+from storyc.lsp.server import _moved_item
 from storyc.models.profile import catalog
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
@@ -312,3 +313,38 @@ def test_an_edit_in_the_last_clip_does_not_visit_the_others(tmp_path: Path) -> N
     assert found is not None
     assert {p: sorted(_key(d) for d in got) for p, got in found.by_path.items() if got} == \
         whole(Analysis(path, text, catalog()))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=headed_storyboard(), data=st.data())
+def test_hover_and_completion_in_a_clip_read_the_clip_alone_and_answer_as_the_whole_buffer(
+        tmp_path_factory: object, text: str, data: st.DataObject) -> None:
+    """The server answers them from *header + clip* (`Incremental.clip_view`) when the last check
+    read the buffer clip by clip: the answers are the whole buffer's, moved to the clip's place."""
+    folder = Path(tmp_path_factory.getbasetemp()) / "lsp-view"  # type: ignore[attr-defined]
+    (folder / "shared").mkdir(parents=True, exist_ok=True)
+    (folder / "story.toml").write_text("")
+    (folder / "shared" / "cast.story").write_text("cast fox: a fox\n", "utf-8")
+    path = str(folder / "viewed.story")
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    if data.draw(st.booleans()):  # an edit first, so that some clips have errors
+        start = data.draw(st.integers(0, len(text)))
+        text = text[:start] + data.draw(st.sampled_from(SNIPPETS)) + text[start:]
+    engine = Incremental(path, catalog(), encoding)
+    lines = text.split("\n")
+    published = engine.update(lines, None)
+    whole_analysis = Analysis(path, text, catalog(), encoding)
+    positions = LineIndex(text, encoding)
+    for offset in data.draw(st.lists(st.integers(0, len(text)), min_size=1, max_size=6)):
+        position = positions.position(offset)
+        view = engine.clip_view(lines, position.line)
+        event("read the clip" if view is not None else "whole buffer")
+        if view is None:
+            assert published is None or position.line < len(engine.head)
+            continue
+        clip_text, below = view
+        part = Analysis(path, clip_text, catalog(), encoding, part=True)
+        at = part.lines(path).offset(types.Position(line=position.line - below, character=position.character))
+        assert assist.hover(part, at) == assist.hover(whole_analysis, offset), (text, offset)
+        moved = [_moved_item(item, below) for item in assist.completion(part, at)]  # as the server moves them
+        assert moved == assist.completion(whole_analysis, offset), (text, offset)

@@ -193,6 +193,7 @@ class Incremental:
         self.rechecked = 0  # clips checked by the last call (for tests and the benchmark)
         self.warmed = False  # every clip under this header has a result (see `ready`)
         self.clip_count = 0
+        self.synced = False  # the last `update` read the buffer clip by clip (see `clip_view`)
 
     def forget(self) -> None:
         """Drop every result: an included file may have changed on disk."""
@@ -204,6 +205,7 @@ class Incremental:
         """The buffer changed without `update` seeing it: the next call reads every clip's place."""
         self.clips = None
         self.text = None
+        self.synced = False
 
     def diagnostics(self, text: str) -> Union[Published, None]:
         """The diagnostics of `text` (what changed since the last call found by comparing texts)."""
@@ -219,9 +221,23 @@ class Incremental:
         self.rechecked = 0
         self.text = None
         kept = self.clips is not None and dirty is not None and self._edited(lines, dirty)
-        if not kept and not self._scanned(lines):
+        found = self._assemble() if kept or self._scanned(lines) else None
+        self.synced = found is not None
+        return found
+
+    def clip_view(self, lines: list[str], line: int) -> Union[tuple[str, int], None]:
+        """The text *header + the clip at `line`* and how many lines the clip lies below where it
+        is in that text; None for a line in the header, or when the last `update` did not read the
+        buffer clip by clip. A feature at one place (hover, completion) reads this text, not the
+        whole buffer: the clip's check is what `update` found it to be."""
+        if not self.synced or self.clips is None or len(lines) != self.line_count:
             return None
-        return self._assemble()
+        index = bisect_right(self.starts, line) - 1
+        if index < 0:
+            return None
+        start = self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(lines)
+        return self.header + _clip_text(lines, start, end), start - len(self.head)
 
     def ready(self, text: Lines) -> bool:
         """True when every clip under `text`'s header has a result (`warm` got through them), so
