@@ -159,12 +159,57 @@ async def run(shots: int, edits: int, per_clip: int, where: str, seed: int) -> d
     figures["median_ms"] = statistics.median(latencies)
     figures["p95_ms"] = statistics.quantiles(latencies, n=20)[-1]
     figures["edits"] = edits
+    # A hover after each change, in the edited clip (read as header + clip) and on the header's first
+    # line (read whole): what a feature request costs on the first request after a change.
+    version = edits + 2
+    for place, hover_line in (("clip", line), ("header", 0)):
+        times = []
+        for _ in range(20):
+            version += 1
+            change = {"range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}},
+                      "text": "x" if version % 2 else ""}
+            if version % 2 == 0:
+                change["range"]["end"]["character"] = column + 1
+            started = time.perf_counter()
+            server.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                   "contentChanges": [change]})
+            asked = server.send("textDocument/hover", {"textDocument": {"uri": uri},
+                                                      "position": {"line": hover_line, "character": 1}}, request=True)
+            await server.until(lambda message, asked=asked: message.get("id") == asked)
+            times.append((time.perf_counter() - started) * 1000)
+        figures[f"hover_{place}_ms"] = statistics.median(times)
     figures["shots"] = shots
     asked = server.send("shutdown", None, request=True)
     await server.until(lambda message: message.get("id") == asked)
     server.send("exit", None)
     await process.wait()
     return figures
+
+
+def in_process(shots: int, per_clip: int, edits: int) -> float:
+    """The server's own work for one edit in the last scene, in this process (no pipe, no JSON):
+    the change applied to the kept lines and the diagnostics put together. CPU microseconds."""
+    from lsprotocol import types
+
+    from storyc.lsp.documents import EditedLines
+    from storyc.lsp.incremental import Incremental
+    from storyc.models.profile import catalog
+
+    text = feature(shots, per_clip)
+    kept = EditedLines(text)
+    engine = Incremental(os.path.join(tempfile.mkdtemp(), "long.story"), catalog(), "utf-16")
+    engine.update(kept.lines, kept.take_dirty())
+    line = max(number for number, text_line in enumerate(kept.lines) if "paces the" in text_line)
+    column = kept.lines[line].index("paces")
+    started = time.process_time()
+    for number in range(edits):
+        end = column if number % 2 == 0 else column + 1
+        kept.apply(types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=line, character=column),
+                              end=types.Position(line=line, character=end)), text="@" if number % 2 == 0 else ""),
+            "utf-16")
+        assert engine.update(kept.lines, kept.take_dirty()) is not None
+    return (time.process_time() - started) * 1e6 / edits
 
 
 def main() -> None:
@@ -187,10 +232,14 @@ def main() -> None:
                   f"{figures['median_ms']:6.1f} ms, p95 {figures['p95_ms']:6.1f} ms; server CPU per edit "
                   f"{figures['cpu_per_edit_ms']:5.1f} ms; open {figures['open_ms']:.0f} ms "
                   f"({figures['diagnostics']:.0f} diagnostics), every clip checked {figures['warm_s']:.1f} s after opening; RSS {figures['rss_open_mib']:.0f} -> "
-                  f"{figures['rss_end_mib']:.0f} MiB")
+                  f"{figures['rss_end_mib']:.0f} MiB; change + hover median {figures['hover_clip_ms']:.1f} ms in "
+                  f"the clip, {figures['hover_header_ms']:.1f} ms on the header")
     if len(last) >= 2:
         small, large = min(last), max(last)
         print(f"last clip: {large} shots / {small} shots = {last[large] / last[small]:.2f}x (median)")
+    costs = {shots: in_process(shots, options.per_clip, options.edits) for shots in options.shots}
+    print("in process, an edit in the last scene (apply + diagnostics): " + ", ".join(
+        f"{shots} shots {cost:.0f} µs CPU" for shots, cost in costs.items()))
     print(f"load average {os.getloadavg()[0]:.1f} at end")
 
 

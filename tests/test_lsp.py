@@ -662,3 +662,37 @@ async def test_labels_show_in_completion_and_hover_and_the_clip_hover_is_the_com
         details = {item.label: item.detail for item in found.items}
     assert details == {"@mei": 'cast "阿梅": 一位穿黃色雨衣的女孩', "@貓": "cast: 一隻橘貓"}
     assert compiled == "貓是一隻橘貓。阿梅(一位穿黃色雨衣的女孩)看著貓的尾巴。阿梅說:「你好」"
+
+
+@pytest.mark.asyncio
+async def test_hover_and_completion_in_a_clip_after_edits_that_move_it(project: Path) -> None:
+    """After the clips are checked one by one, hover and completion in a clip read *header + clip*:
+    their answers stay where the clip is now, after an edit above it added lines."""
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n\n" for n in range(6))
+    text = "model wan2.7-t2v\ncast fox: a red fox\n\n" + clips
+    async with session(project) as started:
+        uri = started.open(_write(project / "moved.story", text))
+        await started.diagnostics(uri, 1)
+        version = 1
+        for _ in range(3):  # the clips are checked between messages: a few edits reach the incremental path
+            version += 1
+            at = position_of(text, "tree 1", "utf-16")
+            started.change(uri, version, types.Range(start=at, end=at), "wide\n    ")
+            text = text.replace("tree 1", "wide\n    tree 1")
+            await started.diagnostics(uri, version)
+        at = position_of(text, "shot 5s wide", "utf-16", 4)
+        found = await started.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=at.line, character=3)))
+        assert found is not None and "shot 1 of 1** in `c4`" in str(found.contents.value)  # type: ignore[union-attr]
+        version += 1
+        at = position_of(text, "tree 5", "utf-16")
+        started.change(uri, version, types.Range(start=at, end=at), "@f")
+        text = text.replace("tree 5", "@ftree 5")
+        await started.diagnostics(uri, version)
+        after = types.Position(line=at.line, character=at.character + 2)
+        listed = await started.client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=after))
+        assert isinstance(listed, types.CompletionList)
+        fox = [item for item in listed.items if item.label == "@fox"]
+        assert fox and isinstance(fox[0].text_edit, types.TextEdit)
+        assert fox[0].text_edit.range == types.Range(start=at, end=after)  # `@f` replaced where it is

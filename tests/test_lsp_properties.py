@@ -16,6 +16,7 @@ from storyc.lsp.analysis import Analysis
 from storyc.lsp.documents import EditedLines
 from storyc.lsp.incremental import Incremental
 from storyc.lsp.positions import LineIndex
+from storyc.lsp.server import _moved_item
 from storyc.models.profile import catalog
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
@@ -248,3 +249,102 @@ def test_warming_checks_every_clip_in_slices_then_edits_recheck_one(tmp_path: Pa
     assert incremental_found(engine, edited) == whole(Analysis(path, edited, catalog()))
     assert engine.rechecked == 1
     assert not engine.ready(edited.replace("a red fox", "a fox"))  # a new header: warm again
+
+
+def _changed(text: str, start: int, end: int, new: str, encoding: str) -> types.TextDocumentContentChangePartial:
+    lines = LineIndex(text, encoding)
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(start=lines.position(start), end=lines.position(end)), text=new)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=headed_storyboard(), data=st.data())
+def test_the_servers_way_lines_and_what_changed_equals_the_whole_check(
+        tmp_path_factory: object, text: str, data: st.DataObject) -> None:
+    """As the server runs it: changes applied to the kept lines in bursts (several changes a check),
+    the engine told only which lines changed; never the joined text."""
+    folder = Path(tmp_path_factory.getbasetemp()) / "lsp-lines"  # type: ignore[attr-defined]
+    (folder / "shared").mkdir(parents=True, exist_ok=True)
+    (folder / "story.toml").write_text("")
+    (folder / "shared" / "cast.story").write_text("cast fox: a fox\n\nclip stray\n  x\n", "utf-8")
+    path = str(folder / "edited.story")
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    engine = Incremental(path, catalog(), encoding)
+    kept = EditedLines(text)
+    for _ in range(data.draw(st.integers(1, 6))):
+        published = engine.update(kept.lines, kept.take_dirty())
+        if published is not None:
+            found = {path: sorted(_key(d) for d in got) for path, got in published.by_path.items() if got}
+            assert found == whole(Analysis(path, text, catalog(), encoding)), text
+        event("incremental" if published is not None else "checked whole")
+        before = list(kept.lines)
+        for _ in range(data.draw(st.integers(1, 3))):  # a burst of changes, checked once
+            start = data.draw(st.integers(0, len(text)))
+            end = data.draw(st.integers(start, min(len(text), start + 6)))
+            new = data.draw(st.sampled_from(["", *SNIPPETS]))
+            kept.apply(_changed(text, start, end, new, encoding), encoding)
+            text = text[:start] + new + text[end:]
+        dirty = kept.dirty
+        assert dirty is not None
+        # what `dirty` says is unchanged is unchanged
+        assert kept.lines[: dirty.line] == before[: dirty.line]
+        assert kept.lines[dirty.line][: dirty.column] == before[dirty.line][: dirty.column]
+        assert dirty.tail == 0 or kept.lines[-dirty.tail :] == before[-dirty.tail :]
+        assert kept._text is None  # nothing read the text whole
+        assert kept.text == text
+
+
+def test_an_edit_in_the_last_clip_does_not_visit_the_others(tmp_path: Path) -> None:
+    """Its cost is the edit's: the clips before it are neither checked, moved nor put together again."""
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    @fox runs past tree {n}\n\n" for n in range(300))
+    text = "model wan2.7-t2v\ncast fox: a red fox\ncast owl: an owl\n\n" + clips
+    path = str(tmp_path / "long.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    kept = EditedLines(text)
+    engine.update(kept.lines, kept.take_dirty())
+    first = engine.clips[0] if engine.clips else None
+    placed = first.placed() if first else None
+    at = text.index("tree 299")
+    kept.apply(_changed(text, at, at, "@owl\n    and ", "utf-16"), "utf-16")
+    text = text[:at] + "@owl\n    and " + text[at:]
+    found = engine.update(kept.lines, kept.take_dirty())
+    assert engine.rechecked == 1 and kept._text is None
+    assert engine.clips is not None and engine.clips[0] is first and first.placed() is placed
+    assert found is not None
+    assert {p: sorted(_key(d) for d in got) for p, got in found.by_path.items() if got} == \
+        whole(Analysis(path, text, catalog()))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=headed_storyboard(), data=st.data())
+def test_hover_and_completion_in_a_clip_read_the_clip_alone_and_answer_as_the_whole_buffer(
+        tmp_path_factory: object, text: str, data: st.DataObject) -> None:
+    """The server answers them from *header + clip* (`Incremental.clip_view`) when the last check
+    read the buffer clip by clip: the answers are the whole buffer's, moved to the clip's place."""
+    folder = Path(tmp_path_factory.getbasetemp()) / "lsp-view"  # type: ignore[attr-defined]
+    (folder / "shared").mkdir(parents=True, exist_ok=True)
+    (folder / "story.toml").write_text("")
+    (folder / "shared" / "cast.story").write_text("cast fox: a fox\n", "utf-8")
+    path = str(folder / "viewed.story")
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    if data.draw(st.booleans()):  # an edit first, so that some clips have errors
+        start = data.draw(st.integers(0, len(text)))
+        text = text[:start] + data.draw(st.sampled_from(SNIPPETS)) + text[start:]
+    engine = Incremental(path, catalog(), encoding)
+    lines = text.split("\n")
+    published = engine.update(lines, None)
+    whole_analysis = Analysis(path, text, catalog(), encoding)
+    positions = LineIndex(text, encoding)
+    for offset in data.draw(st.lists(st.integers(0, len(text)), min_size=1, max_size=6)):
+        position = positions.position(offset)
+        view = engine.clip_view(lines, position.line)
+        event("read the clip" if view is not None else "whole buffer")
+        if view is None:
+            assert published is None or position.line < len(engine.head)
+            continue
+        clip_text, below = view
+        part = Analysis(path, clip_text, catalog(), encoding, part=True)
+        at = part.lines(path).offset(types.Position(line=position.line - below, character=position.character))
+        assert assist.hover(part, at) == assist.hover(whole_analysis, offset), (text, offset)
+        moved = [_moved_item(item, below) for item in assist.completion(part, at)]  # as the server moves them
+        assert moved == assist.completion(whole_analysis, offset), (text, offset)

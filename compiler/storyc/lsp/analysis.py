@@ -16,7 +16,7 @@ from ..base.diagnostics import Diagnostic
 from ..base.source import Source, Span
 from ..check.rules import dialogues, texts
 from ..compile.plan import ClipPlan, Plan, plan
-from ..language.load import Program, load
+from ..language.load import Program, load, load_parsed
 from ..language.names import resolve
 from ..language.nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
 from ..language.timeline import Timed, timed_shots
@@ -37,17 +37,23 @@ class Analysis:
     """Everything the editor features read about one buffer and the files it includes."""
 
     def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16,
-                 uri: Union[str, None] = None) -> None:
+                 uri: Union[str, None] = None, part: bool = False) -> None:
         from ..compile.diagnose import checked_plan
-        from ..language.parse import edited
+        from ..language.parse import edited, parse
 
-        edited(path)  # each change re-parses from near the edit, not from the top
+        if not part:
+            edited(path)  # each change re-parses from near the edit, not from the top
         self.path = path
         self.uri = uri or uri_of(path)
         self.text = text
         self.profiles = profiles
         self.encoding = encoding
-        self.program: Program = load(path, text.encode("utf-8", errors="surrogatepass"))
+        self.program: Program
+        if part:  # a clip with the file's header, read as `incremental` checks it (not resumed: the
+            # buffer's own parse stays the one the next change resumes)
+            self.program = load_parsed(parse(Source(path, text), resume=False))
+        else:
+            self.program = load(path, text.encode("utf-8", errors="surrogatepass"))
         # As in `diagnose.diagnosed_plan`: the rules build acyclic values, so the collector waits
         # (its young collections would walk the new tree again) and the survivors go to the oldest
         # generation.

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
-from typing import Iterable, NamedTuple, Union
+from typing import Any, Iterable, NamedTuple, Union
 
 from lsprotocol import types
 
@@ -35,7 +34,6 @@ from ..models.profile import Catalog
 from .edits import to_lsp
 from .positions import LineIndex
 
-_TOP_LEVEL = re.compile(r"\n[^ \t\r\n#]")  # before a line that starts an item: no indentation, no comment
 _CLIP = re.compile(r"(?:clip|scene)(?![\w-])")
 _UNUSED = "SB206"
 _CONTROL = "SB103"
@@ -59,12 +57,35 @@ UNREADABLE = ClipResult(None, False, 0, 0, (), False, (), (), ())
 MAX_RECENT = 4096  # clip results kept: every clip of a feature-length storyboard, and the last edits
 
 
-class Segment(NamedTuple):
-    """A clip's place in the buffer: its length in code points and newlines, and its result."""
+class Clip:
+    """A clip in the buffer: its first line, its newlines, its result, and its diagnostics moved to
+    its first line (kept while the clip does not move)."""
 
-    length: int
-    lines: int
-    result: ClipResult
+    __slots__ = ("start", "lines", "result", "moved_at", "moved")
+
+    def __init__(self, start: int, lines: int, result: ClipResult) -> None:
+        self.start = start
+        self.lines = lines
+        self.result = result
+        self.moved_at = -1
+        self.moved: tuple[list[types.Diagnostic], list[types.Diagnostic]] = ([], [])
+
+    def placed(self) -> tuple[list[types.Diagnostic], list[types.Diagnostic]]:
+        """The clip's own diagnostics and its prompt measures, at the clip's place in the buffer."""
+        if self.moved_at != self.start:
+            self.moved_at = self.start
+            self.moved = ([_moved(d, self.start) for d in self.result.own],
+                          [_moved(d, self.start) for d in self.result.prompts])
+        return self.moved
+
+
+class Dirty(NamedTuple):
+    """What changed since the engine last saw the lines: from (`line`, `column`) to the end, but for
+    the last `tail` lines (and the newline before them)."""
+
+    line: int
+    column: int
+    tail: int
 
 
 class Published(NamedTuple):
@@ -72,6 +93,86 @@ class Published(NamedTuple):
 
     by_path: dict[str, list[types.Diagnostic]]
     texts: dict[str, str]
+
+
+Keyed = dict[tuple[object, ...], list[Any]]  # key -> [clips reporting it, the diagnostic]
+
+
+class Totals:
+    """What crosses clips, kept up to date as clips come and go: putting the buffer's diagnostics
+    together then costs the diagnostics, not a pass over every clip."""
+
+    def __init__(self) -> None:
+        self.clips = 0
+        self.unreadable = 0
+        self.names: dict[Union[str, None], int] = {}
+        self.duplicated = 0  # names of more than one clip
+        self.syntax_errors = 0  # in the clips (the header's: the first clip's `parse_header`)
+        self.own_errors = 0  # clips with an error of their own
+        self.header: Keyed = {}
+        self.unused: Keyed = {}  # SB206, by how many clips report it
+        self.included: dict[str, Keyed] = {}
+        self.including: dict[str, int] = {}  # clips that read each included file
+        self.texts: dict[str, str] = {}
+        self.flagged: dict[Clip, None] = {}  # clips with diagnostics of their own
+
+    def count(self, clip: Clip, sign: int) -> None:
+        """Add (`sign` 1) or take away (-1) a clip's result."""
+        result = clip.result
+        self.clips += sign
+        if not result.readable:
+            self.unreadable += sign
+            return
+        before = self.names.get(result.name, 0)
+        self.names[result.name] = before + sign
+        self.duplicated += (before + sign > 1) - (before > 1)
+        if before + sign == 0:
+            del self.names[result.name]
+        self.syntax_errors += sign * result.parse_own
+        self.own_errors += sign * result.own_errors
+        if result.own or result.prompts:
+            if sign > 0:
+                self.flagged[clip] = None
+            else:
+                del self.flagged[clip]
+        for key, diagnostic in result.header:
+            _tally(self.unused if diagnostic.code == _UNUSED else self.header, key, diagnostic, sign)
+        for path, text, found in result.included:
+            readers = self.including[path] = self.including.get(path, 0) + sign
+            into = self.included.setdefault(path, {})
+            for diagnostic in found:
+                _tally(into, _key(diagnostic), diagnostic, sign)
+            if sign > 0:
+                self.texts[path] = text
+            elif readers == 0:
+                del self.including[path], self.included[path], self.texts[path]
+
+
+def _tally(table: Keyed, key: tuple[object, ...], diagnostic: types.Diagnostic, sign: int) -> None:
+    entry = table.get(key)
+    if entry is None:
+        table[key] = [sign, diagnostic]
+    elif entry[0] + sign == 0:
+        del table[key]
+    else:
+        entry[0] += sign
+
+
+def _sorted(diagnostics: Iterable[types.Diagnostic]) -> list[types.Diagnostic]:
+    """In the buffer's order (the same text publishes the same list, whatever the edits before)."""
+    return sorted(diagnostics, key=lambda d: (*_key(d)[:4], str(d.code), d.message))
+
+
+Lines = Union[str, list[str]]
+
+
+def _lines(text: Lines) -> list[str]:
+    return text.split("\n") if isinstance(text, str) else text
+
+
+def _top_level(line: str) -> bool:
+    """A line that starts an item: no indentation, not blank, not a comment."""
+    return line[:1] not in ("", " ", "\t", "\r", "#")
 
 
 class Incremental:
@@ -82,133 +183,177 @@ class Incremental:
         self.profiles = profiles
         self.encoding = encoding
         self.header = ""
-        self.text = ""  # the text the segments describe
-        self.segments: Union[list[Segment], None] = None  # the clips of `text`, in order
+        self.head: list[str] = []  # the header's lines
+        self.text: Union[str, None] = None  # the text `diagnostics` last saw
+        self.clips: Union[list[Clip], None] = None  # the buffer's clips, in order
+        self.starts: list[int] = []  # each clip's first line
+        self.line_count = 0
+        self.totals = Totals()
         self.recent: dict[str, ClipResult] = {}  # results by clip text, for the same header
         self.rechecked = 0  # clips checked by the last call (for tests and the benchmark)
         self.warmed = False  # every clip under this header has a result (see `ready`)
         self.clip_count = 0
+        self.synced = False  # the last `update` read the buffer clip by clip (see `clip_view`)
 
     def forget(self) -> None:
         """Drop every result: an included file may have changed on disk."""
         self.recent.clear()
-        self.segments = None
+        self.lost()
         self.warmed = False
 
-    def diagnostics(self, text: str) -> Union[Published, None]:
-        """The buffer's diagnostics as the whole-file check finds them, or None where only the whole
-        file can tell (the caller then checks it whole)."""
-        self.rechecked = 0
-        segments = self._edited(text) if self.segments is not None else None
-        if segments is None:
-            segments = self._scanned(text)
-        self.segments, self.text = segments, text
-        if segments is None:
-            return None
-        return self._assemble(segments)
+    def lost(self) -> None:
+        """The buffer changed without `update` seeing it: the next call reads every clip's place."""
+        self.clips = None
+        self.text = None
+        self.synced = False
 
-    def ready(self, text: str) -> bool:
+    def diagnostics(self, text: str) -> Union[Published, None]:
+        """The diagnostics of `text` (what changed since the last call found by comparing texts)."""
+        dirty = _difference(self.text, text) if self.text is not None and self.clips is not None else None
+        found = self.update(text.split("\n"), dirty)
+        self.text = text
+        return found
+
+    def update(self, lines: list[str], dirty: Union[Dirty, None]) -> Union[Published, None]:
+        """The buffer's diagnostics as the whole-file check finds them, or None where only the whole
+        file can tell (the caller then checks it whole). `dirty` says what changed since the last
+        call (None: unknown); the clips it touches are checked again, the others kept."""
+        self.rechecked = 0
+        self.text = None
+        kept = self.clips is not None and dirty is not None and self._edited(lines, dirty)
+        found = self._assemble() if kept or self._scanned(lines) else None
+        self.synced = found is not None
+        return found
+
+    def clip_view(self, lines: list[str], line: int) -> Union[tuple[str, int], None]:
+        """The text *header + the clip at `line`* and how many lines the clip lies below where it
+        is in that text; None for a line in the header, or when the last `update` did not read the
+        buffer clip by clip. A feature at one place (hover, completion) reads this text, not the
+        whole buffer: the clip's check is what `update` found it to be."""
+        if not self.synced or self.clips is None or len(lines) != self.line_count:
+            return None
+        index = bisect_right(self.starts, line) - 1
+        if index < 0:
+            return None
+        start = self.starts[index]
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(lines)
+        return self.header + _clip_text(lines, start, end), start - len(self.head)
+
+    def ready(self, text: Lines) -> bool:
         """True when every clip under `text`'s header has a result (`warm` got through them), so
         `diagnostics` checks only what changed; else the caller checks the whole file and warms."""
-        header = self.header
-        return self.warmed and text.startswith(header) and _CLIP.match(text, len(header)) is not None
+        lines = _lines(text)
+        count = len(self.head)
+        return (self.warmed and len(lines) > count and lines[:count] == self.head
+                and _CLIP.match(lines[count]) is not None)
 
-    def warm(self, text: str, limit: int) -> bool:
+    def warm(self, text: Lines, limit: int) -> bool:
         """Check at most `limit` clips of `text` that have no result yet; True when none is left (or
         the text is one only the whole-file check can read)."""
-        clip_starts = self._clip_starts(text)
+        lines = _lines(text)
+        clip_starts = self._clip_starts(lines)
         if clip_starts is None:
             return True
-        bounds = [*clip_starts, len(text)]
-        header_lines = self.header.count("\n")
+        bounds = [*clip_starts, len(lines)]
         for index, start in enumerate(clip_starts):
-            clip_text = text[start : bounds[index + 1]]
+            clip_text = _clip_text(lines, start, bounds[index + 1])
             if clip_text not in self.recent:
                 if limit == 0:
                     return False
                 limit -= 1
-                self.recent[clip_text] = self._check(clip_text, header_lines) if _is_utf8(clip_text) else UNREADABLE
+                self.recent[clip_text] = self._check(clip_text) if _is_utf8(clip_text) else UNREADABLE
         self.warmed = True
         return True
 
-    def _scanned(self, text: str) -> Union[list[Segment], None]:
-        """The clips of the whole text, each checked unless its text was checked under the same header."""
-        clip_starts = self._clip_starts(text)
+    def _scanned(self, lines: list[str]) -> bool:
+        """Every clip of the buffer, each checked unless its text was checked under the same header."""
+        clip_starts = self._clip_starts(lines)
         if clip_starts is None:
-            return None
-        segments = self._segments(text, clip_starts, len(text))
+            self.clips = None
+            return False
+        self.totals = Totals()
+        self.clips = self._checked(lines, clip_starts, len(lines))
+        self.starts = clip_starts
+        self.line_count = len(lines)
         self.warmed = True
-        return segments
+        return True
 
-    def _clip_starts(self, text: str) -> Union[list[int], None]:
-        """Where each clip starts, with `header` set to the text before the first; None where only the
-        whole-file check can read the text."""
-        if text.startswith("\ufeff"):
+    def _clip_starts(self, lines: list[str]) -> Union[list[int], None]:
+        """The first line of each clip, with `header` set to the lines before the first; None where
+        only the whole-file check can read the text."""
+        if lines[0].startswith("\ufeff"):
             return None
-        starts = [match.start() + 1 for match in _TOP_LEVEL.finditer(text)]
-        if text[:1] not in ("", " ", "\t", "\r", "\n", "#"):
-            starts.insert(0, 0)
-        clip_starts = [start for start in starts if _CLIP.match(text, start)]
+        starts = [number for number, line in enumerate(lines) if _top_level(line)]
+        clip_starts = [start for start in starts if _CLIP.match(lines[start])]
         if not clip_starts or len(clip_starts) != len(starts) - starts.index(clip_starts[0]):
             return None  # no clips, or a setting or declaration after the first clip
-        header = text[: clip_starts[0]]
-        if header != self.header:
+        head = lines[: clip_starts[0]]
+        if head != self.head:
+            header = "".join(line + "\n" for line in head)
             if not _is_utf8(header):
                 return None
-            self.header = header
+            self.header, self.head = header, head
             self.recent = {}
-            self.segments = None
+            self.clips = None
             self.warmed = False
         self.clip_count = len(clip_starts)
         return clip_starts
 
-    def _edited(self, text: str) -> Union[list[Segment], None]:
-        """The clips after an edit of `self.text`: those the change touches scanned and checked again,
-        the others kept. None when the change reaches the header (then everything is scanned)."""
-        old, segments = self.text, self.segments
-        assert segments is not None
-        before = _common_prefix(old, text)
-        after = _common_suffix(old, text, min(len(old), len(text)) - before)
-        changed_end = len(old) - after  # [before, changed_end) of `old` is what changed
-        first = len(self.header)
-        if before <= first:
-            return None
+    def _edited(self, lines: list[str], dirty: Dirty) -> bool:
+        """The clips after a change: those it touches found and checked again, the others kept (those
+        after it moved). False when the change reaches the header or a clip's first character."""
+        clips, starts = self.clips, self.starts
+        assert clips is not None
+        if (dirty.line, dirty.column) <= (starts[0], 0):
+            return False
         # from the last clip starting before the change (its first character is unchanged) to the
-        # first clip whose start and the newline before it are both unchanged
-        ends = list(accumulate([segment.length for segment in segments], initial=first))  # ends[k]: clip k's start
-        index = max(0, min(bisect_left(ends, before) - 1, len(segments) - 1))
-        start = ends[index]
-        last = max(index + 1, bisect_right(ends, changed_end, index + 1))  # ends[last] - 1 >= changed_end
-        last = min(last, len(segments))
-        end = ends[last]
-        new_end = end + len(text) - len(old)
-        clip_starts = [start, *(match.start() + 1 for match in _TOP_LEVEL.finditer(text, start, new_end))]
-        if not all(_CLIP.match(text, position) for position in clip_starts):  # the first's keyword may be edited
-            return None
-        return [*segments[:index], *self._segments(text, clip_starts, new_end), *segments[last:]]
+        # first clip whose first line and the newline before it are both unchanged
+        index = bisect_left(starts, dirty.line + (dirty.column > 0)) - 1
+        changed_last = self.line_count - dirty.tail - 1  # the last line changed, counted before the change
+        last = min(max(index + 1, bisect_right(starts, changed_last)), len(clips))
+        moved = len(lines) - self.line_count
+        begin = starts[index]
+        end = starts[last] + moved if last < len(clips) else len(lines)
+        found = [number for number in range(begin, end) if _top_level(lines[number])]
+        if not found or found[0] != begin or not all(_CLIP.match(lines[number]) for number in found):
+            return False  # the first's keyword may be edited
+        for clip in clips[index:last]:
+            self.totals.count(clip, -1)
+        fresh = self._checked(lines, found, end)
+        clips[index:last] = fresh
+        starts[index:last] = found
+        if moved:
+            for at in range(index + len(fresh), len(clips)):
+                clips[at].start += moved
+                starts[at] += moved
+        self.line_count = len(lines)
+        self.clip_count = len(clips)
+        return True
 
-    def _segments(self, text: str, clip_starts: list[int], end: int) -> list[Segment]:
+    def _checked(self, lines: list[str], clip_starts: list[int], end: int) -> list[Clip]:
+        """The clips starting at `clip_starts` (the last ending at line `end`), counted in `totals`."""
         found = []
         bounds = [*clip_starts, end]
-        header_lines = self.header.count("\n")
         for index, start in enumerate(clip_starts):
-            clip_text = text[start : bounds[index + 1]]
+            clip_text = _clip_text(lines, start, bounds[index + 1])
             result = self.recent.get(clip_text)
             if result is None:
-                result = self._check(clip_text, header_lines) if _is_utf8(clip_text) else UNREADABLE
+                result = self._check(clip_text) if _is_utf8(clip_text) else UNREADABLE
                 self.rechecked += 1
                 if len(self.recent) >= max(MAX_RECENT, 2 * self.clip_count):
                     del self.recent[next(iter(self.recent))]
                 self.recent[clip_text] = result
-            found.append(Segment(len(clip_text), clip_text.count("\n"), result))
+            clip = Clip(start, clip_text.count("\n"), result)
+            self.totals.count(clip, 1)
+            found.append(clip)
         return found
-
-    def _check(self, clip_text: str, header_lines: int) -> ClipResult:
+    def _check(self, clip_text: str) -> ClipResult:
         from ..compile.diagnose import checked_plan
         from ..language.load import load_parsed
         from ..language.parse import parse
 
         text = self.header + clip_text
+        header_lines = len(self.head)
         entry = parse(Source(self.path, text), resume=False)
         storyboard = entry.storyboard
         clips = storyboard.clips if storyboard is not None else ()
@@ -245,55 +390,41 @@ class Incremental:
             tuple(_moved(to_lsp(d, lines), -header_lines) for d in prompts),
         )
 
-    def _assemble(self, segments: list[Segment]) -> Union[Published, None]:
-        """The clips' results put together as the whole check finds them (one pass over the clips)."""
-        header: dict[tuple[object, ...], types.Diagnostic] = {}
-        unused: Union[dict[tuple[object, ...], types.Diagnostic], None] = None
-        included: dict[str, dict[tuple[object, ...], types.Diagnostic]] = {}
-        texts: dict[str, str] = {}
-        errors = False
-        placed: list[tuple[int, ClipResult]] = []  # the clips with diagnostics of their own, and their first line
-        line = self.header.count("\n")
-        names = set()
-        syntax_errors = segments[0].result.parse_header
-        for segment in segments:
-            result = segment.result
-            if not result.readable or result.name in names:
-                return None  # a broken clip line, or two clips of one name (SB208 compares clips)
-            names.add(result.name)
-            if result.own or result.prompts:
-                placed.append((line, result))
-                syntax_errors += result.parse_own
-                errors = errors or result.own_errors
-            line += segment.lines
-            if not result.header and not result.included:
-                unused = {}  # this clip uses every declaration: none is unused
-                continue
-            reported = {}
-            for key, diagnostic in result.header:
-                if diagnostic.code == _UNUSED:
-                    reported[key] = diagnostic
-                else:
-                    header.setdefault(key, diagnostic)
-            # unused only if unused by every clip: keep what each clip reports
-            unused = reported if unused is None else {key: d for key, d in unused.items() if key in reported}
-            for path, text, found in result.included:
-                texts[path] = text
-                into = included.setdefault(path, {})
-                for diagnostic in found:
-                    into.setdefault(_key(diagnostic), diagnostic)
-        if syntax_errors >= MAX_SYNTAX_ERRORS:
+    def _assemble(self) -> Union[Published, None]:
+        """The clips' results put together as the whole check finds them, from `totals`."""
+        totals, clips = self.totals, self.clips
+        assert clips is not None
+        if totals.unreadable or totals.duplicated:
+            return None  # a broken clip line, or two clips of one name (SB208 compares clips)
+        if totals.syntax_errors + clips[0].result.parse_header >= MAX_SYNTAX_ERRORS:
             return None  # the whole file's parse stops reading at that many
-        errors = errors or _any_error(header.values()) or any(_any_error(found.values()) for found in included.values())
-        mine = [*header.values(), *(unused or {}).values()]
-        for line, result in placed:
-            if result.own:
-                mine.extend(_moved(diagnostic, line) for diagnostic in result.own)
-            if result.prompts and not errors:
-                mine.extend(_moved(diagnostic, line) for diagnostic in result.prompts)
+        header = [diagnostic for _, diagnostic in totals.header.values()]
+        errors = totals.own_errors > 0 or _any_error(header) or any(
+            _any_error(diagnostic for _, diagnostic in found.values()) for found in totals.included.values())
+        # a declaration is unused only if unused by every clip
+        mine = _sorted([*header, *(d for reporting, d in totals.unused.values() if reporting == totals.clips)])
+        for clip in sorted(totals.flagged, key=lambda clip: clip.start):
+            own, prompts = clip.placed()
+            mine.extend(own)
+            if not errors:
+                mine.extend(prompts)
         by_path = {self.path: mine}
-        by_path.update((path, list(found.values())) for path, found in included.items())
-        return Published(by_path, texts)
+        by_path.update((path, _sorted(d for _, d in found.values())) for path, found in totals.included.items())
+        return Published(by_path, dict(totals.texts))
+
+
+def _clip_text(lines: list[str], start: int, end: int) -> str:
+    """Lines `start` to `end` with their newlines (the last line of the buffer has none)."""
+    text = "\n".join(lines[start:end])
+    return text + "\n" if end < len(lines) else text
+
+
+def _difference(old: str, new: str) -> Dirty:
+    """What changed from `old` to `new`, as `EditedLines` tells it."""
+    before = _common_prefix(old, new)
+    after = _common_suffix(old, new, min(len(old), len(new)) - before)
+    return Dirty(new.count("\n", 0, before), before - new.rfind("\n", 0, before) - 1,
+                 old.count("\n", len(old) - after))
 
 
 def _any_error(diagnostics: Iterable[types.Diagnostic]) -> bool:

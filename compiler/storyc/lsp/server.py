@@ -1,6 +1,7 @@
 """The pygls wiring: each LSP request calls one function of `edits`, `navigate` or `assist`.
 
-Diagnostics come from `incremental` (an edit re-checks the clip it is in); the other features read an
+Diagnostics come from `incremental` (an edit re-checks the clip it is in); hover and completion in a
+clip read an `Analysis` of the file's header and that clip alone; the other features read an
 `Analysis` of the whole buffer, built on the first request after a change. Diagnostics are published
 per file: a document's own, and those its includes got while it was being checked. When
 two open documents include the same file, that file shows the union of what each found.
@@ -22,7 +23,7 @@ from .. import __version__
 from ..models.profile import Catalog, catalog
 from . import assist, edits, navigate
 from .analysis import Analysis, uri_of
-from .documents import StoryProtocol
+from .documents import EditedLines, StoryProtocol
 from .incremental import Incremental
 from .positions import UTF16
 
@@ -36,8 +37,9 @@ class StoryServer(LanguageServer):
                          protocol_cls=StoryProtocol)
         self.profiles = profiles or catalog()
         self.analyses: dict[str, Analysis] = {}  # for the features; rebuilt on the first request after a change
+        self.views: dict[str, Analysis] = {}  # the last clip a hover or completion read, by document
         self.engines: dict[str, Incremental] = {}  # diagnostics, re-checking only the clips an edit touched
-        self.shown: dict[str, str] = {}  # each open document's text, as last checked
+        self.shown: dict[str, Shown] = {}  # each open document's text, as last checked
         self.pending: set[str] = set()  # documents changed since their last check
         self.warming: set[str] = set()  # documents whose clips are being checked in slices
         # published[target uri][owner uri]: what checking `owner` found in `target`
@@ -54,24 +56,26 @@ class StoryServer(LanguageServer):
     def check(self, uri: str) -> None:
         """Publish the document's diagnostics: its edited clips checked again, the rest reused."""
         document = self.workspace.get_text_document(uri)
-        text = document.source
-        self.shown[uri] = text
+        kept = cast(StoryProtocol, self.protocol).lines_of(uri)
+        dirty = kept.take_dirty()
+        self.shown[uri] = kept
         self.analyses.pop(uri, None)
         engine = self.engines.get(uri)
         if engine is None or engine.encoding != self.encoding:
             engine = self.engines[uri] = Incremental(self.path_of(uri), self.profiles, self.encoding)
-        if not engine.ready(text):  # opened, or a new header: checked whole now, clip by clip meanwhile
+        if not engine.ready(kept.lines):  # opened, or a new header: checked whole now, clip by clip meanwhile
+            engine.lost()
             self.analyse(uri)
             self.warm(uri)
             return
-        published = engine.diagnostics(text)
+        published = engine.update(kept.lines, dirty)
         if published is None:  # only the whole file can tell: check it whole
             self.analyse(uri)
             return
         found = {}
         for path, diagnostics in published.by_path.items():
             if path == engine.path:
-                found[uri] = Finding(text, diagnostics)
+                found[uri] = Finding(kept, diagnostics)
             else:
                 found[uri_of(path)] = Finding(published.texts.get(path, ""), diagnostics)
         self.publish(uri, found, document.version)
@@ -89,7 +93,7 @@ class StoryServer(LanguageServer):
             engine = self.engines.get(uri)
             if engine is None or uri not in self.shown:
                 self.warming.discard(uri)
-            elif engine.warm(self.workspace.get_text_document(uri).source, WARM_CLIPS):
+            elif engine.warm(cast(StoryProtocol, self.protocol).lines_of(uri).lines, WARM_CLIPS):
                 self.warming.discard(uri)
                 if engine.warmed:  # said in the editor's log (and read by bench/lsp_latency.py)
                     self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=(
@@ -124,6 +128,25 @@ class StoryServer(LanguageServer):
             return self.analyse(uri, publish=False)  # the diagnostics are published already
         return found
 
+    def local(self, uri: str, position: types.Position) -> Union[tuple[Analysis, int], None]:
+        """For a feature at one place in a clip: an analysis of *header + that clip* (what the
+        incremental check read), and how many lines the clip lies below its place in it. None when
+        only the whole buffer will do (the header, a buffer the last check read whole)."""
+        if uri in self.pending:
+            self.pending.discard(uri)
+            self.check(uri)
+        engine = self.engines.get(uri)
+        if engine is None:
+            return None
+        view = engine.clip_view(cast(StoryProtocol, self.protocol).lines_of(uri).lines, position.line)
+        if view is None:
+            return None
+        text, below = view
+        kept = self.views.get(uri)
+        if kept is None or kept.text != text:
+            kept = self.views[uri] = Analysis(self.path_of(uri), text, self.profiles, self.encoding, uri, part=True)
+        return kept, below
+
     def changed(self, uri: str) -> None:
         """Check the document after the messages already read: a burst of keystrokes is checked once."""
         if uri in self.pending:
@@ -153,11 +176,11 @@ class StoryServer(LanguageServer):
     def _merged(self, target: str, owners: dict[str, Finding]) -> list[types.Diagnostic]:
         """What every open document found in `target`; for a file open in the editor, only what was
         found in the text the editor shows (an includer read the file from disk)."""
-        shown = self.shown.get(target)
+        shown = _text(self.shown.get(target))
         merged: list[types.Diagnostic] = []
         seen: set[tuple[Any, ...]] = set()
         for owner, finding in owners.items():
-            if shown is not None and owner != target and finding.text != shown:
+            if shown is not None and owner != target and _text(finding.text) != shown:
                 continue
             for diagnostic in finding.diagnostics:
                 key = (diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line,
@@ -170,9 +193,9 @@ class StoryServer(LanguageServer):
     def close(self, uri: str) -> None:
         self.pending.discard(uri)
         self.analyses.pop(uri, None)
+        self.views.pop(uri, None)
         self.engines.pop(uri, None)
         self.shown.pop(uri, None)
-        cast(StoryProtocol, self.protocol).forget(uri)
         self.publish(uri, {})
 
     def reanalyse_all(self) -> None:
@@ -185,11 +208,32 @@ class StoryServer(LanguageServer):
             self.check(uri)
 
 
+Shown = Union[str, EditedLines]  # a document's lines are joined only if an includer's finding is compared
+
+
+def _text(shown: Union[Shown, None]) -> Union[str, None]:
+    return shown.text if isinstance(shown, EditedLines) else shown
+
+
 class Finding(NamedTuple):
     """Diagnostics for one file, and the text of that file their positions refer to."""
 
-    text: str
+    text: Shown
     diagnostics: list[types.Diagnostic]
+
+
+def _moved(position: types.Position, lines: int) -> types.Position:
+    return types.Position(line=position.line + lines, character=position.character)
+
+
+def _moved_item(item: types.CompletionItem, lines: int) -> types.CompletionItem:
+    """A completion from a clip's analysis, its edit moved to where the clip is in the buffer."""
+    edit = item.text_edit
+    if isinstance(edit, types.TextEdit) and lines:
+        item.text_edit = types.TextEdit(range=types.Range(start=_moved(edit.range.start, lines),
+                                                          end=_moved(edit.range.end, lines)),
+                                        new_text=edit.new_text)
+    return item
 
 
 def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
@@ -261,6 +305,10 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(None)
     def hover(params: types.HoverParams) -> Union[types.Hover, None]:
+        local = server.local(params.text_document.uri, params.position)
+        if local is not None:  # a hover carries no range: nothing to move back
+            view, below = local
+            return assist.hover(view, offset_of(view, _moved(params.position, -below)))
         analysis = server.analysis(params.text_document.uri)
         return assist.hover(analysis, offset_of(analysis, params.position))
 
@@ -273,6 +321,12 @@ def create_server(profiles: Union[Catalog, None] = None) -> StoryServer:
                     types.CompletionOptions(trigger_characters=["@", '"', " ", ":", ","]))
     @guarded(None)
     def completion(params: types.CompletionParams) -> Union[types.CompletionList, None]:
+        local = server.local(params.text_document.uri, params.position)
+        if local is not None:
+            view, below = local
+            found = [_moved_item(item, below)
+                     for item in assist.completion(view, offset_of(view, _moved(params.position, -below)))]
+            return types.CompletionList(is_incomplete=False, items=found)
         analysis = server.analysis(params.text_document.uri)
         found = assist.completion(analysis, offset_of(analysis, params.position))
         return types.CompletionList(is_incomplete=False, items=found)
