@@ -244,6 +244,7 @@ def test_chinese_is_drawn_without_cjk_system_fonts(chinese: Project, tmp_path: P
 READ = """<script>
 const link = document.querySelector('[data-shot] > a');
 const before = [getComputedStyle(link).overflowY, link.scrollHeight, link.clientHeight];
+window.focus();  // :focus styles apply only in a focused document (a loaded machine may not give it)
 link.focus();
 const after = [getComputedStyle(link).overflowY, link.scrollHeight, link.clientHeight];
 document.body.setAttribute('data-read', JSON.stringify({before, after}));

@@ -163,7 +163,7 @@ def sha256_file(path: str, limit: int = MAX_VIDEO_BYTES) -> str:
     return digest.hexdigest()
 
 
-def _mode_for(path: str) -> int:
+def mode_for(path: str) -> int:
     """The replaced file's permissions, or for a new file what `open` would have given it."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
@@ -191,7 +191,7 @@ def write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.chmod(temporary, _mode_for(path))
+        os.chmod(temporary, mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -25,6 +25,8 @@ import re
 import stat
 from typing import Any, Callable, NamedTuple, TypeVar, Union
 
+from ..base.paths import mode_for
+
 LOCK_VERSION = 2  # the newest version written; version 1 is still written when no clip has takes
 MAX_LOCK_BYTES = 16 * 1024 * 1024  # thousands of clips fit in well under a megabyte
 SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
@@ -412,22 +414,12 @@ def replace_text(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
-        os.chmod(temporary, _mode_for(path))
+        os.chmod(temporary, mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
-
-
-def _mode_for(path: str) -> int:
-    """The replaced file's permissions; for a new file what `open` would give it (0666 less the umask)."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 # -- merging: `story lock merge BASE OURS THEIRS`, git's merge driver -----------------------------------

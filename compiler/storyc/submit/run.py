@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
 from typing import Any, Callable, NamedTuple
 
 from ..models.pricing import billed_seconds, cost_of
-from .cached import PART_PREFIX
+from .cached import PART_PREFIX, copy_video, make_readable
 from .client import (
     AccessDenied,
     ApiError,
@@ -464,10 +463,10 @@ class Runner:
                         raise
                     await self.scheduler.sleep(min(10.0, 0.25 * 2 ** attempt))
                     continue
-                _readable(got.path)
+                make_readable(got.path)
                 os.replace(got.path, target.path)
                 for other in job.targets[1:]:
-                    _copy(target.path, other.path)
+                    copy_video(target.path, other.path)
                 job.journal.downloaded(job.hash, target.path, got.sha256, got.size)
                 if job.outcome != "cached":
                     job.outcome = "rendered"
@@ -506,7 +505,7 @@ class Runner:
             return False
         for target in job.targets:
             if target.path != source and not _holds(target.path, row.sha256):
-                _copy(source, target.path)
+                copy_video(source, target.path)
         job.billed = billed_seconds(row.usage or {})
         job.cost = cost_of(job.price, job.billed)
         return True
@@ -523,26 +522,3 @@ def _holds(path: str, sha256: str | None) -> bool:
         return os.path.exists(path) and file_sha256(path) == sha256
     except OSError:
         return False
-
-
-def _readable(path: str) -> None:
-    """Temporary files are private (0600); a video gets the usual permissions (umask applied)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def _copy(source: str, destination: str) -> None:
-    import tempfile
-
-    os.makedirs(os.path.dirname(destination), exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".storyc-part-copy-", dir=os.path.dirname(destination))
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temporary)
-        _readable(temporary)
-        os.replace(temporary, destination)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
