@@ -1,0 +1,163 @@
+"""`continue` chains end to end: compiled with a placeholder for the frame that does not exist yet, priced
+while pending, rendered in dependency order against the emulator on loopback (which draws each video from
+the first frame it was given), stale when the source changes, and never paid twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from storyc.cli import main
+from storyc.emulator import EmulatorConfig, create_app
+from storyc.emulator.testing import serve
+from storyc.submit.chain import last_frame_png
+
+ROOT = Path(__file__).resolve().parent.parent
+STREET = ROOT / "storyboards" / "rain-walk" / "refs" / "street.png"
+KEY = "sk-chain-test-key"
+FAST = EmulatorConfig(pending_seconds=0.1, running_seconds=0.3)
+
+# `aside` is independent of the chain; `two` continues `one`, `three` continues `two`
+STORY = """model wan2.7-i2v
+resolution 720P
+language en
+seed 7
+
+clip one 2s
+  first-frame: refs/street.png
+  The rain eases on the street.
+
+clip aside 2s
+  first-frame: refs/street.png
+  A cat shelters under a bench.
+
+clip two 2s
+  continue one
+  A girl walks into the frame.
+
+clip three 2s
+  continue two
+  She opens a red umbrella.
+"""
+
+
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "film"
+    (folder / "refs").mkdir(parents=True)
+    shutil.copy(STREET, folder / "refs" / "street.png")
+    (folder / "film.story").write_text(STORY, "utf-8")
+    return folder
+
+
+def frames(video: Path) -> tuple[Image.Image, Image.Image]:
+    with av.open(str(video)) as container:
+        decoded = [frame.to_image().convert("RGB") for frame in container.decode(video=0)]
+    return decoded[0], decoded[-1]
+
+
+def difference(one: Image.Image, other: Image.Image) -> float:
+    """Mean absolute difference per channel (0-255)."""
+    return sum(ImageStat.Stat(ImageChops.difference(one, other.resize(one.size))).mean) / 3
+
+
+def clip_of(task: Any) -> str:
+    prompt = task.spec.prompt
+    return next(name for name, words in (("one", "rain"), ("aside", "cat"), ("two", "girl"), ("three", "umbrella"))
+                if words in prompt)
+
+
+def render(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], str]:
+    code = main(["render", str(folder / "film.story"), "--yes", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out), captured.err
+
+
+def test_compile_shows_the_placeholder_where_the_frame_goes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path)
+    assert main(["compile", str(folder / "film.story"), "--json"]) == 0
+    bodies = json.loads(capsys.readouterr().out)
+    media = {body["input"]["prompt"].split()[1]: body["input"]["media"] for body in bodies}
+    assert media["rain"] == [{"type": "first_frame", "url": "file://refs/street.png"}]
+    assert media["girl"] == [{"type": "first_frame", "url": "storyc-continue:one"}]  # the contract's shape
+    assert media["opens"] == [{"type": "first_frame", "url": "storyc-continue:two"}]
+    for body in bodies:  # a first frame: the shape follows it, so no ratio (wan-media-api.md §4)
+        assert "ratio" not in body["parameters"]
+
+
+def test_a_chain_renders_in_order_from_each_last_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path)
+    app = create_app(FAST)
+    tasks = app.state.emulator.tasks
+    with serve(FAST, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+
+        # the plan prices the continuing clips before their frames exist
+        assert main(["plan", str(folder / "film.story"), "--json"]) == 0
+        planned = json.loads(capsys.readouterr().out)
+        rows = {clip["clip"]: clip for sb in planned["storyboards"] for clip in sb["clips"]}
+        assert set(rows) == {"one", "aside", "two", "three"}
+        assert all(row["price"] == rows["one"]["price"] and row["price"]["amount"] > 0 for row in rows.values()), rows
+
+        summary, err = render(folder, capsys)
+        assert "two    to submit" in err and "three  to submit" in err
+        assert [clip["outcome"] for clip in summary["clips"]] == ["rendered"] * 4
+        made = {clip_of(task): task for task in tasks.billable()}
+        assert len(tasks.billable()) == len(made) == 4
+        # in dependency order: each continuing task is created after its source's video is done
+        assert made["two"].submitted >= (made["one"].finished or 0) > 0
+        assert made["three"].submitted >= (made["two"].finished or 0) > 0
+        # the independent clip did not wait for the chain
+        assert made["aside"].submitted < (made["one"].finished or 0)
+
+        videos = folder / "renders" / "film"
+        for source, follower in (("one", "two"), ("two", "three")):
+            _, last = frames(videos / f"{source}.mp4")
+            first, _ = frames(videos / f"{follower}.mp4")
+            assert difference(first, last) < 6, (source, follower)  # the exact last frame, through a lossy video
+            other, _ = frames(videos / "aside.mp4")
+            assert difference(other, last) > 20  # the comparison tells pictures apart
+            # what was uploaded is the last frame, pixel for pixel
+            sent = made[follower].media_paths[made[follower].spec.media[0].url]
+            png = tmp_path / f"{source}-last.png"
+            last_frame_png(str(videos / f"{source}.mp4"), str(png))
+            assert hashlib.sha256(Path(sent).read_bytes()).digest() == hashlib.sha256(png.read_bytes()).digest()
+        lock = json.loads((folder / "film.lock").read_text("utf-8"))["clips"]
+
+        # a second run pays nothing
+        summary, _ = render(folder, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["cached"] * 4
+        assert len(tasks.billable()) == 4
+
+        # editing clip one re-renders exactly one, two and three
+        story = folder / "film.story"
+        story.write_text(STORY.replace("The rain eases", "The rain stops"), "utf-8")
+        assert main(["plan", str(story), "--json"]) == 0
+        planned = json.loads(capsys.readouterr().out)
+        states = {clip["clip"]: clip.get("status") for sb in planned["storyboards"] for clip in sb["clips"]}
+        assert states == {"one": "to submit", "aside": "cached", "two": "to submit", "three": "to submit"}
+        summary, _ = render(folder, capsys)
+        outcomes = {clip["clip"]: clip["outcome"] for clip in summary["clips"]}
+        assert outcomes == {"one": "rendered", "aside": "cached", "two": "rendered", "three": "rendered"}
+        again = [clip_of(task) for task in tasks.billable()[4:]]
+        assert sorted(again) == ["one", "three", "two"]
+        after = json.loads((folder / "film.lock").read_text("utf-8"))["clips"]
+        assert after["aside"] == lock["aside"]
+        assert all(after[name]["request"] != lock[name]["request"] for name in ("one", "two", "three"))
+        _, last = frames(videos / "one.mp4")
+        first, _ = frames(videos / "two.mp4")
+        assert difference(first, last) < 6
+
+        # and once more: nothing
+        summary, _ = render(folder, capsys)
+        assert {clip["outcome"] for clip in summary["clips"]} == {"cached"} and len(tasks.billable()) == 7
