@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,29 @@ def test_a_chain_renders_in_order_from_each_last_frame(tmp_path: Path, monkeypat
         # and once more: nothing
         summary, _ = render(folder, capsys)
         assert {clip["outcome"] for clip in summary["clips"]} == {"cached"} and len(tasks.billable()) == 7
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(folder), "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                   check=True, capture_output=True)
+
+
+def test_plan_against_marks_the_clips_after_a_changed_source(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path)
+    git(folder, "init", "-q")
+    git(folder, "add", ".")
+    git(folder, "commit", "-q", "-m", "first")
+    story = folder / "film.story"
+
+    def changes() -> dict[str, str]:
+        assert main(["plan", str(story), "--against", "HEAD", "--json"]) == 0
+        return {row["clip"]: row["change"] for row in json.loads(capsys.readouterr().out)[0]["clips"]}
+
+    story.write_text(STORY.replace("The rain eases", "The rain stops"), "utf-8")
+    assert changes() == {"one": "changed", "aside": "unchanged", "two": "changed", "three": "changed"}
+    story.write_text(STORY.replace("She opens", "She closes"), "utf-8")
+    assert changes() == {"one": "unchanged", "aside": "unchanged", "two": "unchanged", "three": "changed"}
+    # continuing another clip is another request, even with the same words
+    story.write_text(STORY.replace("continue two", "continue aside"), "utf-8")
+    assert changes() == {"one": "unchanged", "aside": "unchanged", "two": "unchanged", "three": "changed"}
