@@ -84,7 +84,10 @@ def render(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, 
 def test_compile_shows_the_placeholder_where_the_frame_goes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = project(tmp_path)
     assert main(["compile", str(folder / "film.story"), "--json"]) == 0
-    bodies = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    bodies = json.loads(captured.out)
+    assert ("note: clip `two` continues `one`: its body holds `storyc-continue:one` where the first frame goes; "
+            "`story render` sends the last frame of `one`'s video there") in captured.err
     media = {body["input"]["prompt"].split()[1]: body["input"]["media"] for body in bodies}
     assert media["rain"] == [{"type": "first_frame", "url": "file://refs/street.png"}]
     assert media["girl"] == [{"type": "first_frame", "url": "storyc-continue:one"}]  # the contract's shape

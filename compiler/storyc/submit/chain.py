@@ -10,8 +10,7 @@
   land on a keyframe) and written losslessly as an RGB PNG (the service takes PNG without alpha);
 - `follow`: once the source's video is downloaded, the continuing job's identity is settled and its last
   frame is written under `.story/frames/` and handed to the upload path in place of the placeholder.
-- `first_frame_fields`: the `input.media[]` entry that sends a picture as a clip's first frame
-  (wan-media-api.md §3); compiled bodies come from `compile/media.py`, which writes the same shape.
+  The placeholder itself is written by `compile/media.py` (`item_url`), in the body's real shape.
 """
 
 from __future__ import annotations
@@ -148,8 +147,3 @@ def last_frame_png(video: str, png: str) -> tuple[int, int]:
         raise
     width, height = picture.size
     return int(width), int(height)
-
-
-def first_frame_fields(url: str) -> dict[str, Any]:
-    """The body fields that make `url` a clip's first frame (to be merged under the body's `input`)."""
-    return {"media": [{"type": "first_frame", "url": url}]}
