@@ -74,6 +74,18 @@ def clip_of(task: Any) -> str:
                 if words in prompt)
 
 
+def last_frame(video: Path, scratch: Path) -> bytes:
+    png = scratch / f"{video.stem}-last.png"
+    last_frame_png(str(video), str(png))
+    return png.read_bytes()
+
+
+def sent_frame(tasks: list[Any], clip: str) -> bytes:
+    """The first frame the emulator received for the clip's task (the file uploaded for it)."""
+    task = next(task for task in tasks if clip_of(task) == clip)
+    return Path(task.media_paths[task.spec.media[0].url]).read_bytes()
+
+
 def render(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], str]:
     code = main(["render", str(folder / "film.story"), "--yes", "--json"])
     captured = capsys.readouterr()
@@ -191,3 +203,37 @@ def test_plan_against_marks_the_clips_after_a_changed_source(tmp_path: Path,
     # continuing another clip is another request, even with the same words
     story.write_text(STORY.replace("continue two", "continue aside"), "utf-8")
     assert changes() == {"one": "unchanged", "aside": "unchanged", "two": "unchanged", "three": "changed"}
+
+
+def test_a_chain_follows_the_selected_take_of_its_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path)
+    story = folder / "film.story"
+    story.write_text(STORY.replace("clip one 2s\n", "clip one 2s\n  takes 2\n"), "utf-8")
+    app = create_app(FAST)
+    tasks = app.state.emulator.tasks
+    with serve(FAST, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        render(folder, capsys)
+        assert len(tasks.billable()) == 5  # one (two takes), aside, two, three
+        videos = folder / "renders" / "film"
+        take1, take2 = (last_frame(videos / f"{name}.mp4", tmp_path) for name in ("one", "one.take2"))
+        assert take1 != take2  # each take's video shows its own task id: their last frames differ
+        assert sent_frame(tasks.billable(), "two") == take1  # take 1 is selected
+
+        assert main(["select", str(story), "one", "2"]) == 0
+        capsys.readouterr()
+        assert main(["plan", str(story), "--json"]) == 0
+        planned = json.loads(capsys.readouterr().out)
+        states = {clip["label"] if "label" in clip else clip["clip"]: clip.get("status")
+                  for sb in planned["storyboards"] for clip in sb["clips"]}
+        assert sorted(name for name, state in states.items() if state != "cached") == ["three", "two"], states
+        summary, _ = render(folder, capsys)
+        outcomes = {clip["label"]: clip["outcome"] for clip in summary["clips"]}
+        assert outcomes == {"one": "cached", "one.take2": "cached", "aside": "cached", "two": "rendered",
+                            "three": "rendered"}
+        assert sorted(clip_of(task) for task in tasks.billable()[5:]) == ["three", "two"]
+        assert sent_frame(tasks.billable()[5:], "two") == take2
+        assert json.loads((folder / "film.lock").read_text("utf-8"))["clips"]["one"]["select"] == 2
