@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from typing import Any
@@ -85,7 +86,7 @@ def identity(model: str, region: str, body: dict[str, Any], hashes: dict[str, st
 FRAMES = "frames"  # under the journal's folder (.story/): the last frames chains start from
 
 
-def follow(job: Any, source: Row) -> None:
+async def follow(job: Any, source: Row) -> None:
     """Settle a continuing job once its source's video (`source`, a downloaded row) exists: its request
     hash counts that video's sha256, and unless its own video is made, the video's last frame is
     written as `.story/frames/<sha256>.png`, passed through the one file gate and given to the upload
@@ -110,8 +111,8 @@ def follow(job: Any, source: Row) -> None:
     frames = os.path.join(job.journal.folder, FRAMES)
     os.makedirs(frames, exist_ok=True)
     frame = os.path.join(frames, f"{source.sha256}.png")
-    if not os.path.exists(frame):
-        last_frame_png(video, frame)
+    if not os.path.exists(frame):  # decoded off the event loop: other clips keep polling meanwhile
+        await asyncio.to_thread(last_frame_png, video, frame)
     target = job.targets[0]
     # FileProblem (an OSError) stops the run with its message, as any local fault does
     real = request_file(frame, find_root(target.storyboard), f"clip `{target.name}` ({target.where}): "

@@ -185,7 +185,7 @@ class Runner:
             job.outcome = "not done"
             self._set(job, "waiting", f"its source `{link.source}` has no video")
             return False
-        follow(job, row)
+        await follow(job, row)
         return True
 
     async def _drive(self, job: Job) -> None:
