@@ -237,3 +237,29 @@ def test_a_chain_follows_the_selected_take_of_its_source(tmp_path: Path, monkeyp
         assert sorted(clip_of(task) for task in tasks.billable()[5:]) == ["three", "two"]
         assert sent_frame(tasks.billable()[5:], "two") == take2
         assert json.loads((folder / "film.lock").read_text("utf-8"))["clips"]["one"]["select"] == 2
+
+
+def test_a_chain_link_takes_the_next_free_slot_before_independent_clips() -> None:
+    import asyncio
+
+    from storyc.submit.scheduler import Slots
+
+    async def scenario() -> list[str]:
+        slots = Slots(1)
+        await slots.acquire()
+        order: list[str] = []
+
+        async def take(name: str, urgent: bool) -> None:
+            await slots.acquire(urgent=urgent)
+            order.append(name)
+            await slots.release()
+
+        waiting = [asyncio.create_task(take(f"solo{n}", False)) for n in range(3)]
+        await asyncio.sleep(0.01)  # the independent clips queue first
+        waiting.append(asyncio.create_task(take("link", True)))
+        await asyncio.sleep(0.01)
+        await slots.release()
+        await asyncio.wait_for(asyncio.gather(*waiting), 5)
+        return order
+
+    assert asyncio.run(scenario()) == ["link", "solo0", "solo1", "solo2"]

@@ -109,6 +109,7 @@ class Runner:
         self.recalls: dict[tuple[str, str], Recall] = {}  # (region, model) -> its task list, for lost journals
         self.started = wall()
         self.finished: dict[int, asyncio.Event] = {}  # id(job) -> set when its driver ends (chains wait on it)
+        self.chained: set[int] = set()  # jobs of a `continue` chain, which take a free slot first
 
     # -- entry -------------------------------------------------------------------------------------
     async def run(self, jobs: list[Job]) -> None:
@@ -138,6 +139,9 @@ class Runner:
             if not clock.known and job.journal.timing(job.model):
                 clock.learn(job.journal.timing(job.model) or 0.0)
         self.finished = {id(job): asyncio.Event() for job in jobs}
+        # a chain's makespan is its own length only if its links never queue behind independent clips
+        self.chained = {id(job) for job in jobs if job.link is not None} | {
+            id(job.link.job) for job in jobs if job.link is not None}
         # resumed tasks first, then the rest in clip order
         order = sorted(jobs, key=lambda job: 0 if job.holds_slot else 1)
         drivers = [asyncio.create_task(self.drive(job)) for job in order]
@@ -252,7 +256,7 @@ class Runner:
         body = with_urls(job.body, urls)
         if not job.holds_slot:
             self._set(job, "queued")
-            await limits.slots.acquire()
+            await limits.slots.acquire(urgent=id(job) in self.chained)
             job.holds_slot = True
         await limits.submissions.wait()
         job.attempts += 1
