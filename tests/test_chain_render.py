@@ -150,7 +150,10 @@ def test_a_chain_renders_in_order_from_each_last_frame(tmp_path: Path, monkeypat
             assert hashlib.sha256(Path(sent).read_bytes()).digest() == hashlib.sha256(png.read_bytes()).digest()
         lock = json.loads((folder / "film.lock").read_text("utf-8"))["clips"]
 
-        # a second run pays nothing
+        # a second run pays nothing, nor does one that lost the journal (the lock file vouches for each link)
+        summary, _ = render(folder, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["cached"] * 4
+        shutil.rmtree(folder / ".story")
         summary, _ = render(folder, capsys)
         assert [clip["outcome"] for clip in summary["clips"]] == ["cached"] * 4
         assert len(tasks.billable()) == 4
