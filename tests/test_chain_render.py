@@ -266,3 +266,40 @@ def test_a_chain_link_takes_the_next_free_slot_before_independent_clips() -> Non
         return order
 
     assert asyncio.run(scenario()) == ["link", "solo0", "solo1", "solo2"]
+
+
+def test_a_chain_with_takes_survives_kills_and_pays_each_request_once(tmp_path: Path) -> None:
+    """SIGKILLed at random moments under injected faults, restarted until done: one SUCCEEDED task per
+    (request, take), and each link was sent its source's last frame."""
+    import collections
+
+    from test_chaos import FAULTS, run_with_kills
+    from test_render_e2e import emulator
+
+    from storyc.emulator.testing import relay
+
+    folder = project(tmp_path)
+    story = folder / "film.story"
+    story.write_text(STORY.replace("clip three 2s\n", "clip three 2s\n  takes 2\n"), "utf-8")
+    config = FAST._replace(faults=FAULTS._replace(seed=3))
+    with emulator(config) as (url, app), relay(url, hold=0.3) as link:
+        kills, _ = run_with_kills(story, link, 3, seed=3)
+        assert kills == 3
+        tasks = app.state.emulator.tasks
+        every = list(tasks.tasks.values())
+        succeeded = [task for task in every if tasks.status(task) == "SUCCEEDED"]
+        paid = collections.Counter(clip_of(task) for task in succeeded)
+        assert set(paid) == {clip_of(task) for task in every}  # every request was made
+        assert paid == {"one": 1, "aside": 1, "two": 1, "three": 2}, paid  # once per (request, take)
+        lock = json.loads((folder / "film.lock").read_text("utf-8"))["clips"]
+        assert sorted(entry["take"] for entry in lock["three"]["takes"]) == [1, 2]
+        assert {entry["task_id"] for entry in lock["three"]["takes"]} == {
+            task.id for task in succeeded if clip_of(task) == "three"}
+        videos = folder / "renders" / "film"
+        by_task = {task.id: task for task in succeeded}
+        for source, follower in (("one", "two"), ("two", "three")):
+            entries = lock[follower]["takes"] if "takes" in lock[follower] else [lock[follower]]
+            for entry in entries:
+                task = by_task[entry["task_id"]]
+                sent = Path(task.media_paths[task.spec.media[0].url]).read_bytes()
+                assert sent == last_frame(videos / f"{source}.mp4", tmp_path), (source, follower)
