@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 from typing import Any
@@ -91,6 +90,8 @@ async def follow(job: Any, source: Row) -> None:
     hash counts that video's sha256, and unless its own video is made, the video's last frame is
     written as `.story/frames/<sha256>.png`, passed through the one file gate and given to the upload
     path in place of the placeholder (`job.files`), so it is uploaded and sent like any local picture."""
+    import asyncio  # here: `story plan` and a cached render import this module and must not load asyncio
+
     from ..base.paths import FileProblem, request_file
     from ..language.load import find_root
     from .cached import video_source
