@@ -9,7 +9,8 @@ taking `--seconds`; the model allows 5 concurrent tasks). The ideal makespan is 
 chain's own length (chain x seconds: each link needs the video before it) and the whole load at the
 account's concurrency (ceil((chain + independent) / 5) x seconds). Prints a Markdown table with the
 measured makespan, the chain's span, and the time between a link's source finishing and the link being
-created (the last frame decoded, written, uploaded), from the emulator's own record.
+created (the task seen done, its video downloaded, the last frame decoded, written and uploaded, the
+create sent), from the emulator's own record.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def main_bench() -> None:
         took = [float(task.finished or 0) - task.submitted for task in tasks.values()]
         gaps = [later.submitted - float(earlier.finished or 0) for earlier, later in zip(links, links[1:], strict=False)]
         chain_span = float(links[-1].finished or 0) - links[0].submitted
+        stored = {upload.path: upload.stored_at for upload in app.state.emulator.uploads.files.values()}
+        # the frame's upload (wall clock) against the link's create (wall clock): what follows the upload
+        after_upload = [link.wall - stored[link.media_paths[link.spec.media[0].url]] for link in links[1:]]
     task_seconds = statistics.mean(took)
     total = options.chain + options.independent
     ideal = max(options.chain, math.ceil(total / CONCURRENCY)) * task_seconds
@@ -86,6 +90,9 @@ def main_bench() -> None:
     print(f"| chain span (first link created to last link's video) | {chain_span:.2f} |")
     if gaps:
         print(f"| source's video done -> next link created (mean / max) | {statistics.mean(gaps):.2f} / {max(gaps):.2f} |")
+        before = [gap - after for gap, after in zip(gaps, after_upload, strict=True)]
+        print(f"| of which: done -> frame uploaded (poll, download, decode, upload; mean) | {statistics.mean(before):.2f} |")
+        print(f"| of which: frame uploaded -> link created (mean) | {statistics.mean(after_upload):.2f} |")
 
 
 if __name__ == "__main__":
