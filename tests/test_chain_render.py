@@ -303,3 +303,22 @@ def test_a_chain_with_takes_survives_kills_and_pays_each_request_once(tmp_path: 
                 task = by_task[entry["task_id"]]
                 sent = Path(task.media_paths[task.spec.media[0].url]).read_bytes()
                 assert sent == last_frame(videos / f"{source}.mp4", tmp_path), (source, follower)
+
+
+def test_a_link_whose_source_fails_is_not_sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from storyc.emulator import Faults
+
+    folder = project(tmp_path)
+    config = FAST._replace(faults=Faults(fail_task=1.0, seed=1))  # every task fails
+    app = create_app(config)
+    with serve(config, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        assert main(["render", str(folder / "film.story"), "--yes", "--json"]) == 1
+        captured = capsys.readouterr()
+        outcomes = {clip["clip"]: clip["outcome"] for clip in json.loads(captured.out)["clips"]}
+        assert outcomes == {"one": "failed", "aside": "failed", "two": "not done", "three": "not done"}
+        assert "clip `two` is not done: its source `one` has no video" in captured.err
+        assert {clip_of(task) for task in app.state.emulator.tasks.billable()} == {"one", "aside"}
