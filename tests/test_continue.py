@@ -1,6 +1,6 @@
-"""`continue` chains (issue 23), as far as built: the syntax, the formatter, and the building blocks the
-render loop will use — creation order, the staleness identity, the exact last frame as a lossless PNG.
-The diagnostics (SB650-SB653) have case files in tests/cases."""
+"""`continue` chains (issue 23): the syntax, the formatter, and the building blocks the render loop uses —
+creation order, the staleness identity, the exact last frame as a lossless PNG. The diagnostics
+(SB650-SB653) have case files in tests/cases; tests/test_chain_render.py renders chains end to end."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ import av
 from PIL import Image, ImageChops
 
 from storyc.base.source import Source
+from storyc.check.rules import check
+from storyc.compile.emit import compile_plan
+from storyc.compile.plan import plan
 from storyc.emulator.video import Card, render_cards
 from storyc.language.fmt import format_text
+from storyc.language.load import load
 from storyc.language.nodes import Setting
 from storyc.language.parse import parse
 from storyc.language.settings import own_settings
 from storyc.submit.chain import (
     chain_levels,
-    first_frame_fields,
     last_frame_png,
     placeholder,
     source_hashes,
@@ -61,9 +64,16 @@ def test_chains_are_created_in_dependency_order() -> None:
     assert chain_levels({"a": "gone"}, ["a"]) == [["a"]]  # a missing source (SB651) is no link
 
 
-def test_the_request_identity_follows_the_source_video() -> None:
-    body = {"model": "wan2.7-i2v", "input": {"prompt": "The fox bolts.", **first_frame_fields(placeholder("opening"))}}
-    assert body["input"]["media"] == [{"type": "first_frame", "url": "storyc-continue:opening"}]
+def test_the_request_identity_follows_the_source_video(tmp_path: Path) -> None:
+    story = tmp_path / "film.story"
+    story.write_text(TEXT.replace("wan2.7-t2v", "wan2.7"), "utf-8")  # a family: chase gets i2v
+    program = load(str(story))
+    assert not check(program)
+    planned = plan(program)
+    assert planned is not None
+    body = next(clip.body for clip in compile_plan(planned).clips if clip.name == "chase")  # as compile writes it
+    assert body["model"] == "wan2.7-i2v"
+    assert body["input"]["media"] == [{"type": "first_frame", "url": placeholder("opening")}]
     one = request_hash("wan2.7-i2v", "singapore", body, source_hashes("opening", "a" * 64))
     again = request_hash("wan2.7-i2v", "singapore", body, source_hashes("opening", "a" * 64))
     other = request_hash("wan2.7-i2v", "singapore", body, source_hashes("opening", "b" * 64))

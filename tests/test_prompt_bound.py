@@ -82,8 +82,7 @@ def test_plan_reports_exactly_the_length_of_the_prompt_compile_writes(tmp_path: 
         assert main(["plan", "--json", str(story)]) == 0
         document = json.loads(capsys.readouterr().out)
         for row in (row for board in document["storyboards"] for row in board["clips"]):  # none: an include-only file
-            # a take (`storm.take2`) sends its clip's prompt with another seed: compile writes it once
-            clip = row["clip"].split(".take")[0]
+            clip = row["clip"].split(".take")[0]  # a take sends its clip's prompt (compile/takes.py)
             prompt = (out / f"{clip}.prompt.txt").read_text(encoding="utf-8").rstrip("\n")
             assert row["prompt_chars"] == len(prompt), (story, row["clip"])
             assert row["prompt_limit"] == catalog().get(row["model"]).data["prompt_max_chars"]  # type: ignore[union-attr]

@@ -17,12 +17,24 @@ from ..language.settings import own_settings
 from .context import Context
 from .suggest import closest
 
+PLACEHOLDER = "storyc-continue:"  # where a continuing clip's first frame goes until `render` has it
+
+
+def placeholder(source: str) -> str:
+    """The first frame's URL in a continuing clip's compiled body: names the source clip (docs/render.md)."""
+    return PLACEHOLDER + source
+
+
+def continue_line(clip: Clip) -> Union[Setting, None]:
+    """The clip's own `continue NAME` line, if any."""
+    return next((setting for setting in own_settings(clip) if setting.key == "continue"), None)
+
 
 def sources(context: Context) -> dict[str, tuple[Clip, Setting]]:
     """Continuing clip name -> (the clip, its `continue` line)."""
     found: dict[str, tuple[Clip, Setting]] = {}
     for clip in context.storyboard.clips:
-        line = next((setting for setting in own_settings(clip) if setting.key == "continue"), None)
+        line = continue_line(clip)
         if line is not None:
             found[clip.name] = (clip, line)
     return found

@@ -42,6 +42,7 @@ class Item(NamedTuple):
     owner: Union[str, None]  # the declaration it belongs to; None for the clip's own inputs
     mention: Union[Span, None]  # where the clip first mentions the owner (in the entry file)
     voice: Union[MediaInput, None] = None  # a `reference_voice` riding on this item
+    continues: Union[str, None] = None  # a `continue` clip's first frame: the source clip's last (no file yet)
 
 
 class Measured(NamedTuple):
@@ -106,6 +107,8 @@ def clip_media(clip: Clip, clip_path: str, declarations: dict[str, tuple[Declara
     order = list(media["roles"]) if media is not None else []
     own = sorted(clip.inputs, key=lambda m: order.index(roles[m.kind]) if roles[m.kind] in order else len(order))
     items = [Item(roles[m.kind], m, clip_path, None, None) for m in own]
+    if media is not None and "first_frame" in media["roles"]:  # elsewhere SB653 says it cannot continue
+        items[:0] = _continued(clip, clip_path)
     if media is None or not takes_references(profile):
         return items
     voice_role = media.get("voice_role") or ("reference_voice" if "reference_voice" in media["roles"] else None)
@@ -122,6 +125,18 @@ def clip_media(clip: Clip, clip_path: str, declarations: dict[str, tuple[Declara
         if voice is not None and voice_role == "reference_audio":
             items.append(Item("reference_audio", voice, source.path, name, span))
     return items
+
+
+def _continued(clip: Clip, clip_path: str) -> list[Item]:
+    """`continue NAME` sends NAME's last frame as the first frame (check/chains.py has its diagnostics)."""
+    from .chains import continue_line, placeholder
+
+    line = continue_line(clip)
+    if line is None:
+        return []
+    source = line.value.value
+    medium = MediaInput("first-frame", Text(placeholder(source), (), line.value.span), line.span)
+    return [Item("first_frame", medium, clip_path, None, None, None, source)]
 
 
 def counts(items: Iterable[Item]) -> dict[str, int]:
@@ -207,8 +222,9 @@ def combinations(context: Context) -> Iterator[Diagnostic]:
         profile = context.scope(clip).profile
         if profile is None:
             continue
-        if clip.kind == "scene" and clip.inputs:
-            first = clip.inputs[0]
+        own = [item.medium for item in _continued(clip, context.source.path)] + list(clip.inputs)
+        if clip.kind == "scene" and own:
+            first = own[0]
             yield make("SB619", "a scene is split into several clips, so its frames and audio cannot follow it",
                        context.source, first.span, label="in a scene",
                        help="give first and last frames and driving audio to a `clip`")
@@ -498,6 +514,8 @@ def files(context: Context) -> Iterator[Diagnostic]:
             continue
         roles = profile.media["roles"]
         for item in clip_media(clip, context.source.path, context.declarations, profile):
+            if item.continues is not None:
+                continue  # no file until the source is rendered
             pairs = [(item.medium, item.role)] + ([(item.voice, "reference_voice")] if item.voice is not None else [])
             for medium, role in pairs:
                 key = (id(medium), role, profile.id)

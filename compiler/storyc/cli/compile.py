@@ -127,6 +127,19 @@ def _note_local_files(results: list[tuple[str, Compiled]]) -> None:
         print(f"note: {shown} {'names a local file' if len(found) == 1 else 'name local files'}, not sent as "
               "written: `story render` (and the --curl script) uploads each to the service's temporary storage "
               "and sends its `oss://` URL in its place", file=sys.stderr)
+    _note_continuing(results)
+
+
+def _note_continuing(results: list[tuple[str, Compiled]]) -> None:
+    """A continuing clip's first frame does not exist until its source is rendered: its body holds a placeholder."""
+    from ..submit.chain import continued_source
+
+    found = [(clip.name, source) for _, compiled in results for clip in compiled.clips
+             if (source := continued_source(clip.body)) is not None]
+    for name, source in found:
+        print(f"note: clip `{name}` continues `{source}`: its body holds `storyc-continue:{source}` where the first "
+              f"frame goes; `story render` sends the last frame of `{source}`'s video there (uploaded) once "
+              f"`{source}` is rendered", file=sys.stderr)
 
 
 def run(options: argparse.Namespace) -> int:

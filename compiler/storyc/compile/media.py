@@ -73,8 +73,14 @@ def _roles(items: list[Item]) -> dict[str, int]:
     return counts(items)
 
 
+def item_url(item: Item, storyboard: str) -> str:
+    """What the body carries for an item: its URL, or for a `continue` clip's first frame the placeholder
+    `storyc-continue:<source clip>`, which `story render` replaces with the source's uploaded last frame."""
+    return item.medium.text.value if item.continues is not None else url(item.medium, item.path, storyboard)
+
+
 def _wire_item(item: Item, storyboard: str) -> dict[str, str]:
-    wire = {"type": item.role, "url": url(item.medium, item.path, storyboard)}
+    wire = {"type": item.role, "url": item_url(item, storyboard)}
     if item.voice is not None:
         wire["reference_voice"] = url(item.voice, item.path, storyboard)
     return wire
@@ -89,7 +95,7 @@ def _flat_fields(profile: Profile, items: list[Item], storyboard: str) -> list[d
     fields: dict[str, Any] = {}
     for item in items:
         field = media["roles"][item.role]["field"]
-        value = url(item.medium, item.path, storyboard)
+        value = item_url(item, storyboard)
         if field == "reference_urls":
             fields.setdefault(field, []).append(value)
         else:

@@ -82,9 +82,26 @@ def changed_since(path: str, planned: Plan, ref: str, profiles: Catalog,
     for name, (hash, job) in now.items():
         change = "new" if name not in before else ("unchanged" if before[name] == hash else "changed")
         rows.append({"clip": name, "change": change, "request": hash, "price": job.price})
+    _follow_sources(rows, now)
     rows += [{"clip": name, "change": "removed", "request": hash, "price": None}
              for name, hash in before.items() if name not in now]
     return rows
+
+
+def _follow_sources(rows: list[dict[str, Any]], now: dict[str, tuple[str, Any]]) -> None:
+    """A continuing clip whose source is new or changed starts from another frame: it is changed too,
+    though its own request (pending its source's video) reads the same."""
+    stale = {row["clip"] for row in rows if row["change"] != "unchanged"}
+    grew = True
+    while grew:
+        grew = False
+        for row in rows:
+            link = now[row["clip"]][1].link
+            if row["change"] == "unchanged" and link is not None and any(
+                    target.label in stale for target in link.job.targets):
+                row["change"] = "changed"
+                stale.add(row["clip"])
+                grew = True
 
 
 def _git(folder: str, *args: str) -> bytes:

@@ -1,4 +1,4 @@
-"""Building blocks for rendering `continue` chains (issue 23); the render loop does not use them yet.
+"""Rendering `continue` chains: a continuing clip's identity, its order, and the frame it starts on.
 
 - `chain_levels`: the order clips can be created in (a continuing clip after its source);
 - `placeholder` and `source_hashes`: a continuing clip's body carries `storyc-continue:<source>` where
@@ -8,9 +8,9 @@
   source makes the clip stale;
 - `last_frame_png`: the exact last frame of a video, decoded with PyAV to the end (no seek, which can
   land on a keyframe) and written losslessly as an RGB PNG (the service takes PNG without alpha);
-- `first_frame_fields`: the body fields that send a picture as a clip's first frame. The media-inputs
-  work (branch w-inputs) owns that wire shape; this placeholder follows the API reference
-  (wan-media-api.md §3: `input.media[]` of `{type: first_frame, url}`) until it is wired to it.
+- `follow`: once the source's video is downloaded, the continuing job's identity is settled and its last
+  frame is written under `.story/frames/` and handed to the upload path in place of the placeholder.
+  The placeholder itself is written by `compile/media.py` (`item_url`), in the body's real shape.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from __future__ import annotations
 import os
 import tempfile
 from typing import Any
+
+from ..check.chains import PLACEHOLDER, placeholder
+from .journal import Row, file_sha256, request_hash
 
 
 def chain_levels(links: dict[str, str], clips: list[str]) -> list[list[str]]:
@@ -44,17 +47,80 @@ def chain_levels(links: dict[str, str], clips: list[str]) -> list[list[str]]:
     return groups
 
 
-PLACEHOLDER = "storyc-continue:"
-
-
-def placeholder(source: str) -> str:
-    """Where a continuing clip's frame URL goes until its source is rendered: names the source clip."""
-    return PLACEHOLDER + source
-
-
 def source_hashes(source: str, video_sha256: str) -> dict[str, str]:
     """The entry a continuing clip adds to the hashes its request identity is computed from."""
     return {placeholder(source): video_sha256}
+
+
+PENDING = "pending:"  # a continuing request whose source video is not made yet: its identity is not known
+
+
+def continued_source(body: dict[str, Any]) -> str | None:
+    """The clip a compiled body continues from (its `storyc-continue:<clip>` placeholder), or None."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value.startswith(PLACEHOLDER):
+            found.append(value[len(PLACEHOLDER):])
+
+    walk(body)
+    return found[0] if found else None
+
+
+def identity(model: str, region: str, body: dict[str, Any], hashes: dict[str, str], link: Any) -> str:
+    """The request hash; a continuing clip's counts its source's video (`source_hashes`), or is pending."""
+    if link is None:
+        return request_hash(model, region, body, hashes)
+    if link.video_sha256 is None:
+        return PENDING + request_hash(model, region, body, hashes)
+    return request_hash(model, region, body, {**hashes, **source_hashes(link.source, link.video_sha256)})
+
+
+FRAMES = "frames"  # under the journal's folder (.story/): the last frames chains start from
+
+
+async def follow(job: Any, source: Row) -> None:
+    """Settle a continuing job once its source's video (`source`, a downloaded row) exists: its request
+    hash counts that video's sha256, and unless its own video is made, the video's last frame is
+    written as `.story/frames/<sha256>.png`, passed through the one file gate and given to the upload
+    path in place of the placeholder (`job.files`), so it is uploaded and sent like any local picture."""
+    import asyncio  # here: `story plan` and a cached render import this module and must not load asyncio
+
+    from ..base.paths import FileProblem, request_file
+    from ..language.load import find_root
+    from .cached import video_source
+
+    link = job.link._replace(video_sha256=source.sha256)
+    job.link = link
+    hash = identity(job.model, job.region, job.body, job.hashes, link)
+    if hash != job.hash:
+        job.hash = hash
+        job.journal.remember(hash, job.model, job.region, job.body)
+    row = job.row()
+    if row is not None and row.state in ("downloaded", "succeeded"):
+        return
+    video = video_source(link.job, source)
+    if video is None:
+        raise FileProblem(f"the video of `{link.source}` is gone from `{os.path.relpath(source.video or '.')}`; "
+                         "run again to download it")
+    frames = os.path.join(job.journal.folder, FRAMES)
+    os.makedirs(frames, exist_ok=True)
+    frame = os.path.join(frames, f"{source.sha256}.png")
+    if not os.path.exists(frame):  # decoded off the event loop: other clips keep polling meanwhile
+        await asyncio.to_thread(last_frame_png, video, frame)
+    target = job.targets[0]
+    # FileProblem (an OSError) stops the run with its message, as any local fault does
+    real = request_file(frame, find_root(target.storyboard), f"clip `{target.name}` ({target.where}): "
+                        f"the last frame of `{link.source}`")
+    key = placeholder(link.source)
+    job.files = {**job.files, key: real}
+    job.hashes = {**job.hashes, key: file_sha256(real)}  # the upload's key: the picture sent
 
 
 def last_frame_png(video: str, png: str) -> tuple[int, int]:
@@ -83,8 +149,3 @@ def last_frame_png(video: str, png: str) -> tuple[int, int]:
         raise
     width, height = picture.size
     return int(width), int(height)
-
-
-def first_frame_fields(url: str) -> dict[str, Any]:
-    """The body fields that make `url` a clip's first frame (to be merged under the body's `input`)."""
-    return {"media": [{"type": "first_frame", "url": url}]}

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..compile.takes import take_body, take_label, takes_range
 from ..models.pricing import Price, billed_seconds, body_price, cost_of
-from .journal import Journal, Row, journal_folder, request_hash
+from .chain import PENDING, continued_source, identity
+from .journal import Journal, Row, journal_folder
 from .lock import LockedClip, LockFile, committed_video, lock_path, lock_with_takes, read_lock
 from .upload import SoundtrackMissing, file_hashes, local_files
 
@@ -67,6 +68,7 @@ class Job:
         self.holds_slot = False  # one of the model's concurrent-task slots is this job's
         self.reuploaded = False  # a refused oss:// URL is uploaded again once per run
         self.create_path = "/services/aigc/video-generation/video-synthesis"  # image2video for first+last frame
+        self.link: Link | None = None  # a continuing clip's source (submit/chain.py)
 
     @property
     def name(self) -> str:
@@ -126,8 +128,6 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     takes (`story render --takes`), else its `takes` setting, else one; a take the lock file records
     for the request as it compiles now is kept as well, even when fewer are asked for (it is paid for).
     """
-    from ..compile import media
-    from ..compile.emit import request_values
     from ..language.load import find_root
 
     journals = {} if journals is None else journals
@@ -141,51 +141,119 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         journal = journals[folder]
         out = output_folder(path, output, several)
         plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
-        source = plan.program.entry.source
         root = find_root(path)
         # LockError: a damaged lock file stops the run before anything is sent (hashes alone need none)
         lock = read_lock(lock_path(path)) if journal_root is None else None
         locked_takes = lock.every_take() if lock is not None else {}
-        targets: list[Target] = []
+        slots: list[list[Target]] = []
+        following: list[tuple[Any, list[Target], str]] = []  # continuing clips, made once their sources are
         for clip in result.clips:
-            clip_plan = plans[clip.name]
-            # a clip may set its own model and region; the storyboard's resolved region otherwise
-            profile = plan.profile_for(clip_plan)
-            clip_region = clip_plan.region or region
-            values = request_values(plan, clip_plan, clip.prompt)
-            position = source.position(clip_plan.clip.name_span.start)
-            where = f"{path}:{position.line}:{position.column}"
-            files = gated_files(local_files(clip.body, path), root, f"clip `{clip.name}` ({where})",
-                                values.get("audio_url"))
-            hashes = file_hashes(files)
-            model = str(clip.body.get("model", plan.model_for(clip_plan)))
-            asked = takes or int(plan.settings_for(clip_plan).get("takes", 1))
-            recorded = locked_takes.get(clip.name, {})
-            input_seconds = media.input_seconds(plan, clip_plan)  # input video seconds, where billed
-            for take in range(1, takes_range()[1] + 1):
-                if take > asked and take not in recorded:
-                    continue
-                body = take_body(clip.body, take)
-                hash = request_hash(model, clip_region, body, hashes)
-                if take > asked and recorded[take].request != hash:  # a take of the clip as it was
-                    continue
-                key = (folder, hash)
-                if key not in jobs:
-                    price = body_price(profile, clip_region, body, input_seconds)  # the body sent, as `story plan` prices it
-                    jobs[key] = Job(hash, model, clip_region, body, files, hashes, journal, price,
-                                    dict(profile.data["rate_limits"]), price.currency, price.seconds)
-                    if profile.media is not None:  # media inputs: the model's own create path
-                        jobs[key].create_path = "/services/aigc/" + profile.media["path"]
-                    if record:
-                        journal.remember(hash, model, clip_region, body)
-                target = Target(path, clip.name, os.path.join(out, f"{take_label(clip.name, take)}.mp4"), where, take)
-                jobs[key].targets.append(target)
-                targets.append(target)
+            made: list[Target] = []
+            slots.append(made)
+            source = continued_source(clip.body)
+            if source is not None:
+                following.append((clip, made, source))
+                continue
+            made += _clip_jobs(jobs, folder, journal, plan, plans[clip.name], clip, path, region, out, root,
+                               takes, locked_takes, record, None)
+        if record:
+            _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
+        parts = {clip_plan.clip.name: clip_plan.name for clip_plan in plan.clips}  # a scene: its last part
+        selects = {name: entry.take for name, entry in lock.clips.items()} if lock is not None else {}
+        for clip, made, source in _in_chain_order(following, parts):
+            source_name = parts.get(source, source)
+            take = selects.get(source_name, 1)
+            source_job = next((job for (f, _), job in jobs.items() if f == folder and any(
+                t.storyboard == path and t.name == source_name and t.take == take for t in job.targets)), None) \
+                or next((job for (f, _), job in jobs.items() if f == folder and any(
+                    t.storyboard == path and t.name == source_name for t in job.targets)), None)
+            link = None if source_job is None else Link(source, source_job, _source_video(
+                source_job, lock, path, source_name, take, journal.offline))
+            made += _clip_jobs(jobs, folder, journal, plan, plans[clip.name], clip, path, region, out, root,
+                               takes, locked_takes, record, link)
+            if record:
+                _adopt_from_lock(path, lock, journal, [job for job in jobs.values() if any(t in made for t in job.targets)])
+        targets = [target for made in slots for target in made]
         storyboards.append((path, targets))
         if record:
             journal.name_clips(os.path.abspath(path), {t.label: jobs_hash(jobs, folder, t) for t in targets})
-            _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
     return Prepared(list(jobs.values()), storyboards, list(journals.values()))
+
+
+def _clip_jobs(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, plan: Plan, clip_plan: Any,
+               clip: Any, path: str, region: str, out: str, root: str, takes: int | None,
+               locked_takes: dict[str, Any], record: bool, link: Link | None) -> list[Target]:
+    """The jobs of one clip's takes (added to `jobs`), and its targets in take order.
+
+    A continuing clip (`link`) counts its source's video in its identity; while that video is not made
+    yet its hash is a provisional `pending:` one, which the render loop replaces (`Runner._follow`)."""
+    from ..compile import media
+    from ..compile.emit import request_values
+
+    profile = plan.profile_for(clip_plan)
+    clip_region = clip_plan.region or region
+    values = request_values(plan, clip_plan, clip.prompt)
+    position = plan.program.entry.source.position(clip_plan.clip.name_span.start)
+    where = f"{path}:{position.line}:{position.column}"
+    files = gated_files(local_files(clip.body, path), root, f"clip `{clip.name}` ({where})", values.get("audio_url"))
+    hashes = file_hashes(files)
+    model = str(clip.body.get("model", plan.model_for(clip_plan)))
+    asked = takes or int(plan.settings_for(clip_plan).get("takes", 1))
+    recorded = locked_takes.get(clip.name, {})
+    input_seconds = media.input_seconds(plan, clip_plan)  # input video seconds, where billed
+    targets: list[Target] = []
+    for take in range(1, takes_range()[1] + 1):
+        if take > asked and take not in recorded:
+            continue
+        body = take_body(clip.body, take)
+        hash = identity(model, clip_region, body, hashes, link)
+        if take > asked and recorded[take].request != hash:  # a take of the clip as it was
+            continue
+        key = (folder, hash)
+        if key not in jobs:
+            price = body_price(profile, clip_region, body, input_seconds)  # the body sent, as `story plan` prices it
+            jobs[key] = Job(hash, model, clip_region, body, files, hashes, journal, price,
+                            dict(profile.data["rate_limits"]), price.currency, price.seconds)
+            jobs[key].link = link
+            if profile.media is not None:  # media inputs: the model's own create path
+                jobs[key].create_path = "/services/aigc/" + profile.media["path"]
+            if record and not hash.startswith(PENDING):
+                journal.remember(hash, model, clip_region, body)
+        target = Target(path, clip.name, os.path.join(out, f"{take_label(clip.name, take)}.mp4"), where, take)
+        jobs[key].targets.append(target)
+        targets.append(target)
+    return targets
+
+
+class Link(NamedTuple):
+    """A continuing clip's source: the clip named by `continue`, its selected take's job, that job's video
+    sha256 when it is made (None until then)."""
+
+    source: str
+    job: Job
+    video_sha256: str | None
+
+
+def _source_video(job: Job, lock: LockFile | None, storyboard: str, clip: str, take: int, offline: bool) -> str | None:
+    """The sha256 of a source's video when it is made: downloaded in the journal, or committed with the lock file."""
+    if job.hash.startswith(PENDING):
+        return None
+    row = job.row()
+    if row is not None and row.state == "downloaded" and row.sha256:
+        return row.sha256
+    if lock is not None and committed_video(lock, lock_path(storyboard), clip, job.hash, offline, take) is not None:
+        return lock.every_take()[clip][take].sha256
+    return None
+
+
+def _in_chain_order(following: list[Any], parts: dict[str, str]) -> list[Any]:
+    """Continuing clips with each one after the clip it continues (chain_levels)."""
+    from .chain import chain_levels
+
+    names = [clip.name for clip, _, _ in following]
+    links = {clip.name: parts.get(source, source) for clip, _, source in following}
+    order = [name for level in chain_levels(links, names) for name in level]
+    return sorted(following, key=lambda item: order.index(item[0].name))
 
 
 class LocalFileRefused(SoundtrackMissing):

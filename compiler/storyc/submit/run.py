@@ -107,6 +107,8 @@ class Runner:
         self.settled: set[str] = set()  # listed task ids that ended without a video: never adoptable
         self.recalls: dict[tuple[str, str], Recall] = {}  # (region, model) -> its task list, for lost journals
         self.started = wall()
+        self.finished: dict[int, asyncio.Event] = {}  # id(job) -> set when its driver ends (chains wait on it)
+        self.chained: set[int] = set()  # jobs of a `continue` chain, which take a free slot first
 
     # -- entry -------------------------------------------------------------------------------------
     async def run(self, jobs: list[Job]) -> None:
@@ -135,6 +137,10 @@ class Runner:
             clock = self.scheduler.model(f"{job.region}/{job.model}").polls
             if not clock.known and job.journal.timing(job.model):
                 clock.learn(job.journal.timing(job.model) or 0.0)
+        self.finished = {id(job): asyncio.Event() for job in jobs}
+        # a chain's makespan is its own length only if its links never queue behind independent clips
+        self.chained = {id(job) for job in jobs if job.link is not None} | {
+            id(job.link.job) for job in jobs if job.link is not None}
         # resumed tasks first, then the rest in clip order
         order = sorted(jobs, key=lambda job: 0 if job.holds_slot else 1)
         drivers = [asyncio.create_task(self.drive(job)) for job in order]
@@ -159,9 +165,31 @@ class Runner:
     # -- one job -----------------------------------------------------------------------------------
     async def drive(self, job: Job) -> None:
         try:
-            await self._drive(job)
+            if job.link is None or await self._follow(job):
+                await self._drive(job)
         except OSError as error:  # a full disk, a folder made read-only during the run, a file swapped
             raise local_fault(error) from None
+        finally:
+            self.finished.setdefault(id(job), asyncio.Event()).set()
+
+    async def _follow(self, job: Job) -> bool:
+        """A continuing clip: wait for its source's video, settle its identity, give it the last frame.
+
+        Whether to go on: a source without a video leaves the clip not done (nothing is sent)."""
+        from .chain import follow
+
+        link = job.link
+        assert link is not None
+        if not link.job.outcome:
+            self._set(job, "waiting", f"for `{link.source}`")
+            await self.finished.setdefault(id(link.job), asyncio.Event()).wait()
+        row = link.job.row()
+        if row is None or row.state != "downloaded" or not row.sha256:
+            job.outcome = "not done"
+            self._set(job, "waiting", f"its source `{link.source}` has no video")
+            return False
+        await follow(job, row)
+        return True
 
     async def _drive(self, job: Job) -> None:
         limits = self.scheduler.model(f"{job.region}/{job.model}")
@@ -227,7 +255,7 @@ class Runner:
         body = with_urls(job.body, urls)
         if not job.holds_slot:
             self._set(job, "queued")
-            await limits.slots.acquire()
+            await limits.slots.acquire(urgent=id(job) in self.chained)
             job.holds_slot = True
         await limits.submissions.wait()
         job.attempts += 1

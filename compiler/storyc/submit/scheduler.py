@@ -102,12 +102,22 @@ class Slots:
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self.used = 0
+        self.urgent = 0  # waiters that go first (links of a `continue` chain: the run's critical path)
         self.changed = asyncio.Condition()
 
-    async def acquire(self) -> None:
+    async def acquire(self, urgent: bool = False) -> None:
         async with self.changed:
-            await self.changed.wait_for(lambda: self.used < self.limit)
-            self.used += 1
+            if not urgent:
+                await self.changed.wait_for(lambda: self.used < self.limit and not self.urgent)
+                self.used += 1
+                return
+            self.urgent += 1
+            try:
+                await self.changed.wait_for(lambda: self.used < self.limit)
+                self.used += 1
+            finally:
+                self.urgent -= 1
+                self.changed.notify_all()
 
     def occupy(self) -> None:
         self.used += 1
