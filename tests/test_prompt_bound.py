@@ -73,7 +73,7 @@ def test_plan_reports_exactly_the_length_of_the_prompt_compile_writes(tmp_path: 
 
     from storyc.cli import main
 
-    stories = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((ROOT / "tests" / "golden-sources").glob("*.story"))
+    stories = [Path(path) for path in storyboard_files([str(ROOT / "storyboards")])] + sorted((ROOT / "tests" / "golden-sources").glob("*.story"))
     measured = 0
     for index, story in enumerate(stories):
         out = tmp_path / str(index)

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import given, settings
 from storygen import storyboard
 
+from storyc.cli.common import storyboard_files
 from storyc.compile import templating
 from storyc.compile.emit import _fill, _jinja_environment, prompt_context, request_values
 from storyc.compile.plan import plan
 from storyc.language.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
-STORIES = sorted((ROOT / "storyboards").rglob("*.story")) + sorted((Path(__file__).parent / "golden-sources").glob("*.story"))
+STORIES = [Path(path) for path in storyboard_files([str(ROOT / "storyboards")])] + sorted((Path(__file__).parent / "golden-sources").glob("*.story"))
 
 
 def test_the_generated_module_is_current() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from storyc.base.source import Source, Span
 from storyc.check.rules import texts
+from storyc.cli.common import storyboard_files
 from storyc.language.nodes import (
     Camera,
     Clip,
@@ -33,7 +34,7 @@ from storyc.language.parse import parse
 
 ROOT = Path(__file__).parent.parent
 EXTENSION = ROOT / "editors" / "vscode"
-STORYBOARDS = sorted((ROOT / "storyboards").rglob("*.story"))
+STORYBOARDS = [Path(path) for path in storyboard_files([str(ROOT / "storyboards")])]  # not `.story/`
 
 # Lines whose first word only looks like a keyword: the parser reads them as prose, and so must the grammar.
 LOOKALIKES = """\
