@@ -398,3 +398,23 @@ def test_chaos_with_takes_ends_with_one_succeeded_task_per_request_and_take(tmp_
                 task = state.tasks[take["task_id"]]
                 assert state.status(task) == "SUCCEEDED" and task.spec.seed == take["seed"]
                 assert data == Path(task.video.result()).read_bytes()
+
+
+def test_a_fresh_clone_adopts_each_take_from_its_own_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Takes differ only by seed, which the service does not echo: when a lost journal's search finds
+    the tasks again, each take adopts a task of its own, never one another take adopted."""
+    with service(monkeypatch) as app:
+        first = project(tmp_path / "first", STORY)
+        code, _, err = run(["render", str(first), "--yes", "--takes", "3"], capsys)
+        assert code == 0, err
+        assert tasks(app) == 6
+        fresh = project(tmp_path / "fresh", STORY)  # no journal, no lock file: only the account remembers
+        code, _, err = run(["render", str(fresh), "--yes", "--takes", "3"], capsys)
+        assert code == 0, err
+        assert tasks(app) == 6  # every take found again, none created twice
+        lock = json.loads(fresh.with_suffix(".lock").read_text(encoding="utf-8"))
+        for name, entry in lock["clips"].items():
+            task_ids = [take["task_id"] for take in entry["takes"]]
+            assert len(task_ids) == 3 and len(set(task_ids)) == 3, (name, task_ids)

@@ -316,7 +316,13 @@ class Runner:
         failures = 0
         while True:
             try:
-                found = await self._call(job, recall.find(job.body, job.journal.known_task_ids() | self.claimed))
+                # One search at a time, with `_look`: the tasks known and claimed are read, and a task
+                # found is claimed, before another job may look. Takes of a clip differ only by seed,
+                # which the service does not echo, so two of them would otherwise adopt one task.
+                async with self.listing_lock:
+                    found = await self._call(job, recall.find(job.body, job.journal.known_task_ids() | self.claimed))
+                    if isinstance(found, tuple):
+                        self.claimed.add(found[0])
             except (NetworkError, ServerError, RateLimited):
                 failures += 1  # after the client's own retries: the listing is tried again a few times
                 if failures >= 4:
