@@ -104,6 +104,7 @@ class Runner:
         self.upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.listing_lock = asyncio.Lock()
         self.claimed: set[str] = set()  # task ids adopted by some job in this run
+        self.twin_locks: dict[tuple[str, ...], asyncio.Lock] = {}  # one unsettled create among twins
         self.settled: set[str] = set()  # listed task ids that ended without a video: never adoptable
         self.recalls: dict[tuple[str, str], Recall] = {}  # (region, model) -> its task list, for lost journals
         self.started = wall()
@@ -224,10 +225,8 @@ class Runner:
                     job.journal.not_created(job.hash)
                 elif row.state == "new" and not job.journal.offline and not job.journal.searched(job.hash):
                     await self._recall(job, limits)
-                elif row.state in ("new", "failed"):
-                    await self._submit(job, limits)
-                elif row.state == "creating":
-                    await self._reconcile(job, row, limits)
+                elif row.state in ("new", "failed", "creating"):
+                    await self._create_alone(job, limits)
                 elif row.state == "submitted":
                     await self._poll(job, row, limits)
                 elif row.state == "succeeded":
@@ -304,6 +303,25 @@ class Runner:
             return await call
         except (AuthError, AccessDenied, NotFound) as error:
             raise Fatal(error) from None
+
+    async def _create_alone(self, job: Job, limits: Any) -> None:
+        """Create the job's task, settling a create whose answer was lost, while no twin creates.
+
+        Twins are requests the service's task list cannot tell apart (`recall.matches`: the takes of
+        a clip differ only by seed, which it does not echo). With one unsettled create among twins at
+        a time, a lost create found in the task list is that request's own, never its twin's.
+        """
+        body = job.body
+        twins = (job.region, job.model, str((body.get("input") or {}).get("prompt")),
+                 str((body.get("parameters") or {}).get("duration")))
+        async with self.twin_locks.setdefault(twins, asyncio.Lock()):
+            row = job.row()
+            if row is not None and row.state in ("new", "failed"):
+                await self._submit(job, limits)
+                row = job.row()
+            while row is not None and row.state == "creating":
+                await self._reconcile(job, row, limits)
+                row = job.row()
 
     # -- a request the journal cannot vouch for ----------------------------------------------------
     async def _recall(self, job: Job, limits: Any) -> None:
