@@ -1,7 +1,8 @@
 """The house: every module imports only from its own stage or an earlier one, and no import circle.
 
 The stage order is `storyc.STAGES`, written once. Imports inside functions count (a lazy import is
-still a dependency); imports under `if TYPE_CHECKING:` do not (they never run).
+still a dependency), and so do imports under `if TYPE_CHECKING:`: they never run, but a type named
+across a circle still ties the two designs together.
 """
 
 from __future__ import annotations
@@ -21,25 +22,13 @@ def _module_name(path: Path, root: Path = PACKAGE.parent) -> str:
     return ".".join(parts)
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
 def _imports(path: Path, modules: set[str], root: Path = PACKAGE.parent) -> set[str]:
-    """The storyc modules `path` imports at run time (a package's names resolved to submodules)."""
+    """The storyc modules `path` imports, for types too (a package's names resolved to submodules)."""
     name = _module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    skipped: set[int] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            skipped.update(id(inner) for inner in ast.walk(node))
-    for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("storyc"))
         elif isinstance(node, ast.ImportFrom):

@@ -2,55 +2,21 @@
 
 `story render` asks `settle_cached` first: when every request is downloaded and its video is in place,
 the run ends without importing httpx, asyncio, rich or the emulator (about three times what the rest
-of a cached run costs). It places videos as the render loop's `Runner._place` does for `downloaded`
-rows; anything else is left to the loop.
+of a cached run costs). `place` puts a `downloaded` row's video in its clips' files, for this and for
+the render loop (`Runner._place`); anything else is left to the loop.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import TYPE_CHECKING
 
 from ..models.pricing import billed_seconds, cost_of
-from .journal import Row, file_sha256
+from .files import copy_video, remove_partial_files
+from .journal import Row, holds, video_file
 
 if TYPE_CHECKING:
     from .jobs import Job
-
-PART_PREFIX = ".storyc-part-"  # partial downloads and copies, moved into place only when whole
-
-
-def remove_partial_files(folder: str) -> int:
-    """Delete partial downloads a killed run left behind; how many there were."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return 0
-    count = 0
-    for name in names:
-        if name.startswith(PART_PREFIX):
-            with contextlib.suppress(OSError):
-                os.remove(os.path.join(folder, name))
-            count += 1
-    return count
-
-
-def holds(path: str, sha256: str | None) -> bool:
-    """Whether `path` is a file with this content (one that cannot be read is not)."""
-    try:
-        return os.path.exists(path) and file_sha256(path) == sha256
-    except OSError:
-        return False
-
-
-def video_source(job: Job, row: Row) -> str | None:
-    """A file holding the journal's video for this request (where it was downloaded, or a clip's file)."""
-    for candidate in [row.video, *(target.path for target in job.targets)]:
-        if candidate and holds(candidate, row.sha256):
-            return candidate
-    return None
-
 
 def place(job: Job, row: Row, source: str) -> None:
     """Copy the request's video to each of its clips' files that does not hold it yet."""
@@ -69,7 +35,7 @@ def settle_cached(jobs: list[Job]) -> bool:
     rows = [job.row() for job in jobs]
     if not all(row is not None and row.state == "downloaded" and row.sha256 for row in rows):
         return False
-    sources = [video_source(job, row) for job, row in zip(jobs, rows, strict=True) if row is not None]
+    sources = [video_file(row, (target.path for target in job.targets)) for job, row in zip(jobs, rows, strict=True) if row is not None]
     if any(source is None for source in sources):
         return False
     for folder in {os.path.dirname(target.path) for job in jobs for target in job.targets}:
@@ -89,28 +55,3 @@ def settle_cached(jobs: list[Job]) -> bool:
         job.phase = "done"
         job.detail = "cached"
     return True
-
-
-def make_readable(path: str) -> None:
-    """Temporary files are private (0600); a video gets the usual permissions (umask applied)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def copy_video(source: str, destination: str) -> None:
-    """Copy through a partial file in the destination's folder, so a clip's file is never half written."""
-    import shutil  # only when copying: with tempfile, what a cached render need not pay for
-    import tempfile
-
-    os.makedirs(os.path.dirname(destination), exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f"{PART_PREFIX}copy-", dir=os.path.dirname(destination))
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temporary)
-        make_readable(temporary)
-        os.replace(temporary, destination)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise

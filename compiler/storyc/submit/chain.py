@@ -20,7 +20,7 @@ import tempfile
 from typing import Any
 
 from ..check.chains import PLACEHOLDER, placeholder
-from .journal import Row, file_sha256, request_hash
+from .journal import Row, file_sha256, request_hash, video_file
 
 
 def chain_levels(links: dict[str, str], clips: list[str]) -> list[list[str]]:
@@ -94,7 +94,6 @@ async def follow(job: Any, source: Row) -> None:
 
     from ..base.paths import FileProblem, request_file
     from ..language.load import find_root
-    from .cached import video_source
 
     link = job.link._replace(video_sha256=source.sha256)
     job.link = link
@@ -105,7 +104,7 @@ async def follow(job: Any, source: Row) -> None:
     row = job.row()
     if row is not None and row.state in ("downloaded", "succeeded"):
         return
-    video = video_source(link.job, source)
+    video = video_file(source, (target.path for target in link.job.targets))
     if video is None:
         raise FileProblem(f"the video of `{link.source}` is gone from `{os.path.relpath(source.video or '.')}`; "
                          "run again to download it")

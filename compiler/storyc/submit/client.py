@@ -42,8 +42,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..models.regions import API_PREFIX
-from .cached import PART_PREFIX
-from .cached import remove_partial_files as remove_partial_files  # where it was before
+from .files import PART_PREFIX
+from .files import remove_partial_files as remove_partial_files  # where it was before
 
 CREATE_PATH = "/services/aigc/video-generation/video-synthesis"
 RETRIED_STATUS = (429, 500, 502, 503, 504)

@@ -33,7 +33,7 @@ import json
 import os
 import sqlite3
 import time
-from typing import IO, Any, Callable, NamedTuple
+from typing import IO, Any, Callable, Iterable, NamedTuple
 
 JOURNAL_FOLDER = ".story"
 JOURNAL_NAME = "journal.sqlite"
@@ -473,6 +473,19 @@ def _row(found: tuple[Any, ...]) -> Row:
     values[3] = json.loads(values[3])
     values[9] = json.loads(values[9]) if values[9] else None
     return Row(*values)
+
+
+def holds(path: str, sha256: str | None) -> bool:
+    """Whether `path` is a regular file with this content; a FIFO or device put there is not (never read)."""
+    try:
+        return os.path.exists(path) and file_sha256(path) == sha256
+    except OSError:
+        return False
+
+
+def video_file(row: Row, paths: Iterable[str]) -> str | None:
+    """A file holding the row's video: where it was downloaded, else the first of `paths` (its clips' files)."""
+    return next((path for path in (row.video, *paths) if path and holds(path, row.sha256)), None)
 
 
 def file_sha256(path: str) -> str:

@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable, NamedTuple
 
 from ..models.pricing import billed_seconds, cost_of
-from .cached import PART_PREFIX, copy_video, make_readable
+from .cached import place
 from .client import (
     AccessDenied,
     ApiError,
@@ -35,8 +35,9 @@ from .client import (
     parse_service_time,
     remove_partial_files,
 )
+from .files import PART_PREFIX, copy_video, make_readable
 from .jobs import Job
-from .journal import Row, file_sha256
+from .journal import Row, video_file
 from .recall import WAIT, Recall, matches
 from .scheduler import Scheduler
 from .upload import ensure_uploaded, with_urls
@@ -548,16 +549,10 @@ class Runner:
     # -- cached files ------------------------------------------------------------------------------
     def _place(self, job: Job, row: Row) -> bool:
         """True when every clip's file holds the journal's video (copying it where one is missing)."""
-        source = None
-        for candidate in [row.video, *(target.path for target in job.targets)]:
-            if candidate and _holds(candidate, row.sha256):
-                source = candidate
-                break
+        source = video_file(row, (target.path for target in job.targets))
         if source is None:
             return False
-        for target in job.targets:
-            if target.path != source and not _holds(target.path, row.sha256):
-                copy_video(source, target.path)
+        place(job, row, source)
         job.billed = billed_seconds(row.usage or {})
         job.cost = cost_of(job.price, job.billed)
         return True
@@ -566,11 +561,3 @@ class Runner:
 def _downloaded(job: Job) -> bool:
     row = job.row()
     return row is not None and row.state == "downloaded"
-
-
-def _holds(path: str, sha256: str | None) -> bool:
-    """Whether `path` is a regular file with this content; a FIFO or device put there is not (never read)."""
-    try:
-        return os.path.exists(path) and file_sha256(path) == sha256
-    except OSError:
-        return False
