@@ -68,8 +68,6 @@ def relay(url: str, hold: float = 0.0, watch: Union[Callable[[bytes], None], Non
     `watch` sees every chunk the client sends (to count requests on the wire, whoever sends them).
     """
     host, port = url.split("//", 1)[1].rsplit(":", 1)
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
 
     def pump(source: socket.socket, sink: socket.socket, delay: float, seen: Union[Callable[[bytes], None], None]) -> None:
         try:
@@ -82,32 +80,15 @@ def relay(url: str, hold: float = 0.0, watch: Union[Callable[[bytes], None], Non
         except OSError:
             pass
         finally:
-            for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-                end.close()
+            _close(source, sink)
 
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            upstream = socket.create_connection((host, int(port)))
-            threading.Thread(target=pump, args=(client, upstream, 0.0, watch), daemon=True).start()
-            threading.Thread(target=pump, args=(upstream, client, hold, None), daemon=True).start()
+    def serve(client: socket.socket, stop: threading.Event) -> None:
+        upstream = socket.create_connection((host, int(port)))
+        threading.Thread(target=pump, args=(client, upstream, 0.0, watch), daemon=True).start()
+        threading.Thread(target=pump, args=(upstream, client, hold, None), daemon=True).start()
 
-    thread = threading.Thread(target=accept, name="storyc-relay", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with _listening("storyc-relay", serve) as base:
+        yield base
 
 
 class Exchange(NamedTuple):
@@ -140,8 +121,6 @@ def proxy(url: str, exchanges: Union[list[Exchange], None] = None,
     import h11
 
     host, port = url.split("//", 1)[1].rsplit(":", 1)
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
     record = exchanges if exchanges is not None else []
     lock = threading.Lock()
 
@@ -161,7 +140,7 @@ def proxy(url: str, exchanges: Union[list[Exchange], None] = None,
             body += event.data
         return head, bytes(body)
 
-    def serve_client(client: socket.socket) -> None:
+    def serve_client(client: socket.socket, stop: threading.Event) -> None:
         downstream = h11.Connection(h11.SERVER)
         upstream_socket = socket.create_connection((host, int(port)))
         upstream = h11.Connection(h11.CLIENT)
@@ -198,10 +177,18 @@ def proxy(url: str, exchanges: Union[list[Exchange], None] = None,
         except (OSError, h11.ProtocolError):
             return
         finally:
-            for end in (client, upstream_socket):
-                with contextlib.suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-                end.close()
+            _close(client, upstream_socket)
+
+    with _listening("storyc-proxy", serve_client) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def _listening(name: str, serve: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """A listener on 127.0.0.1 handing each connection to `serve` on a thread of its own (with the event
+    set when the listener closes); yields its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
 
     def accept() -> None:
         listener.settimeout(0.2)
@@ -212,9 +199,9 @@ def proxy(url: str, exchanges: Union[list[Exchange], None] = None,
                 continue
             except OSError:
                 return
-            threading.Thread(target=serve_client, args=(client,), daemon=True).start()
+            threading.Thread(target=serve, args=(client, stop), daemon=True).start()
 
-    thread = threading.Thread(target=accept, name="storyc-proxy", daemon=True)
+    thread = threading.Thread(target=accept, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -222,6 +209,13 @@ def proxy(url: str, exchanges: Union[list[Exchange], None] = None,
         stop.set()
         thread.join(timeout=5)
         listener.close()
+
+
+def _close(*ends: socket.socket) -> None:
+    for end in ends:
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        end.close()
 
 
 @contextlib.asynccontextmanager
