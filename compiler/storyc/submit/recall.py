@@ -20,7 +20,6 @@ Every query waits its turn at the client's pacer (the account's 20 queries/s).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 if TYPE_CHECKING:
@@ -42,26 +41,27 @@ class Recall:
         self.client = client
         self.model = model
         self.wall = wall
-        self.lock = asyncio.Lock()
         self.listing: Union[list[dict[str, Any]], None] = None
         self.details: dict[str, tuple[float, dict[str, Any]]] = {}  # task id -> (when read, document)
         self.recheck = 1.0  # seconds between two looks at an unknown task that is still running
 
     async def find(self, body: dict[str, Any], known: set[str]) -> Union[tuple[str, dict[str, Any]], str, None]:
-        """(task id, details) of an unknown SUCCEEDED task that is this request, WAIT, or None (none can be)."""
-        async with self.lock:
-            running = False
-            for entry in await self._listed():
-                task_id = str(entry.get("task_id") or "")
-                if not task_id or task_id in known or entry.get("status") in FREE:
-                    continue
-                document = await self._detail(task_id)
-                status = (document.get("output") or {}).get("task_status")
-                if status in ("PENDING", "RUNNING"):
-                    running = True
-                elif status == "SUCCEEDED" and matches(body, self.model, entry, document):
-                    return task_id, document
-            return WAIT if running else None
+        """(task id, details) of an unknown SUCCEEDED task that is this request, WAIT, or None (none can be).
+
+        The caller holds the run's listing lock, so `known` is current and a task found is claimed
+        before another search may look (`Runner._recall`)."""
+        running = False
+        for entry in await self._listed():
+            task_id = str(entry.get("task_id") or "")
+            if not task_id or task_id in known or entry.get("status") in FREE:
+                continue
+            document = await self._detail(task_id)
+            status = (document.get("output") or {}).get("task_status")
+            if status in ("PENDING", "RUNNING"):
+                running = True
+            elif status == "SUCCEEDED" and matches(body, self.model, entry, document):
+                return task_id, document
+        return WAIT if running else None
 
     async def _listed(self) -> list[dict[str, Any]]:
         if self.listing is None:
