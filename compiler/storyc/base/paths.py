@@ -177,17 +177,18 @@ def _reason(error: OSError) -> str:
     return (error.strerror or type(error).__name__).lower()
 
 
-def write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str, prefix: str | None = None, suffix: str = ".tmp") -> None:
     """Replace `path` with `text` (UTF-8, `\\n` line ends) in one step through a private temporary file.
 
     The temporary name is unpredictable and created exclusively (`tempfile.mkstemp`), so a symlink
     planted beside the target cannot redirect the write; an interrupted write leaves the old file.
+    `prefix` and `suffix` name the temporary file (lock files use `.lock-*`, which render sweeps).
     Raises OSError.
     """
     import tempfile  # only when writing: it imports shutil, which `story check` must not pay for
 
     folder = os.path.dirname(path) or "."
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix or f".{os.path.basename(path)}.", suffix=suffix, dir=folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

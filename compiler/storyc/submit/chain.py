@@ -21,6 +21,7 @@ from typing import Any
 
 from ..check.chains import PLACEHOLDER, placeholder
 from .journal import Row, file_sha256, request_hash, video_file
+from .upload import strings_in
 
 
 def chain_levels(links: dict[str, str], clips: list[str]) -> list[list[str]]:
@@ -57,20 +58,7 @@ PENDING = "pending:"  # a continuing request whose source video is not made yet:
 
 def continued_source(body: dict[str, Any]) -> str | None:
     """The clip a compiled body continues from (its `storyc-continue:<clip>` placeholder), or None."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-        elif isinstance(value, str) and value.startswith(PLACEHOLDER):
-            found.append(value[len(PLACEHOLDER):])
-
-    walk(body)
-    return found[0] if found else None
+    return next((value[len(PLACEHOLDER):] for value in strings_in(body) if value.startswith(PLACEHOLDER)), None)
 
 
 def identity(model: str, region: str, body: dict[str, Any], hashes: dict[str, str], link: Any) -> str:

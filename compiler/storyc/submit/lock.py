@@ -25,7 +25,7 @@ import re
 import stat
 from typing import Any, Callable, NamedTuple, TypeVar, Union
 
-from ..base.paths import mode_for
+from ..base.paths import write_atomically
 
 LOCK_VERSION = 2  # the newest version written; version 1 is still written when no clip has takes
 MAX_LOCK_BYTES = 16 * 1024 * 1024  # thousands of clips fit in well under a megabyte
@@ -407,19 +407,7 @@ def write_lock(path: str, lock: LockFile) -> None:
 def replace_text(path: str, text: str) -> None:
     """Write `text` to a temporary file beside `path` (`.lock-*`, which `story render` sweeps after a
     kill), give it `path`'s permissions, and move it over `path` in one step."""
-    import tempfile  # only when writing: it imports shutil and random, which a cached render need not pay for
-
-    folder = os.path.dirname(path) or "."
-    handle, temporary = tempfile.mkstemp(prefix=".lock-", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(temporary, mode_for(path))
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    write_atomically(path, text, prefix=".lock-", suffix="")
 
 
 # -- merging: `story lock merge BASE OURS THEIRS`, git's merge driver -----------------------------------
