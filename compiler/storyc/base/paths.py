@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from typing import Union
+from typing import Iterator, Union
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a storyboard, template or profile larger than this is refused
 MAX_MEDIA_BYTES = 64 * 1024 * 1024  # a file a request uploads (the service takes audio up to 15 MB)
@@ -76,35 +76,34 @@ def read_bytes(path: str, *, regular_only: bool = True, limit: int = MAX_FILE_BY
     `regular_only`, FIFOs, sockets and devices are refused; otherwise (a path the user named on the
     command line, such as `/dev/stdin`) they are read up to the limit like any file.
     """
+    return b"".join(_bounded_chunks(path, limit, regular_only))
+
+
+def _bounded_chunks(path: str, limit: int, regular_only: bool) -> Iterator[bytes]:
+    """The file's bytes in chunks, opened without blocking and checked with fstat (a FIFO or a device
+    swapped in after a check is refused, never read forever); FileProblem past `limit` bytes."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise FileProblem(_reason(error)) from None
     try:
         mode = os.fstat(descriptor).st_mode
-        if stat.S_ISDIR(mode):
-            raise FileProblem("it is a folder")
         if not stat.S_ISREG(mode):
-            if regular_only:
+            if regular_only or stat.S_ISDIR(mode):
                 raise FileProblem(f"it is {kind(mode)}, not a regular file")
             os.set_blocking(descriptor, True)
-        chunks: list[bytes] = []
         size = 0
-        while size <= limit:
-            chunk = os.read(descriptor, min(_CHUNK, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
+        while chunk := os.read(descriptor, _CHUNK):
             size += len(chunk)
+            if size > limit:
+                raise FileProblem(f"it is larger than {limit // (1024 * 1024)} MB, the most storyc reads")
+            yield chunk
     except FileProblem:
         raise
     except OSError as error:
         raise FileProblem(_reason(error)) from None
     finally:
         os.close(descriptor)
-    if size > limit:
-        raise FileProblem(f"it is larger than {limit // (1024 * 1024)} MB, the most storyc reads")
-    return b"".join(chunks)
 
 
 def request_file(path: str, root: str, origin: str, limit: int = MAX_MEDIA_BYTES) -> str:
@@ -132,34 +131,12 @@ def request_file(path: str, root: str, origin: str, limit: int = MAX_MEDIA_BYTES
 
 
 def sha256_file(path: str, limit: int = MAX_VIDEO_BYTES) -> str:
-    """The hex sha256 of a regular file of at most `limit` bytes; FileProblem for anything else.
-
-    Opened without blocking and checked with fstat, so a FIFO or a device swapped in after a check
-    is refused rather than read forever.
-    """
+    """The hex sha256 of a regular file of at most `limit` bytes; FileProblem for anything else."""
     import hashlib
 
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        raise FileProblem(_reason(error)) from None
     digest = hashlib.sha256()
-    size = 0
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise FileProblem(f"it is {kind(mode)}, not a regular file")
-        while chunk := os.read(descriptor, _CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise FileProblem(f"it is larger than {limit // (1024 * 1024)} MB, the most storyc reads")
-            digest.update(chunk)
-    except FileProblem:
-        raise
-    except OSError as error:
-        raise FileProblem(_reason(error)) from None
-    finally:
-        os.close(descriptor)
+    for chunk in _bounded_chunks(path, limit, regular_only=True):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
