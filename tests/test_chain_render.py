@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -322,3 +323,93 @@ def test_a_link_whose_source_fails_is_not_sent(tmp_path: Path, monkeypatch: pyte
         assert outcomes == {"one": "failed", "aside": "failed", "two": "not done", "three": "not done"}
         assert "clip `two` is not done: its source `one` has no video" in captured.err
         assert {clip_of(task) for task in app.state.emulator.tasks.billable()} == {"one", "aside"}
+
+
+SCENE = """model wan2.7-i2v
+resolution 720P
+language en
+seed 7
+
+scene walk
+  first-frame: refs/street.png
+  shot 10s wide: The rain eases on the street.
+  shot 10s wide: A girl walks into the frame.
+
+clip after 2s
+  continue walk
+  She opens a red umbrella.
+"""
+
+
+def test_a_scene_chains_its_parts_and_a_clip_continues_its_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path)
+    (folder / "film.story").write_text(SCENE, "utf-8")
+    assert main(["compile", str(folder / "film.story"), "--json"]) == 0
+    bodies = json.loads(capsys.readouterr().out)
+    assert [body["input"]["media"][0]["url"] for body in bodies] == [
+        "file://refs/street.png", "storyc-continue:walk-1", "storyc-continue:walk"]
+    app = create_app(FAST)
+    tasks = app.state.emulator.tasks
+    with serve(FAST, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        summary, _ = render(folder, capsys)
+        assert [(clip["clip"], clip["outcome"]) for clip in summary["clips"]] == [
+            ("walk-1", "rendered"), ("walk-2", "rendered"), ("after", "rendered")]
+        made = sorted(tasks.billable(), key=lambda task: task.submitted)
+        assert ["rain" in made[0].spec.prompt, "girl" in made[1].spec.prompt, "umbrella" in made[2].spec.prompt] == [
+            True, True, True]
+        assert made[1].submitted >= (made[0].finished or 0) > 0 and made[2].submitted >= (made[1].finished or 0)
+        videos = folder / "renders" / "film"
+        for source, follower in (("walk-1", "walk-2"), ("walk-2", "after")):
+            _, last = frames(videos / f"{source}.mp4")
+            first, _ = frames(videos / f"{follower}.mp4")
+            assert difference(first, last) < 6, (source, follower)
+            # what was uploaded is the source's last frame, pixel for pixel: `after` follows the last part
+            task = made[["walk-1", "walk-2"].index(source) + 1]
+            png = tmp_path / f"{source}-last.png"
+            last_frame_png(str(videos / f"{source}.mp4"), str(png))
+            assert Path(task.media_paths[task.spec.media[0].url]).read_bytes() == png.read_bytes()
+
+        # editing the scene's second shot re-renders its second part and what follows, not its first
+        (folder / "film.story").write_text(SCENE.replace("A girl walks", "A boy runs"), "utf-8")
+        summary, _ = render(folder, capsys)
+        assert {clip["clip"]: clip["outcome"] for clip in summary["clips"]} == {
+            "walk-1": "cached", "walk-2": "rendered", "after": "rendered"}
+        assert len(tasks.billable()) == 5
+
+
+def normalised_lock(text: str) -> str:
+    """The lock file with each task id, request and video hash replaced by a numbered name, in order of
+    first appearance: what stays is the shape a chain with takes gives the file."""
+    names: dict[str, str] = {}
+
+    def name(match: re.Match[str]) -> str:
+        field, value = match.group(1), match.group(2)
+        kind = {"request": "request", "sha256": "video", "task_id": "task"}[field]
+        names.setdefault(value, f"<{kind} {sum(1 for v in names.values() if v.startswith('<' + kind)) + 1}>")
+        return f'"{field}": "{names[value]}"'
+
+    return re.sub(r'"(request|sha256|task_id)": "([^"]+)"', name, text)
+
+
+def test_the_lock_file_of_a_chain_with_takes_matches_its_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str],
+                                                                 update_golden: bool) -> None:
+    """storyboards/bus-stop rendered offline (as a newcomer would): a picture, a scene of two chained parts,
+    and a clip with two takes that continues the scene."""
+    folder = tmp_path / "bus-stop"
+    shutil.copytree(ROOT / "storyboards" / "bus-stop", folder)
+    for name in ("DASHSCOPE_API_KEY", "DASHSCOPE_BASE_URL", "DASHSCOPE_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["render", str(folder / "main.story"), "--yes"]) == 0, capsys.readouterr().err
+    text = normalised_lock((folder / "main.lock").read_text("utf-8"))
+    golden = ROOT / "tests" / "golden" / "lock" / "chain.lock"
+    if update_golden:
+        golden.write_text(text, "utf-8")
+    assert text == golden.read_text("utf-8")
+    # every source's video is a different one, so each request names the frame it started from
+    lock = json.loads((folder / "main.lock").read_text("utf-8"))["clips"]
+    assert len({take["sha256"] for clip in lock.values() for take in clip["takes"]}) == 5

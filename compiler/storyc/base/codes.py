@@ -259,8 +259,9 @@ _TABLE = (
          "`ratio` has no effect here: wan2.7-i2v and the older image-to-video models follow the first "
          "frame's shape, and wan2.7-r2v ignores `ratio` when a first frame is sent. Crop the frame instead."),
     Code("SB619", "media-in-scene", "error",
-         "A scene is split into several clips, so a first frame, last frame or driving audio cannot follow "
-         "it. Give them to a `clip`."),
+         "A scene is split into several clips, so a last frame, driving audio or a first clip cannot follow "
+         "it. Give them to a `clip`. A scene takes a first frame or `continue`: its first part starts on it "
+         "and each later part on the last frame of the part before."),
     Code("SB620", "media-on-style", "error",
          "A style declaration carries media. Reference pictures, clips and voices belong to a `cast` "
          "member or a `place`."),

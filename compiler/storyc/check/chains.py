@@ -1,5 +1,8 @@
 """`continue NAME` on a clip: the clip starts on the last frame of clip NAME (its selected take).
 
+On a scene, the first part starts there and each later part on the last frame of the part before
+(as in a scene with a `first-frame:`); a clip continuing a scene starts on its last part's last frame.
+
 SB650 a chain that comes back to itself, SB651 a clip that is not there, SB652 a chain longer than
 `continue.max_chain` in `base/data/settings.json` (each generation starts from a re-encoded frame, so
 the picture softens), SB653 a continuing clip whose model takes no first frame (text-to-video only:
@@ -58,7 +61,8 @@ def continues(context: Context) -> Iterator[Diagnostic]:
     lines = sources(context)
     if not lines:
         return
-    names = [clip.name for clip in context.storyboard.clips]
+    by_name = {clip.name: clip for clip in context.storyboard.clips}
+    names = list(by_name)
     links = {name: line.value.value for name, (_, line) in lines.items() if line.value.value in names}
     limit = int(data.table("settings")["continue"]["max_chain"])
     reported_cycles: set[frozenset[str]] = set()
@@ -77,12 +81,35 @@ def continues(context: Context) -> Iterator[Diagnostic]:
                            label="a cycle", help="a clip can only start on a frame that exists before it; "
                            "remove one `continue` of the cycle")
             continue
-        if len(chain) + 1 > limit:
-            yield make("SB652", f"clip `{name}` ends a chain of {len(chain) + 1} clips, longer than {limit}",
+        length = sum(generations(context, by_name[link]) for link in [name, *chain])
+        if length > limit:
+            parts = " (its parts count one each)" if clip.kind == "scene" else ""
+            yield make("SB652", f"{clip.kind} `{name}` ends a chain of {length} clips{parts}, longer than {limit}",
                        context.source, line.value.span, label="long chain", severity="",
                        help=f"each generation starts from a re-encoded frame and the picture softens; start a "
                        f"new chain (drop `continue` on one of {', '.join(f'`{c}`' for c in reversed(chain))})")
         yield from _model(context, clip, line)
+
+
+def chained_scene(clip: Clip) -> bool:
+    """A scene whose parts follow each other: it has a first frame or `continue`, so part 1 starts on that
+    and each later part on the last frame of the part before."""
+    return clip.kind == "scene" and (continue_line(clip) is not None
+                                     or any(medium.kind == "first-frame" for medium in clip.inputs))
+
+
+def generations(context: Context, clip: Clip) -> int:
+    """How many generations a clip adds to a chain: one, or each part of a chained scene."""
+    if not chained_scene(clip):
+        return 1
+    profile = context.scope(clip).profile
+    if profile is None:
+        return 1
+    from ..language.timeline import timed_shots
+    from .limits import scene_part_ends
+
+    lengths = [timed.end - timed.start for timed in timed_shots(clip.shots)]
+    return max(1, sum(1 for end in scene_part_ends(lengths, profile) if end is not None))
 
 
 def _missing(context: Context, line: Setting, target: str, names: list[str], name: str) -> Diagnostic:

@@ -222,13 +222,14 @@ def combinations(context: Context) -> Iterator[Diagnostic]:
         profile = context.scope(clip).profile
         if profile is None:
             continue
-        own = [item.medium for item in _continued(clip, context.source.path)] + list(clip.inputs)
-        if clip.kind == "scene" and own:
-            first = own[0]
-            yield make("SB619", "a scene is split into several clips, so its frames and audio cannot follow it",
-                       context.source, first.span, label="in a scene",
-                       help="give first and last frames and driving audio to a `clip`")
-            continue
+        if clip.kind == "scene":
+            stray = [medium for medium in clip.inputs if medium.kind != "first-frame"]
+            if stray:
+                yield make("SB619", "a scene is split into several clips, so its last frame, driving audio or "
+                           "first clip cannot follow it", context.source, stray[0].span, label="in a scene",
+                           help="give last frames, driving audio and clips to continue to a `clip`; a scene "
+                           "takes a first frame (or `continue`), and its parts then follow each other")
+                continue
         items = clip_media(clip, context.source.path, context.declarations, profile)
         yield from _combination(context, clip, profile, items)
 

@@ -15,10 +15,11 @@ from typing import Any, Union
 
 from ..base import data
 from ..base.source import Source, Span
+from ..check.chains import chained_scene, placeholder
 from ..check.media import Item, accepting_mode, clip_media, declarations_in, local_path
 from ..language.nodes import Declaration, MediaInput, Text
 from ..models.profile import Profile
-from .plan import ClipPlan, Plan
+from .plan import ClipPlan, Plan, part_name
 
 
 def body_kind(profile: Profile) -> str:
@@ -35,9 +36,19 @@ def scoped_declarations(plan: Plan) -> dict[str, tuple[Declaration, Source]]:
 
 
 def clip_items(plan: Plan, clip_plan: ClipPlan) -> list[Item]:
-    """What the clip sends, in the order it is sent."""
-    return clip_media(clip_plan.clip, plan.program.entry.source.path, scoped_declarations(plan),
-                      plan.profile_for(clip_plan))
+    """What the clip sends, in the order it is sent.
+
+    Part 2 on of a chained scene (check/chains.py) starts on the last frame of the part before: its first
+    frame is that part's `continue` placeholder instead of the scene's own first frame or source."""
+    path = plan.program.entry.source.path
+    items = clip_media(clip_plan.clip, path, scoped_declarations(plan), plan.profile_for(clip_plan))
+    if clip_plan.part is None or clip_plan.part == 1 or not chained_scene(clip_plan.clip):
+        return items
+    before = part_name(clip_plan.clip.name, clip_plan.part - 1)
+    first = next(item for item in items if item.role == "first_frame")
+    medium = MediaInput("first-frame", Text(placeholder(before), (), first.medium.span), first.medium.span)
+    return [Item("first_frame", medium, path, None, None, None, before) if item is first else item
+            for item in items]
 
 
 def url(medium: MediaInput, path: str, storyboard: str) -> str:

@@ -132,7 +132,12 @@ def _part(clip: Clip, number: int, shots: list[Shot], own: tuple[ClipLine, ...])
     timed = timed_shots(shots)
     base = timed[0].start
     rebased = tuple(Timed(t.shot, t.start - base, t.end - base) for t in timed)
-    return ClipPlan(f"{clip.name}-{number}", clip, number, rebased, rebased[-1].end, own)
+    return ClipPlan(part_name(clip.name, number), clip, number, rebased, rebased[-1].end, own)
+
+
+def part_name(scene: str, number: int) -> str:
+    """The name of a scene's part: `chase-2` (in the lock file, the renders folder and `continue`)."""
+    return f"{scene}-{number}"
 
 
 def _own_lines(clip: Clip) -> tuple[ClipLine, ...]:
