@@ -173,7 +173,8 @@ def test_unknown_price_is_refused_by_a_budget(
 def test_ctrl_c_keeps_the_journal_and_the_next_run_collects(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with emulator(EmulatorConfig(pending_seconds=1.5, running_seconds=0.5)) as (url, app):
+    # pending long enough that Ctrl-C lands while both tasks are in flight, on a loaded machine too
+    with emulator(EmulatorConfig(pending_seconds=5, running_seconds=0.5)) as (url, app):
         story = storyboard(tmp_path, clips=2)
         environment = {**os.environ, "DASHSCOPE_API_KEY": KEY, "DASHSCOPE_BASE_URL": url}
         process = subprocess.Popen([sys.executable, "-m", "storyc", "render", str(story), "--yes"], env=environment,
