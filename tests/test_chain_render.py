@@ -381,6 +381,13 @@ def test_a_scene_chains_its_parts_and_a_clip_continues_its_last(tmp_path: Path, 
         assert len(tasks.billable()) == 5
 
 
+def seconds_of(video: Path) -> float:
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        assert stream.duration is not None
+        return float(stream.duration * stream.time_base)
+
+
 def normalised_lock(text: str) -> str:
     """The lock file with each task id, request and video hash replaced by a numbered name, in order of
     first appearance: what stays is the shape a chain with takes gives the file."""
@@ -413,3 +420,60 @@ def test_the_lock_file_of_a_chain_with_takes_matches_its_golden(tmp_path: Path, 
     # every source's video is a different one, so each request names the frame it started from
     lock = json.loads((folder / "main.lock").read_text("utf-8"))["clips"]
     assert len({take["sha256"] for clip in lock.values() for take in clip["takes"]}) == 5
+
+
+CLIP_STORY = """model {model}
+resolution 720P
+language en
+seed 7
+
+clip one 5s
+{first}  The rain eases on the street.
+
+clip two {seconds}s
+  continue one clip
+  A girl walks into the frame.
+"""
+
+
+@pytest.mark.parametrize(("model", "first", "seconds", "role"), [
+    ("wan2.7-i2v", "  first-frame: refs/street.png\n", 10, "first_clip"),  # the duration includes the clip
+    ("wan3.0-video", "", 5, "reference_video"),  # an extension: ratio adaptive, the intent in the prompt
+])
+def test_continue_clip_sends_the_source_video_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str], model: str, first: str,
+                                                     seconds: int, role: str) -> None:
+    folder = project(tmp_path)
+    story = folder / "film.story"
+    story.write_text(CLIP_STORY.format(model=model, first=first, seconds=seconds), "utf-8")
+    assert main(["compile", str(story), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)[1]
+    assert body["input"]["media"] == [{"type": role, "url": "storyc-continue:one"}]
+    if role == "reference_video":
+        assert body["parameters"]["ratio"] == "adaptive" and body["input"]["prompt"].startswith("Extend Video 1:")
+    app = create_app(FAST)
+    tasks = app.state.emulator.tasks
+    with serve(FAST, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        summary, _ = render(folder, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["rendered", "rendered"]
+        made = sorted(tasks.billable(), key=lambda task: task.submitted)
+        assert made[1].submitted >= (made[0].finished or 0) > 0
+        sent = made[1].spec.media[0]
+        assert sent.role == role
+        video = folder / "renders" / "film" / "one.mp4"
+        assert Path(made[1].media_paths[sent.url]).read_bytes() == video.read_bytes()  # the video itself
+        # the cut: wan2.7-i2v's output begins with the clip it continues, so `two` stands in for both
+        assert main(["cut", str(story), "-o", str(tmp_path / "cut.mp4")]) == 0
+        assert "earlier version" not in capsys.readouterr().err  # a chain's clips are not reported stale
+        lengths = {name: seconds_of(folder / "renders" / "film" / f"{name}.mp4") for name in ("one", "two")}
+        expected = lengths["two"] if role == "first_clip" else lengths["one"] + lengths["two"]
+        assert seconds_of(tmp_path / "cut.mp4") == pytest.approx(expected, abs=0.05)
+        # re-rendering the source makes the continuation stale, and only that
+        story.write_text(CLIP_STORY.format(model=model, first=first, seconds=seconds).replace("eases", "stops"), "utf-8")
+        summary, _ = render(folder, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["rendered", "rendered"]
+        summary, _ = render(folder, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["cached", "cached"] and len(tasks.billable()) == 4

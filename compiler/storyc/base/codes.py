@@ -279,6 +279,14 @@ _TABLE = (
          "The clip's model takes no first frame (a text-to-video model), so it cannot start on another "
          "clip's last frame. Use an image-to-video model whose profile lists `first_frame` in "
          "`media.roles`, or remove `continue`."),
+    Code("SB654", "continue-clip-unsupported", "error",
+         "`continue NAME clip` asks the model to continue clip NAME's video itself, which only some models "
+         "do (`media.continue_clip` in the profile: wan2.7-i2v through `first_clip`, Wan 3.0 through a "
+         "`reference_video` extension), and never a scene, whose parts chain by frame. Continue from the "
+         "last frame instead (`continue NAME`)."),
+    Code("SB655", "continue-clip-length", "error",
+         "The clip continued by `continue NAME clip` is longer or shorter than the model takes as an input "
+         "clip (wan2.7-i2v: 2-10 s; Wan 3.0: 1-15 s). Change its length, or continue from its last frame."),
     Code("SB660", "takes-out-of-range", "error",
          "`takes` asks for a number of takes outside what storyc renders (1 to 10, "
          "`base/data/settings.json`). Each take is a request of its own, paid in full: ask for fewer, "

@@ -3,18 +3,24 @@
 On a scene, the first part starts there and each later part on the last frame of the part before
 (as in a scene with a `first-frame:`); a clip continuing a scene starts on its last part's last frame.
 
+`continue NAME clip` continues NAME's video itself where the model can (its profile's
+`media.continue_clip`: `first_clip` on wan2.7-i2v, whose output includes the input clip; a
+`reference_video` extension on Wan 3.0).
+
 SB650 a chain that comes back to itself, SB651 a clip that is not there, SB652 a chain longer than
 `continue.max_chain` in `base/data/settings.json` (each generation starts from a re-encoded frame, so
 the picture softens), SB653 a continuing clip whose model takes no first frame (text-to-video only:
-the profile's `media.roles` has no `first_frame`).
+the profile's `media.roles` has no `first_frame`), SB654 `continue NAME clip` on a model or a scene
+that cannot continue a clip, SB655 a clip continued that way whose length the model does not take.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Union
+from typing import Iterator, NamedTuple, Union
 
 from ..base import data
 from ..base.diagnostics import Diagnostic, Fix, make
+from ..base.source import Span
 from ..language.nodes import Clip, Setting
 from ..language.settings import own_settings
 from .context import Context
@@ -31,6 +37,30 @@ def placeholder(source: str) -> str:
 def continue_line(clip: Clip) -> Union[Setting, None]:
     """The clip's own `continue NAME` line, if any."""
     return next((setting for setting in own_settings(clip) if setting.key == "continue"), None)
+
+
+class Continuation(NamedTuple):
+    """What a `continue` line says: the source clip, how (`frame` or `clip`), where the name is written."""
+
+    source: str
+    how: str
+    span: Span
+    line: Setting
+
+
+def continuation(clip: Clip) -> Union[Continuation, None]:
+    line = continue_line(clip)
+    if line is None:
+        return None
+    words = line.value.value.split()
+    start = line.value.span.start
+    return Continuation(words[0], words[1] if len(words) > 1 else "frame", Span(start, start + len(words[0])), line)
+
+
+def continue_clip(profile: object) -> Union[dict[str, object], None]:
+    """How a model continues a clip's video itself (`media.continue_clip` in its profile), or None."""
+    media = getattr(profile, "media", None)
+    return media.get("continue_clip") if media is not None else None
 
 
 def sources(context: Context) -> dict[str, tuple[Clip, Setting]]:
@@ -63,13 +93,16 @@ def continues(context: Context) -> Iterator[Diagnostic]:
         return
     by_name = {clip.name: clip for clip in context.storyboard.clips}
     names = list(by_name)
-    links = {name: line.value.value for name, (_, line) in lines.items() if line.value.value in names}
+    said = {name: continuation(clip) for name, (clip, _) in lines.items()}
+    links = {name: how.source for name, how in said.items() if how is not None and how.source in names}
     limit = int(data.table("settings")["continue"]["max_chain"])
     reported_cycles: set[frozenset[str]] = set()
     for name, (clip, line) in lines.items():
-        target = line.value.value
+        said_here = said[name]
+        assert said_here is not None
+        target = said_here.source
         if target not in names:
-            yield _missing(context, line, target, names, name)
+            yield _missing(context, said_here, names, name)
             continue
         chain, cycle = chain_of(name, links)
         if cycle:
@@ -77,7 +110,7 @@ def continues(context: Context) -> Iterator[Diagnostic]:
             if members not in reported_cycles:
                 reported_cycles.add(members)
                 path = " -> ".join([name, *chain])
-                yield make("SB650", f"clip `{name}` continues from itself: {path}", context.source, line.value.span,
+                yield make("SB650", f"clip `{name}` continues from itself: {path}", context.source, said_here.span,
                            label="a cycle", help="a clip can only start on a frame that exists before it; "
                            "remove one `continue` of the cycle")
             continue
@@ -85,10 +118,13 @@ def continues(context: Context) -> Iterator[Diagnostic]:
         if length > limit:
             parts = " (its parts count one each)" if clip.kind == "scene" else ""
             yield make("SB652", f"{clip.kind} `{name}` ends a chain of {length} clips{parts}, longer than {limit}",
-                       context.source, line.value.span, label="long chain", severity="",
+                       context.source, said_here.span, label="long chain", severity="",
                        help=f"each generation starts from a re-encoded frame and the picture softens; start a "
                        f"new chain (drop `continue` on one of {', '.join(f'`{c}`' for c in reversed(chain))})")
-        yield from _model(context, clip, line)
+        if said_here.how == "clip":
+            yield from _continued_clip(context, clip, said_here, by_name[target])
+        else:
+            yield from _model(context, clip, line)
 
 
 def chained_scene(clip: Clip) -> bool:
@@ -112,12 +148,59 @@ def generations(context: Context, clip: Clip) -> int:
     return max(1, sum(1 for end in scene_part_ends(lengths, profile) if end is not None))
 
 
-def _missing(context: Context, line: Setting, target: str, names: list[str], name: str) -> Diagnostic:
+def source_millis(context: Context, clip: Clip) -> Union[int, None]:
+    """The length of the video a clip continues from `clip`: the clip's, or a scene's last part's."""
+    profile = context.scope(clip).profile
+    if profile is None:
+        return None
+    from ..language.timeline import timed_shots, total_millis
+
+    if clip.kind != "scene":
+        return total_millis(clip) or profile.duration["default"] * 1000
+    from .limits import scene_part_ends
+
+    lengths = [timed.end - timed.start for timed in timed_shots(clip.shots)]
+    ends = [0, *scene_part_ends(lengths, profile)]
+    if None in ends or len(ends) < 2:
+        return None
+    start, end = ends[-2], ends[-1]
+    assert start is not None and end is not None
+    return sum(lengths[start:end])
+
+
+def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Clip) -> Iterator[Diagnostic]:
+    """SB654 and SB655 for `continue NAME clip`; the combination and total-length rules of check/media.py
+    see the clip continued as an input video of the model's `continue_clip` role."""
+    profile = context.scope(clip).profile
+    if profile is None:
+        return
+    how = continue_clip(profile)
+    if clip.kind == "scene" or how is None:
+        why = ("a scene's parts each start on the last frame of the part before" if clip.kind == "scene"
+               else f"`{profile.id}` cannot continue a clip's video")
+        yield make("SB654", f"{clip.kind} `{clip.name}` cannot continue `{said.source}` as a clip: {why}",
+                   context.source, said.line.span, label="cannot continue a clip",
+                   help="continue from the last frame instead (`continue NAME`), or give the clip a model that "
+                   "continues clips (wan2.7-i2v, wan3.0-video)")
+        return
+    assert profile.media is not None
+    role = profile.media["roles"][str(how["role"])]
+    millis = source_millis(context, source)
+    low, high = role.get("min_seconds"), role.get("max_seconds")
+    if millis is not None and low is not None and high is not None and not low * 1000 <= millis <= high * 1000:
+        yield make("SB655", f"`{profile.id}` continues clips of {low}-{high}s; `{said.source}` is {millis / 1000:g}s",
+                   context.source, said.span, label=f"{millis / 1000:g}s",
+                   help=f"make `{said.source}` {low}-{high}s long, or continue from its last frame (`continue "
+                   f"{said.source}`)")
+
+
+def _missing(context: Context, said: Continuation, names: list[str], name: str) -> Diagnostic:
+    target = said.source
     close: Union[str, None] = closest(target, [other for other in names if other != name])
     return make("SB651", f"clip `{name}` continues from `{target}`, which is not a clip of this storyboard",
-                context.source, line.value.span, label="no such clip",
+                context.source, said.span, label="no such clip",
                 help=f"did you mean `{close}`?" if close else "name a clip written in this file",
-                fix=Fix(line.value.span, close) if close else None)
+                fix=Fix(said.span, close) if close else None)
 
 
 def _model(context: Context, clip: Clip, line: Setting) -> Iterator[Diagnostic]:

@@ -108,7 +108,7 @@ def clip_media(clip: Clip, clip_path: str, declarations: dict[str, tuple[Declara
     own = sorted(clip.inputs, key=lambda m: order.index(roles[m.kind]) if roles[m.kind] in order else len(order))
     items = [Item(roles[m.kind], m, clip_path, None, None) for m in own]
     if media is not None and "first_frame" in media["roles"]:  # elsewhere SB653 says it cannot continue
-        items[:0] = _continued(clip, clip_path)
+        items[:0] = _continued(clip, clip_path, profile)
     if media is None or not takes_references(profile):
         return items
     voice_role = media.get("voice_role") or ("reference_voice" if "reference_voice" in media["roles"] else None)
@@ -127,16 +127,19 @@ def clip_media(clip: Clip, clip_path: str, declarations: dict[str, tuple[Declara
     return items
 
 
-def _continued(clip: Clip, clip_path: str) -> list[Item]:
-    """`continue NAME` sends NAME's last frame as the first frame (check/chains.py has its diagnostics)."""
-    from .chains import continue_line, placeholder
+def _continued(clip: Clip, clip_path: str, profile: Union[Profile, None]) -> list[Item]:
+    """`continue NAME` sends NAME's last frame as the first frame; `continue NAME clip` sends NAME's video
+    in the model's `continue_clip` role (check/chains.py has the diagnostics of both)."""
+    from .chains import continuation, continue_clip, placeholder
 
-    line = continue_line(clip)
-    if line is None:
+    said = continuation(clip)
+    if said is None:
         return []
-    source = line.value.value
-    medium = MediaInput("first-frame", Text(placeholder(source), (), line.value.span), line.span)
-    return [Item("first_frame", medium, clip_path, None, None, None, source)]
+    how = continue_clip(profile) if said.how == "clip" else None  # a model that cannot: SB654, and sent as a frame
+    role = str(how["role"]) if how is not None else "first_frame"
+    kind = "first-clip" if how is not None else "first-frame"
+    medium = MediaInput(kind, Text(placeholder(said.source), (), said.span), said.line.span)
+    return [Item(role, medium, clip_path, None, None, None, said.source)]
 
 
 def counts(items: Iterable[Item]) -> dict[str, int]:
@@ -385,6 +388,12 @@ def _input_video_seconds(context: Context, clip: Clip, profile: Profile, mode: d
 
 
 def _local_seconds(context: Context, item: Item) -> Union[float, None]:
+    if item.continues is not None:  # `continue NAME clip`: the clip's length as the storyboard gives it
+        from .chains import source_millis
+
+        source = next((clip for clip in context.storyboard.clips if clip.name == item.continues), None)
+        millis = source_millis(context, source) if source is not None else None
+        return millis / 1000 if millis is not None else None
     path = local_path(item.medium, item.path)
     if path is None or outside(path, find_root(context.source.path)) is not None or not os.path.isfile(path):
         return None

@@ -15,7 +15,7 @@ from typing import Any, Union
 
 from ..base import data
 from ..base.source import Source, Span
-from ..check.chains import chained_scene, placeholder
+from ..check.chains import chained_scene, continuation, continue_clip, placeholder
 from ..check.media import Item, accepting_mode, clip_media, declarations_in, local_path
 from ..language.nodes import Declaration, MediaInput, Text
 from ..models.profile import Profile
@@ -70,12 +70,33 @@ def body_values(plan: Plan, clip_plan: ClipPlan, values: dict[str, Any]) -> str:
     mode = accepting_mode(profile, _roles(items)) or {"ratio": "used"}
     first_frame = any(item.role == "first_frame" for item in items)
     values["ratio_sent"] = mode["ratio"] == "used" or (mode["ratio"] == "ignored-with-first-frame" and not first_frame)
+    extension = _extension(plan, clip_plan)
+    if extension is not None and extension.get("ratio"):  # Wan 3.0 extends only with `ratio: adaptive` (M9)
+        values["ratio"], values["ratio_sent"] = extension["ratio"], True
     values["media"] = [_wire_item(item, storyboard) for item in items]
     values["fields"] = _flat_fields(profile, items, storyboard)
     values["size_sent"] = not profile.sends_resolution()
     # wan2.6-r2v documents no prompt_extend (§7.3); the other flat models take it
     values["prompt_extend_sent"] = media["labels"] != "character"
     return f"body-{body_kind(profile)}.json.j2"
+
+
+def _extension(plan: Plan, clip_plan: ClipPlan) -> Union[dict[str, Any], None]:
+    """The model's `continue_clip` entry when the clip says `continue NAME clip`, else None."""
+    said = continuation(clip_plan.clip)
+    if said is None or said.how != "clip" or clip_plan.part is not None:
+        return None
+    return continue_clip(plan.profile_for(clip_plan))
+
+
+def extend_intent(plan: Plan, clip_plan: ClipPlan, language: str) -> str:
+    """The words a Wan 3.0 prompt starts with to extend the clip it continues (`extend_intent` in
+    base/data/media.json), or "" for every other clip."""
+    extension = _extension(plan, clip_plan)
+    if extension is None or not extension.get("intent"):
+        return ""
+    words: dict[str, str] = data.table("media")["extend_intent"]
+    return words.get(language) or words["zh"]
 
 
 def _roles(items: list[Item]) -> dict[str, int]:
@@ -125,13 +146,17 @@ def labels(items: list[Item], profile: Profile, language: str) -> dict[str, str]
     words = _words(language)
     numbered: dict[str, list[str]] = {}
     per_type: dict[str, int] = {}
-    for index, item in enumerate(item for item in items if item.owner is not None):
-        if media["labels"] == "character":
-            label = f"character{index + 1}"
-        else:
+    owned = 0
+    for item in items:
+        if item.role.startswith("reference_"):  # a clip continued by `continue NAME clip` counts too (视频1)
             per_type[item.role] = per_type.get(item.role, 0) + 1
+        if item.owner is None:
+            continue
+        owned += 1
+        if media["labels"] == "character":
+            label = f"character{owned}"
+        else:
             label = str(words[item.role]).format(n=per_type[item.role])
-        assert item.owner is not None
         numbered.setdefault(item.owner, []).append(label)
     return {owner: str(words["separator"]).join(found) for owner, found in numbered.items()}
 

@@ -7,9 +7,12 @@ TERMINALS = {'CLIP_INPUT_KEY': '(?:first-frame|last-frame|driving-audio|first-cl
  'REFERENCE_KEY': '(?:image|video|voice)[ \t]*[:：]',
  'SOUNDTRACK': 'soundtrack[ \t]*[:：]',
  'CAMERA': 'camera[ \t]*[:：]',
- 'CLIP_SETTING_KEY': '(?:model|resolution|ratio|size|language|seed|watermark|prompt-extend|region|shot-mode|takes|continue)(?=[ \t'
+ 'CLIP_SETTING_KEY': '(?:model|resolution|ratio|size|language|seed|watermark|prompt-extend|region|shot-mode|takes)(?=[ \t'
                      ']*[:：]?[ \t]*[^ \t\r\n'
                      '#]+[ \t]*(?:#|\r'
+                     '?\n'
+                     '))|continue(?=[ \t]*[:：]?[ \t]*[^ \t\r\n'
+                     '#]+(?:[ \t]+(?:frame|clip))?[ \t]*(?:#|\r'
                      '?\n'
                      '))|negative(?=[ \t]*[:：])',
  'SETTING_KEY': '(?:storyboard|model|resolution|ratio|size|language|seed|watermark|prompt-extend|negative|region|shot-mode|takes)(?![\\w-])',

@@ -85,6 +85,7 @@ class ClipView(NamedTuple):
     render: Union[Render, None]  # the selected take (`story select`): what cut, export and the animatic use
     takes: tuple[Render, ...] = ()  # every take the lock file records, by take number
     inputs: tuple[InputView, ...] = ()  # what the request sends, in its order (media inputs)
+    contains: Union[str, None] = None  # the clip this one's video begins with (`continue NAME clip`, wan2.7-i2v)
 
     @property
     def first_frame(self) -> Union[str, None]:
@@ -122,6 +123,7 @@ class Board(NamedTuple):
         (the lock file's request hash, as `story render` computes it)."""
         from ..compile.takes import take_body
         from ..language.load import find_root
+        from ..submit.chain import continued_source, source_hashes
         from ..submit.jobs import gated_files
         from ..submit.journal import request_hash
         from ..submit.upload import file_hashes, local_files
@@ -137,11 +139,30 @@ class Board(NamedTuple):
             except Exception:  # noqa: BLE001 - a soundtrack gone since: the request cannot be the same
                 found.append(clip.name)
                 continue
+            source = continued_source(clip.body)
+            if source is not None:  # a chain: the request counts the selected video of its source
+                made = self.source_of(source)
+                if made is None or made.render is None:
+                    found.append(clip.name)
+                    continue
+                hashes = {**hashes, **source_hashes(source, made.render.locked.sha256)}
             model = str(clip.body.get("model", locked.model))
             body = take_body(clip.body, locked.take)  # the selected take's request as it compiles now
             if request_hash(model, locked.region, body, hashes) != locked.request:
                 found.append(clip.name)
         return found
+
+    def source_of(self, name: str) -> Union[ClipView, None]:
+        """The clip `continue NAME` starts from: the clip NAME, or scene NAME's last part."""
+        named = [clip for clip in self.clips if clip.name == name or (clip.scene == name and clip.part is not None)]
+        return named[-1] if named else None
+
+    @property
+    def film(self) -> tuple[ClipView, ...]:
+        """The clips the film is made of: all but a clip whose video another one begins with (`continue NAME
+        clip` on a model whose output includes the clip it continues, wan2.7-i2v)."""
+        inside = {clip.contains for clip in self.clips if clip.contains}
+        return tuple(clip for clip in self.clips if clip.name not in inside)
 
     def changed(self) -> list[str]:
         """Rendered clips whose video is no longer the file the lock file records (by sha256)."""
@@ -204,12 +225,29 @@ def load_board(path: str, profiles: Catalog) -> Board:
               renders.get(clip_plan.name))._replace(takes=takes.get(clip_plan.name, ()))
         for clip_plan in planned.clips
     )
+    clips = _containing(planned, clips)
     title = str(planned.settings.get("storyboard") or "").strip().strip('"') or os.path.basename(path)
     seed = planned.settings.get("seed")
     currency = clips[0].price.currency if clips else ""
     return Board(path, title, planned.model, region, currency,
                  seed if isinstance(seed, int) and not isinstance(seed, bool) else None, clips, locked,
                  _size(planned), _language(planned), _references(planned))
+
+
+def _containing(plan: Plan, clips: tuple[ClipView, ...]) -> tuple[ClipView, ...]:
+    """Mark each clip whose output begins with the clip it continues (its profile's `continue_clip`)."""
+    from ..check.chains import continue_clip
+    from ..submit.chain import continued_source, sends_whole_clip
+
+    board = Board("", "", "", "", "", None, clips, "", (0, 0))
+    found = []
+    for clip, clip_plan in zip(clips, plan.clips, strict=True):
+        source = continued_source(clip.body)
+        how = continue_clip(plan.profile_for(clip_plan))
+        inside = board.source_of(source) if source is not None and sends_whole_clip(clip.body) else None
+        found.append(clip._replace(contains=inside.name) if inside is not None and how and how["includes_input"]
+                     else clip)
+    return tuple(found)
 
 
 def _references(plan: Plan) -> tuple[InputView, ...]:

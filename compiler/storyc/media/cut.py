@@ -4,7 +4,8 @@ Every clip is brought to the first clip's picture size (letterboxed, never stret
 rate, and its audio to 48 kHz stereo cut or padded to exactly its picture's length (a clip without
 sound gets silence), so picture and sound stay in step over any number of clips. A scene's parts
 are joined end to end; `--crossfade` dissolves only between different clips and scenes. Lengths
-come from the files themselves (`probe`), not from the storyboard.
+come from the files themselves (`probe`), not from the storyboard. A clip whose video begins with the
+clip it continues (`continue NAME clip` on wan2.7-i2v) stands in for both (`Board.film`).
 
 Only what differs is decoded. Without dissolves, clips whose pictures share codec, size, frame rate
 and codec setup (as one model's renders do) are joined by copying the picture; their sound is
@@ -70,7 +71,7 @@ def pieces(board: Board) -> list[Piece]:
     if missing:
         raise NotRendered(missing)
     probed = []
-    for clip in board.clips:
+    for clip in board.film:
         assert clip.video is not None
         probed.append((clip, probe(clip.video)))
     rate = probed[0][1].rate
@@ -104,7 +105,7 @@ def film_lengths(board: Board) -> tuple[dict[str, Fraction], Union[Fraction, Non
     rendered clip's rate), and that rate; clips not rendered are left out."""
     lengths: dict[str, Fraction] = {}
     rate: Union[Fraction, None] = None
-    for clip in board.clips:
+    for clip in board.film:
         if clip.video:
             info = probe(clip.video)
             rate = rate or info.rate

@@ -325,7 +325,7 @@ def subtitle_cues(board: Board, lengths: Mapping[str, Union[int, Fraction]], cro
     cues: list[Cue] = []
     offset = Fraction(0)
     previous = None
-    for clip in board.clips:
+    for clip in board.film:
         if previous is not None and not continues(previous, clip):
             offset -= crossfade
         previous = clip

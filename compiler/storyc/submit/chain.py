@@ -9,7 +9,8 @@
 - `last_frame_png`: the exact last frame of a video, decoded with PyAV to the end (no seek, which can
   land on a keyframe) and written losslessly as an RGB PNG (the service takes PNG without alpha);
 - `follow`: once the source's video is downloaded, the continuing job's identity is settled and its last
-  frame is written under `.story/frames/` and handed to the upload path in place of the placeholder.
+  frame is written under `.story/frames/` and handed to the upload path in place of the placeholder
+  (for `continue NAME clip`, the source's video file itself is).
   The placeholder itself is written by `compile/media.py` (`item_url`), in the body's real shape.
 """
 
@@ -61,6 +62,16 @@ def continued_source(body: dict[str, Any]) -> str | None:
     return next((value[len(PLACEHOLDER):] for value in strings_in(body) if value.startswith(PLACEHOLDER)), None)
 
 
+CLIP_ROLES = ("first_clip", "reference_video")  # `continue NAME clip`: the source's video itself is sent
+
+
+def sends_whole_clip(body: dict[str, Any]) -> bool:
+    """Whether a continuing body sends its source's video (`continue NAME clip`) rather than its last frame."""
+    media = body.get("input", {}).get("media") or []
+    return any(isinstance(item, dict) and str(item.get("url", "")).startswith(PLACEHOLDER)
+               and item.get("type") in CLIP_ROLES for item in media)
+
+
 def identity(model: str, region: str, body: dict[str, Any], hashes: dict[str, str], link: Any) -> str:
     """The request hash; a continuing clip's counts its source's video (`source_hashes`), or is pending."""
     if link is None:
@@ -96,15 +107,19 @@ async def follow(job: Any, source: Row) -> None:
     if video is None:
         raise FileProblem(f"the video of `{link.source}` is gone from `{os.path.relpath(source.video or '.')}`; "
                          "run again to download it")
-    frames = os.path.join(job.journal.folder, FRAMES)
-    os.makedirs(frames, exist_ok=True)
-    frame = os.path.join(frames, f"{source.sha256}.png")
-    if not os.path.exists(frame):  # decoded off the event loop: other clips keep polling meanwhile
-        await asyncio.to_thread(last_frame_png, video, frame)
+    whole = sends_whole_clip(job.body)
+    sent = video
+    if not whole:
+        frames = os.path.join(job.journal.folder, FRAMES)
+        os.makedirs(frames, exist_ok=True)
+        sent = os.path.join(frames, f"{source.sha256}.png")
+        if not os.path.exists(sent):  # decoded off the event loop: other clips keep polling meanwhile
+            await asyncio.to_thread(last_frame_png, video, sent)
     target = job.targets[0]
     # FileProblem (an OSError) stops the run with its message, as any local fault does
-    real = request_file(frame, find_root(target.storyboard), f"clip `{target.name}` ({target.where}): "
-                        f"the last frame of `{link.source}`")
+    what = "the video" if whole else "the last frame"
+    real = request_file(sent, find_root(target.storyboard), f"clip `{target.name}` ({target.where}): "
+                        f"{what} of `{link.source}`")
     key = placeholder(link.source)
     job.files = {**job.files, key: real}
     job.hashes = {**job.hashes, key: file_sha256(real)}  # the upload's key: the picture sent
