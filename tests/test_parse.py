@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from storyc.base.source import Source
+from storyc.base.source import Source, Span
 from storyc.language.fmt import format_text
 from storyc.language.names import Suggestions, resolve
 from storyc.language.nodes import Camera, Cue, Dialogue, Duration, Prose, Shot, TimeRange
@@ -163,3 +163,74 @@ def test_a_resumed_parse_equals_a_parse_from_the_start() -> None:
             assert (again.storyboard, again.comments, again.diagnostics, again.skipped) == (
                 fresh.storyboard, fresh.comments, fresh.diagnostics, fresh.skipped), (start, text[start - 30 : start + 30])
     assert resumed > 80  # many edits resumed an earlier parse rather than starting again
+
+
+EVERY_NODE = """\ufeffstoryboard "all"
+style: film noir
+include "shared/cast.story"
+cast mei "阿梅": a woman in red, @noir light
+  image: refs/mei.png
+  voice: refs/mei.wav
+place office: a cluttered office
+clip first 5s
+  model wan2.7-i2v
+  first-frame: refs/street.png
+  soundtrack: audio/rain.mp3
+  @mei waits
+  shot [0-2.5s] close-up: @mei looks up
+    camera: push in
+    music: low strings
+    say mei: 你好
+  shot 3秒
+    voiceover mei: later
+scene second
+  shot 2s wide
+"""
+
+
+def _nodes(value: object) -> list[tuple]:  # type: ignore[type-arg]
+    found = []
+    if isinstance(value, tuple):
+        if hasattr(value, "_fields"):
+            found.append(value)
+            value = tuple(getattr(value, field) for field in value._fields)
+        for part in value:
+            found += _nodes(part)
+    return found
+
+
+def test_the_parser_lays_out_nodes_as_their_constructors_do() -> None:
+    """The builders make nodes with `tuple.__new__`: the same slots the class's own `__new__` fills."""
+    text = EVERY_NODE
+    board = parsed(text).storyboard
+    nodes = _nodes(board)
+    assert {type(node).__name__ for node in nodes} >= {
+        "Storyboard", "Setting", "Include", "Declaration", "MediaInput", "Clip", "Soundtrack", "Prose", "Shot",
+        "TimeRange", "Duration", "Camera", "Cue", "Dialogue", "Text", "Ref"}
+    for node in nodes:
+        rebuilt = type(node)(*(getattr(node, field) for field in node._fields))
+        assert tuple.__eq__(rebuilt, node) and repr(rebuilt) == repr(node), node
+        for field in node._fields:
+            if field.endswith("span"):
+                span = getattr(node, field)
+                assert type(span).__name__ == "Span" and 0 <= span.start <= span.end <= len(text), (node, field)
+        if type(node).__name__ == "Text":
+            assert text[node.span.start : node.span.end] == node.value
+        if type(node).__name__ == "Ref":
+            assert text[node.span.start : node.span.end] == "@" + node.name
+    shot = board.clips[0].shots[0]
+    assert text[shot.span.start : shot.span.end].startswith("shot [0-2.5s]")
+    assert text[shot.span.start : shot.span.end].endswith("say mei: 你好")
+
+
+def test_nodes_copy_and_replace_with_their_positions() -> None:
+    import copy
+    import pickle
+
+    board = parsed(EVERY_NODE).storyboard
+    for twin in (copy.deepcopy(board), pickle.loads(pickle.dumps(board))):
+        assert [tuple.__eq__(a, b) for a, b in zip(_nodes(twin), _nodes(board), strict=True)] == [True] * len(_nodes(board))
+    declaration = board.declarations[0]
+    moved = declaration.replace(span=Span(1, 2))
+    assert moved == declaration and moved.span == (1, 2) and moved.name_span == declaration.name_span
+    assert hash(moved) == hash(declaration) and moved.media == declaration.media

@@ -1,5 +1,6 @@
 """The typed, immutable syntax tree. Every node carries its `Span`; spans never take part in equality,
-so two trees compare equal when they say the same thing wherever it is written."""
+so two trees compare equal when they say the same thing wherever it is written. A node keeps each span
+as two plain ints and makes the `Span` when the field is read (`_frozen.node`)."""
 
 from __future__ import annotations
 

@@ -304,8 +304,9 @@ def _measure(newline: str) -> tuple[int, str, int]:
     return line_start, indent_text, len(indent_text) + indent_text.count("\t") * (TAB_WIDTH - 1)
 
 
-# The builders below run once or more per line: they build nodes and spans with `tuple.__new__`
-# directly, which skips the Python-level `__new__` of each class (about a tenth of a parse).
+# The builders below run once or more per line: they build nodes with `tuple.__new__` directly, which
+# skips the Python-level `__new__` of each class (about a tenth of a parse). They lay the slots out as
+# `_frozen.node` does: a field's value, or for a position its start and then its size (end - start).
 _new: Any = tuple.__new__
 # Names, keywords and framings come from small vocabularies but each token is a fresh slice of the
 # text: one shared string per distinct word saves about 300 bytes a shot in a large storyboard.
@@ -318,10 +319,10 @@ def _text(token: Token, value: Union[str, None] = None) -> Text:
     refs: tuple[Ref, ...] = ()
     if "@" in value:
         refs = tuple([
-            _new(Ref, (_word(m.group(1)), _new(Span, (start + m.start(), start + m.end()))))
+            _new(Ref, (_word(m.group(1)), start + m.start(), m.end() - m.start()))
             for m in _REF.finditer(value)
         ])
-    return _new(Text, (value, refs, _new(Span, (start, token[3]))))  # type: ignore[no-any-return]
+    return _new(Text, (value, refs, start, token[3] - start))  # type: ignore[no-any-return]
 
 
 def _millis(number: str) -> int:
@@ -379,7 +380,7 @@ def _duration(token: Token) -> Duration:
         millis = _millis(_NUMBER.match(token[1]).group())  # type: ignore[union-attr]
         if len(_DURATIONS) < 1000:
             _DURATIONS[token[1]] = millis
-    return _new(Duration, (millis, _new(Span, (token[2], token[3]))))  # type: ignore[no-any-return]
+    return _new(Duration, (millis, token[2], token[3] - token[2]))  # type: ignore[no-any-return]
 
 
 def _clip(children: list[Any]) -> Clip:
@@ -408,30 +409,34 @@ def _shot(children: list[Any]) -> Shot:
             text = _text(token)
     lines = tuple(rest[first:]) if first else tuple(rest)
     last = lines[-1] if lines else (text or framing or timing)
-    return _new(Shot, (timing, framing, text, lines, _new(Span, (keyword[2], _end(last)))))  # type: ignore[no-any-return]
+    start = keyword[2]
+    return _new(Shot, (timing, framing, text, lines, start, _end(last) - start))  # type: ignore[no-any-return]
 
 
 def _prose(capitalised: list[Text], children: list[Any]) -> Prose:
     text = _text(children[0])
     if text.value[:1] in "sS" and re.match(_CAPITALISED_SHOT, text.value):
         capitalised.append(text)
-    return _new(Prose, (text, text.span))  # type: ignore[no-any-return]
+    slots: Any = text  # the prose's span is its text's: the same start and size
+    return _new(Prose, (text, slots[2], slots[3]))  # type: ignore[no-any-return]
 
 
 def _camera(children: list[Any]) -> Camera:
     keyword, value = children
-    return _new(Camera, (_text(value), _new(Span, (keyword[2], value[3]))))  # type: ignore[no-any-return]
+    return _new(Camera, (_text(value), keyword[2], value[3] - keyword[2]))  # type: ignore[no-any-return]
 
 
 def _cue(children: list[Any]) -> Cue:
     keyword, value = children
-    return _new(Cue, (_word(keyword[1].rstrip(" \t:：")), _text(value), _new(Span, (keyword[2], value[3]))))  # type: ignore[no-any-return]
+    start = keyword[2]
+    return _new(Cue, (_word(keyword[1].rstrip(" \t:：")), _text(value), start, value[3] - start))  # type: ignore[no-any-return]
 
 
 def _dialogue(children: list[Any]) -> Dialogue:
     kind, speaker, value = children
+    start = kind[2]
     return _new(Dialogue, (  # type: ignore[no-any-return]
-        _word(kind[1]), _word(speaker[1]), _new(Span, (speaker[2], speaker[3])), _text(value), _new(Span, (kind[2], value[3]))
+        _word(kind[1]), _word(speaker[1]), speaker[2], speaker[3] - speaker[2], _text(value), start, value[3] - start
     ))
 
 
