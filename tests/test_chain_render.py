@@ -477,3 +477,82 @@ def test_continue_clip_sends_the_source_video_itself(tmp_path: Path, monkeypatch
         assert [clip["outcome"] for clip in summary["clips"]] == ["rendered", "rendered"]
         summary, _ = render(folder, capsys)
         assert [clip["outcome"] for clip in summary["clips"]] == ["cached", "cached"] and len(tasks.billable()) == 4
+
+
+EPISODE_1 = """model wan2.7-i2v
+resolution 720P
+language en
+seed 7
+
+clip opening 2s
+  first-frame: refs/street.png
+  The rain eases on the street.
+
+scene finale
+  continue opening
+  shot 10s wide: A girl walks into the frame.
+  shot 10s wide: She opens a red umbrella.
+"""
+
+EPISODE_2 = """model wan2.7-i2v
+resolution 720P
+language en
+seed 7
+
+clip next 2s
+  continue "ep1.story" finale
+  The umbrella fills the frame.
+"""
+
+
+def test_a_clip_continues_a_clip_of_another_storyboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    folder = project(tmp_path)
+    (folder / "story.toml").write_text("", "utf-8")
+    (folder / "ep1.story").write_text(EPISODE_1, "utf-8")
+    (folder / "ep2.story").write_text(EPISODE_2, "utf-8")
+    ep1, ep2 = str(folder / "ep1.story"), str(folder / "ep2.story")
+    assert main(["compile", ep2, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["input"]["media"] == [
+        {"type": "first_frame", "url": "storyc-continue:ep1.story:finale"}]
+    app = create_app(FAST)
+    tasks = app.state.emulator.tasks
+    with serve(FAST, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        # alone, before its source exists: nothing is sent, and the message says what to do
+        assert main(["render", ep2, "--yes"]) != 0
+        err = capsys.readouterr().err
+        assert "continues `finale` in `ep1.story`, which has no video yet" in err and "render" in err
+        assert tasks.billable() == []
+        # both in one run, the continuing one named first: its source is made first
+        code = main(["render", ep2, ep1, "--yes", "--json"])
+        assert code == 0, capsys.readouterr().err
+        capsys.readouterr()
+        made = {task.spec.prompt.split()[-1].rstrip("."): task for task in tasks.billable()}
+        assert made["frame"].submitted >= (made["umbrella"].finished or 0) > 0  # `next` after `finale-2`
+        png = tmp_path / "finale-last.png"
+        last_frame_png(str(folder / "renders" / "ep1" / "finale-2.mp4"), str(png))
+        sent = made["frame"]
+        assert Path(sent.media_paths[sent.spec.media[0].url]).read_bytes() == png.read_bytes()
+        # alone again: its source is the video ep1's lock file selects; nothing to pay
+        summary, _ = render_file(ep2, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["cached"] and len(tasks.billable()) == 4
+        assert main(["cut", ep2, "-o", str(tmp_path / "ep2.mp4")]) == 0
+        assert "earlier version" not in capsys.readouterr().err  # its source's video is the one it started from
+        # ep1's last part made again: `next` is stale and made again from the new frame
+        (folder / "ep1.story").write_text(EPISODE_1.replace("red umbrella", "blue umbrella"), "utf-8")
+        summary, _ = render_file(ep1, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["cached", "cached", "rendered"]
+        assert main(["cut", ep2, "-o", str(tmp_path / "ep2.mp4")]) == 0
+        assert "rendered from an earlier version of the storyboard: next" in capsys.readouterr().err
+        summary, _ = render_file(ep2, capsys)
+        assert [clip["outcome"] for clip in summary["clips"]] == ["rendered"] and len(tasks.billable()) == 6
+
+
+def render_file(path: str, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], str]:
+    code = main(["render", path, "--yes", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out), captured.err

@@ -16,6 +16,7 @@ that cannot continue a clip, SB655 a clip continued that way whose length the mo
 
 from __future__ import annotations
 
+import os
 from typing import Iterator, NamedTuple, Union
 
 from ..base import data
@@ -40,21 +41,43 @@ def continue_line(clip: Clip) -> Union[Setting, None]:
 
 
 class Continuation(NamedTuple):
-    """What a `continue` line says: the source clip, how (`frame` or `clip`), where the name is written."""
+    """What a `continue` line says: the source clip, how (`frame` or `clip`), where the name is written,
+    and the other storyboard it is in (`continue "ep1.story" finale`: the path as written), if any."""
 
     source: str
     how: str
     span: Span
     line: Setting
+    file: Union[str, None] = None
+
+    @property
+    def key(self) -> str:
+        """What the placeholder names: `finale`, or `ep1.story:finale` in another storyboard (a clip name has
+        no `:`, so the last one splits them)."""
+        return f"{self.file}:{self.source}" if self.file is not None else self.source
 
 
 def continuation(clip: Clip) -> Union[Continuation, None]:
     line = continue_line(clip)
     if line is None:
         return None
-    words = line.value.value.split()
-    start = line.value.span.start
-    return Continuation(words[0], words[1] if len(words) > 1 else "frame", Span(start, start + len(words[0])), line)
+    text, start = line.value.value, line.value.span.start
+    file = None
+    if text.startswith('"') and text.count('"') == 2:
+        close = text.index('"', 1)
+        file = text[1:close]
+        rest = text[close + 1:]
+        start += close + 1 + len(rest) - len(rest.lstrip())
+        text = rest.strip()
+    words = text.split()
+    return Continuation(words[0], words[1] if len(words) > 1 else "frame", Span(start, start + len(words[0])), line,
+                        file)
+
+
+def split_key(key: str) -> tuple[Union[str, None], str]:
+    """A placeholder's key back into (the other storyboard as written, or None; the clip)."""
+    file, colon, name = key.rpartition(":")
+    return (file, name) if colon else (None, key)
 
 
 def continue_clip(profile: object) -> Union[dict[str, object], None]:
@@ -94,13 +117,17 @@ def continues(context: Context) -> Iterator[Diagnostic]:
     by_name = {clip.name: clip for clip in context.storyboard.clips}
     names = list(by_name)
     said = {name: continuation(clip) for name, (clip, _) in lines.items()}
-    links = {name: how.source for name, how in said.items() if how is not None and how.source in names}
+    links = {name: how.source for name, how in said.items()
+             if how is not None and how.file is None and how.source in names}
     limit = int(data.table("settings")["continue"]["max_chain"])
     reported_cycles: set[frozenset[str]] = set()
     for name, (clip, line) in lines.items():
         said_here = said[name]
         assert said_here is not None
         target = said_here.source
+        if said_here.file is not None:
+            yield from _elsewhere(context, clip, said_here)
+            continue
         if target not in names:
             yield _missing(context, said_here, names, name)
             continue
@@ -168,7 +195,45 @@ def source_millis(context: Context, clip: Clip) -> Union[int, None]:
     return sum(lengths[start:end])
 
 
-def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Clip) -> Iterator[Diagnostic]:
+def other_storyboard(storyboard: str, file: str) -> str:
+    """The path of the storyboard `continue "FILE" NAME` names, relative to the one it is written in."""
+    return os.path.normpath(os.path.join(os.path.dirname(storyboard), file))
+
+
+def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Diagnostic]:
+    """`continue "ep1.story" finale`: the file is a storyboard inside the project with that clip (or scene)."""
+    from ..base.paths import contains
+    from ..language.load import find_root, load
+
+    assert said.file is not None
+    path = other_storyboard(context.source.path, said.file)
+    root = os.path.realpath(find_root(context.source.path))
+    problem = None
+    if not contains(root, os.path.realpath(path)):
+        problem = f"`{said.file}` leads outside the project folder", "name a storyboard inside the project"
+    elif os.path.realpath(path) == os.path.realpath(context.source.path):
+        problem = f"`{said.file}` is this storyboard", f"write `continue {said.source}`"
+    else:
+        program = load(path)
+        storyboard = program.entry.storyboard
+        if storyboard is None or any(d.code in ("SB104", "SB105", "SB100", "SB103") for d in program.diagnostics):
+            problem = f"cannot read the storyboard `{said.file}`", "name a storyboard of this project"
+        elif said.source not in {other.name for other in storyboard.clips}:
+            close = closest(said.source, [other.name for other in storyboard.clips])
+            problem = (f"`{said.file}` has no clip `{said.source}`",
+                       f"did you mean `{close}`?" if close else f"name a clip written in `{said.file}`")
+    if problem is not None:
+        yield make("SB651", f"clip `{clip.name}` continues from `{said.source}` in `{said.file}`: {problem[0]}",
+                   context.source, said.span, label="no such clip", help=problem[1])
+        return
+    if said.how == "clip":
+        if clip.kind == "scene" or continue_clip(context.scope(clip).profile) is None:
+            yield from _continued_clip(context, clip, said, None)
+    else:
+        yield from _model(context, clip, said.line)
+
+
+def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Union[Clip, None]) -> Iterator[Diagnostic]:
     """SB654 and SB655 for `continue NAME clip`; the combination and total-length rules of check/media.py
     see the clip continued as an input video of the model's `continue_clip` role."""
     profile = context.scope(clip).profile
@@ -185,7 +250,7 @@ def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Cl
         return
     assert profile.media is not None
     role = profile.media["roles"][str(how["role"])]
-    millis = source_millis(context, source)
+    millis = source_millis(context, source) if source is not None else None  # another storyboard's: at render
     low, high = role.get("min_seconds"), role.get("max_seconds")
     if millis is not None and low is not None and high is not None and not low * 1000 <= millis <= high * 1000:
         yield make("SB655", f"`{profile.id}` continues clips of {low}-{high}s; `{said.source}` is {millis / 1000:g}s",

@@ -138,8 +138,8 @@ def _continued(clip: Clip, clip_path: str, profile: Union[Profile, None]) -> lis
     how = continue_clip(profile) if said.how == "clip" else None  # a model that cannot: SB654, and sent as a frame
     role = str(how["role"]) if how is not None else "first_frame"
     kind = "first-clip" if how is not None else "first-frame"
-    medium = MediaInput(kind, Text(placeholder(said.source), (), said.span), said.line.span)
-    return [Item(role, medium, clip_path, None, None, None, said.source)]
+    medium = MediaInput(kind, Text(placeholder(said.key), (), said.span), said.line.span)
+    return [Item(role, medium, clip_path, None, None, None, said.key)]
 
 
 def counts(items: Iterable[Item]) -> dict[str, int]:

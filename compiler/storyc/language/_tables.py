@@ -11,7 +11,7 @@ TERMINALS = {'CLIP_INPUT_KEY': '(?:first-frame|last-frame|driving-audio|first-cl
                      ']*[:：]?[ \t]*[^ \t\r\n'
                      '#]+[ \t]*(?:#|\r'
                      '?\n'
-                     '))|continue(?=[ \t]*[:：]?[ \t]*[^ \t\r\n'
+                     '))|continue(?=[ \t]*[:：]?[ \t]*(?:"[^"\x00-\x1f\x7f]*"[ \t]+)?[^ \t\r\n'
                      '#]+(?:[ \t]+(?:frame|clip))?[ \t]*(?:#|\r'
                      '?\n'
                      '))|negative(?=[ \t]*[:：])',

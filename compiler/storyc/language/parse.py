@@ -478,7 +478,10 @@ def _unterminated_strings(source: Source, storyboard: Storyboard) -> list[Diagno
             settings += [line for line in clip.lines if type(line) is Setting]
     for setting in settings:
         value = setting.value
-        if value.value.startswith('"') and (len(value.value) == 1 or not value.value.endswith('"')):
+        text = value.value
+        if setting.key == "continue" and text.count('"') == 2:  # `continue "ep1.story" finale`: a path, then a name
+            continue
+        if text.startswith('"') and (len(text) == 1 or not text.endswith('"')):
             end = value.span.end
             found.append(make(
                 "SB101", "unterminated string", source, value.span,

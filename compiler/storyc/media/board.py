@@ -141,11 +141,11 @@ class Board(NamedTuple):
                 continue
             source = continued_source(clip.body)
             if source is not None:  # a chain: the request counts the selected video of its source
-                made = self.source_of(source)
-                if made is None or made.render is None:
+                sha256 = self.source_video(source)
+                if sha256 is None:
                     found.append(clip.name)
                     continue
-                hashes = {**hashes, **source_hashes(source, made.render.locked.sha256)}
+                hashes = {**hashes, **source_hashes(source, sha256)}
             model = str(clip.body.get("model", locked.model))
             body = take_body(clip.body, locked.take)  # the selected take's request as it compiles now
             if request_hash(model, locked.region, body, hashes) != locked.request:
@@ -156,6 +156,27 @@ class Board(NamedTuple):
         """The clip `continue NAME` starts from: the clip NAME, or scene NAME's last part."""
         named = [clip for clip in self.clips if clip.name == name or (clip.scene == name and clip.part is not None)]
         return named[-1] if named else None
+
+    def source_video(self, source: str) -> Union[str, None]:
+        """The sha256 of the video a continuing clip starts from: its source's selected take, in this
+        storyboard or (`ep1.story:finale`) in the lock file of another; None when not made."""
+        from ..check.chains import other_storyboard, split_key
+        from ..submit.lock import LockError, lock_path, read_lock
+
+        file, name = split_key(source)
+        if file is None:
+            made = self.source_of(name)
+            return made.render.locked.sha256 if made is not None and made.render is not None else None
+        try:
+            lock = read_lock(lock_path(other_storyboard(self.path, file)))
+        except LockError:
+            return None
+        if lock is None:
+            return None
+        parts = sorted((int(key.rsplit("-", 1)[1]), key) for key in lock.clips
+                       if key.startswith(name + "-") and key.rsplit("-", 1)[1].isdigit())
+        entry = lock.clips.get(name) or (lock.clips[parts[-1][1]] if parts else None)
+        return entry.sha256 if entry is not None else None
 
     @property
     def film(self) -> tuple[ClipView, ...]:

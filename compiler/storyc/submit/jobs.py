@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..check.chains import other_storyboard, split_key
 from ..compile.takes import take_body, take_label, takes_range
 from ..models.pricing import Price, billed_seconds, body_price, cost_of
 from .chain import PENDING, continued_source, identity
@@ -134,7 +135,9 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     jobs: dict[tuple[str, str], Job] = {}
     storyboards: list[tuple[str, list[Target]]] = []
     several = len(compiled) > 1
-    for path, plan, result, region in compiled:
+    every_part: dict[str, dict[str, str]] = {}  # storyboard (absolute) -> a scene's name -> its last part
+    for path, plan, result, region in _sources_first(compiled):
+        every_part[os.path.abspath(path)] = {clip_plan.clip.name: clip_plan.name for clip_plan in plan.clips}
         folder = journal_root or journal_folder(path)
         if folder not in journals:
             journals[folder] = Journal(folder, create=create_journal, offline=offline)
@@ -159,16 +162,8 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
         if record:
             _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
         parts = {clip_plan.clip.name: clip_plan.name for clip_plan in plan.clips}  # a scene: its last part
-        selects = {name: entry.take for name, entry in lock.clips.items()} if lock is not None else {}
         for clip, made, source in _in_chain_order(following, parts):
-            source_name = parts.get(source, source)
-            take = selects.get(source_name, 1)
-            source_job = next((job for (f, _), job in jobs.items() if f == folder and any(
-                t.storyboard == path and t.name == source_name and t.take == take for t in job.targets)), None) \
-                or next((job for (f, _), job in jobs.items() if f == folder and any(
-                    t.storyboard == path and t.name == source_name for t in job.targets)), None)
-            link = None if source_job is None else Link(source, source_job, _source_video(
-                source_job, lock, path, source_name, take, journal.offline))
+            link = _link(jobs, folder, journal, clip, source, path, lock, parts, every_part, journal_root is None)
             made += _clip_jobs(jobs, folder, journal, plan, plans[clip.name], clip, path, region, out, root,
                                takes, locked_takes, record, link)
             if record:
@@ -223,6 +218,133 @@ def _clip_jobs(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, 
         jobs[key].targets.append(target)
         targets.append(target)
     return targets
+
+
+def _link(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, clip: Any, source: str, path: str,
+          lock: LockFile | None, parts: dict[str, str], every_part: dict[str, dict[str, str]],
+          with_locks: bool) -> Link | None:
+    """A continuing clip's source: a clip of this storyboard, or of another one (`continue "ep1.story"
+    finale`) made earlier in this run or already rendered; a scene's last part; its selected take."""
+    file, name = split_key(source)
+    source_path, source_lock, source_name = path, lock, parts.get(source, source)
+    if file is not None:
+        source_path = other_storyboard(path, file)
+        if os.path.abspath(source_path) not in every_part:
+            elsewhere = _rendered_elsewhere(journal, clip, source_path, file, name)
+            return Link(source, elsewhere, elsewhere.entry.sha256)
+        source_name = every_part[os.path.abspath(source_path)].get(name, name)
+        source_lock = read_lock(lock_path(source_path)) if with_locks else None
+    take = source_lock.clips[source_name].take if source_lock is not None and source_name in source_lock.clips else 1
+    source_job = _source_job(jobs, folder, source_path, source_name, take)
+    if source_job is None:
+        return None
+    return Link(source, source_job, _source_video(source_job, source_lock, source_path, source_name, take,
+                                                  journal.offline))
+
+
+def _source_job(jobs: dict[tuple[str, str], Job], folder: str, storyboard: str, name: str, take: int) -> Job | None:
+    """The job making clip `name` of `storyboard`: its selected take's, else any take's."""
+    same = os.path.abspath(storyboard)
+
+    def finds(want_take: bool) -> Job | None:
+        return next((job for (f, _), job in jobs.items() if f == folder and any(
+            os.path.abspath(t.storyboard) == same and t.name == name and (t.take == take or not want_take)
+            for t in job.targets)), None)
+
+    return finds(True) or finds(False)
+
+
+def _sources_first(compiled: list[tuple[str, Plan, Compiled, str]]) -> list[tuple[str, Plan, Compiled, str]]:
+    """The storyboards with each one after those it continues clips of (`continue "ep1.story" finale`),
+    so that their jobs exist when its continuing clips look for them; otherwise in the order given."""
+    from ..check.chains import other_storyboard, split_key
+
+    given = {os.path.abspath(path): index for index, (path, *_) in enumerate(compiled)}
+    needs: dict[int, set[int]] = {}
+    for index, (path, _, result, _) in enumerate(compiled):
+        for clip in result.clips:
+            source = continued_source(clip.body)
+            file = split_key(source)[0] if source is not None else None
+            other = given.get(os.path.abspath(other_storyboard(path, file))) if file is not None else None
+            if other is not None and other != index:
+                needs.setdefault(index, set()).add(other)
+    order: list[int] = []
+
+    def visit(index: int, seen: frozenset[int]) -> None:
+        if index in order or index in seen:
+            return  # a circle between files: the check reports what cannot be made
+        for other in sorted(needs.get(index, ())):
+            visit(other, seen | {index})
+        order.append(index)
+
+    for index in range(len(compiled)):
+        visit(index, frozenset())
+    return [compiled[index] for index in order]
+
+
+class SourceNotRendered(SoundtrackMissing):
+    """A clip continues one of another storyboard that is not in this run and has no video yet."""
+
+
+def _parts_of(storyboard: str) -> dict[str, str]:
+    return {clip_plan.clip.name: clip_plan.name for clip_plan in _compiled_elsewhere(storyboard)[0].clips}
+
+
+def _compiled_elsewhere(storyboard: str) -> tuple[Plan, Compiled]:
+    """Another storyboard, checked and compiled as `story compile` would (its source clip's request)."""
+    from ..base.diagnostics import has_errors
+    from ..compile.diagnose import checked_plan
+    from ..compile.emit import compile_plan
+    from ..language.load import load
+    from ..models.profile import catalog
+
+    found, planned = checked_plan(load(storyboard), catalog())
+    compiled = compile_plan(planned) if planned is not None else None
+    if planned is None or compiled is None or has_errors([*found, *compiled.diagnostics]):
+        raise SourceNotRendered(f"`{storyboard}` has errors, so the clips continuing it cannot start: run "
+                                f"`story check {storyboard}`")
+    return planned, compiled
+
+
+def _rendered_elsewhere(journal: Journal, clip: Any, storyboard: str, file: str, name: str) -> MadeElsewhere:
+    """The source clip of another storyboard not in this run: the video its lock file selects, present with
+    its recorded sha256 (made offline only for an offline run). Otherwise nothing is sent: the user renders
+    that storyboard first, or both in one run."""
+    from .journal import file_sha256
+
+    parts = _parts_of(storyboard)
+    part = parts.get(name, name)
+    lock = read_lock(lock_path(storyboard))
+    entry = lock.clips.get(part) if lock is not None else None
+    where = f"clip `{clip.name}` continues `{name}` in `{file}`"
+    video = os.path.join(os.path.dirname(os.path.abspath(lock_path(storyboard))), *entry.video.split("/")) \
+        if entry is not None else ""
+    try:
+        present = entry is not None and file_sha256(video) == entry.sha256
+    except OSError:
+        present = False
+    if entry is None or not present:
+        raise SourceNotRendered(f"{where}, which has no video yet: render `{storyboard}` first, or both in one "
+                                f"run (`story render {storyboard} ...`)")
+    if entry.emulated and not journal.offline:
+        raise SourceNotRendered(f"{where}, whose video was made by the emulator: render `{storyboard}` with the "
+                                "service first, or both in one run")
+    return MadeElsewhere(entry, video, storyboard, part, journal)
+
+
+class MadeElsewhere(Job):
+    """A source video another storyboard's lock file records: done, never sent or placed by this run."""
+
+    def __init__(self, entry: LockedClip, video: str, storyboard: str, name: str, journal: Journal) -> None:
+        price = Price(None, "", entry.region, "", 0.0)
+        super().__init__(entry.request, entry.model, entry.region, {}, {}, {}, journal, price, {}, "", 0.0)
+        self.entry, self.video = entry, video
+        self.targets.append(Target(storyboard, name, video, storyboard, entry.take))
+        self.outcome = "cached"
+
+    def row(self) -> Row | None:
+        return Row(self.hash, self.model, self.region, {}, "downloaded", self.entry.task_id, None, None,
+                   "SUCCEEDED", None, None, self.video, self.entry.sha256, None, None, None, 0, 0.0)
 
 
 class Link(NamedTuple):
