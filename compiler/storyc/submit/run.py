@@ -111,6 +111,8 @@ class Runner:
         self.started = wall()
         self.finished: dict[int, asyncio.Event] = {}  # id(job) -> set when its driver ends (chains wait on it)
         self.chained: set[int] = set()  # jobs of a `continue` chain, which take a free slot first
+        self.followers: dict[int, list[Job]] = {}  # id(source job) -> the jobs continuing it
+        self.expecting: dict[int, Any] = {}  # id(job) -> the Slots holding a slot back for it
 
     # -- entry -------------------------------------------------------------------------------------
     async def run(self, jobs: list[Job]) -> None:
@@ -143,6 +145,9 @@ class Runner:
         # a chain's makespan is its own length only if its links never queue behind independent clips
         self.chained = {id(job) for job in jobs if job.link is not None} | {
             id(job.link.job) for job in jobs if job.link is not None}
+        for job in jobs:
+            if job.link is not None:
+                self.followers.setdefault(id(job.link.job), []).append(job)
         # resumed tasks first, then the rest in clip order
         order = sorted(jobs, key=lambda job: 0 if job.holds_slot else 1)
         drivers = [asyncio.create_task(self.drive(job)) for job in order]
@@ -173,6 +178,9 @@ class Runner:
             raise local_fault(error) from None
         finally:
             self.finished.setdefault(id(job), asyncio.Event()).set()
+            slots = self.expecting.pop(id(job), None)
+            if slots is not None:  # a slot held back for this link that it did not take
+                await slots.forget()
 
     async def _follow(self, job: Job) -> bool:
         """A continuing clip: wait for its source's video, settle its identity, give it the last frame.
@@ -241,7 +249,19 @@ class Runner:
     async def _release(self, job: Job, limits: Any) -> None:
         if job.holds_slot:
             job.holds_slot = False
+            self._hand_down(job)
             await limits.slots.release()
+
+    def _hand_down(self, job: Job) -> None:
+        """The links continuing `job` ask for a slot once its video is in and their frame uploaded: until
+        then their model's slots are held back for them, so that an independent clip does not take the
+        slot the chain needs (the chain's makespan stays its own length)."""
+        for follower in self.followers.get(id(job), ()):
+            if follower.holds_slot or id(follower) in self.expecting or follower.outcome:
+                continue
+            slots = self.scheduler.model(f"{follower.region}/{follower.model}").slots
+            slots.expect()
+            self.expecting[id(follower)] = slots
 
     # -- submitting --------------------------------------------------------------------------------
     async def _submit(self, job: Job, limits: Any) -> None:
@@ -255,7 +275,10 @@ class Runner:
         body = with_urls(job.body, urls)
         if not job.holds_slot:
             self._set(job, "queued")
-            await limits.slots.acquire(urgent=id(job) in self.chained)
+            held = self.expecting.pop(id(job), None)
+            if held is not None and held is not limits.slots:
+                await held.forget()
+            await limits.slots.acquire(urgent=id(job) in self.chained, expected=held is limits.slots)
             job.holds_slot = True
         await limits.submissions.wait()
         job.attempts += 1

@@ -103,12 +103,18 @@ class Slots:
         self.limit = max(1, limit)
         self.used = 0
         self.urgent = 0  # waiters that go first (links of a `continue` chain: the run's critical path)
+        # links whose source has just finished and freed its slot: they will ask once their frame is
+        # uploaded, and other waiters hold back until they do, so the slot passes down the chain
+        self.expected = 0
         self.changed = asyncio.Condition()
 
-    async def acquire(self, urgent: bool = False) -> None:
+    async def acquire(self, urgent: bool = False, expected: bool = False) -> None:
+        """Take a slot; `urgent` goes before other waiters, `expected` redeems an `expect`."""
         async with self.changed:
+            if expected:
+                self.expected = max(0, self.expected - 1)
             if not urgent:
-                await self.changed.wait_for(lambda: self.used < self.limit and not self.urgent)
+                await self.changed.wait_for(lambda: self.used < self.limit and not self.urgent and not self.expected)
                 self.used += 1
                 return
             self.urgent += 1
@@ -118,6 +124,16 @@ class Slots:
             finally:
                 self.urgent -= 1
                 self.changed.notify_all()
+
+    def expect(self) -> None:
+        """A chain's next link will ask for a slot soon: hold others back (`acquire(expected=True)` or `forget`)."""
+        self.expected += 1
+
+    async def forget(self) -> None:
+        """An expected link that will not ask after all (its video was made already, or it cannot start)."""
+        async with self.changed:
+            self.expected = max(0, self.expected - 1)
+            self.changed.notify_all()
 
     def occupy(self) -> None:
         self.used += 1
