@@ -521,6 +521,8 @@ def test_a_clip_continues_a_clip_of_another_storyboard(tmp_path: Path, monkeypat
         monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
         monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
         monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        # `status` shows the clip to submit, waiting for its source
+        assert main(["status", ep2]) == 0 and "next: to submit" in capsys.readouterr().out
         # alone, before its source exists: nothing is sent, and the message says what to do
         assert main(["render", ep2, "--yes"]) != 0
         err = capsys.readouterr().err

@@ -163,7 +163,8 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
             _adopt_from_lock(path, lock, journal, [job for (f, _), job in jobs.items() if f == folder])
         parts = {clip_plan.clip.name: clip_plan.name for clip_plan in plan.clips}  # a scene: its last part
         for clip, made, source in _in_chain_order(following, parts):
-            link = _link(jobs, folder, journal, clip, source, path, lock, parts, every_part, journal_root is None)
+            link = _link(jobs, folder, journal, clip, source, path, lock, parts, every_part, journal_root is None,
+                         record)
             made += _clip_jobs(jobs, folder, journal, plan, plans[clip.name], clip, path, region, out, root,
                                takes, locked_takes, record, link)
             if record:
@@ -222,15 +223,23 @@ def _clip_jobs(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, 
 
 def _link(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, clip: Any, source: str, path: str,
           lock: LockFile | None, parts: dict[str, str], every_part: dict[str, dict[str, str]],
-          with_locks: bool) -> Link | None:
+          with_locks: bool, record: bool) -> Link | None:
     """A continuing clip's source: a clip of this storyboard, or of another one (`continue "ep1.story"
-    finale`) made earlier in this run or already rendered; a scene's last part; its selected take."""
+    finale`) made earlier in this run or already rendered; a scene's last part; its selected take.
+
+    A source in another storyboard with no video stops a render (`SourceNotRendered`); `story plan` and
+    `story status` (`record` False) show the clip as waiting for it instead."""
     file, name = split_key(source)
     source_path, source_lock, source_name = path, lock, parts.get(source, source)
     if file is not None:
         source_path = other_storyboard(path, file)
         if os.path.abspath(source_path) not in every_part:
-            elsewhere = _rendered_elsewhere(journal, clip, source_path, file, name)
+            try:
+                elsewhere = _rendered_elsewhere(journal, clip, source_path, file, name)
+            except SourceNotRendered:
+                if record:
+                    raise
+                return Link(source, NotMadeYet(source_path, name, journal), None)
             return Link(source, elsewhere, elsewhere.entry.sha256)
         source_name = every_part[os.path.abspath(source_path)].get(name, name)
         source_lock = read_lock(lock_path(source_path)) if with_locks else None
@@ -345,6 +354,17 @@ class MadeElsewhere(Job):
     def row(self) -> Row | None:
         return Row(self.hash, self.model, self.region, {}, "downloaded", self.entry.task_id, None, None,
                    "SUCCEEDED", None, None, self.video, self.entry.sha256, None, None, None, 0, 0.0)
+
+
+class NotMadeYet(Job):
+    """The source of a continuing clip, in another storyboard, with no video yet (`story plan`, `status`)."""
+
+    def __init__(self, storyboard: str, name: str, journal: Journal) -> None:
+        super().__init__(PENDING + name, "", "", {}, {}, {}, journal, Price(None, "", "", "", 0.0), {}, "", 0.0)
+        self.targets.append(Target(storyboard, name, "", storyboard))
+
+    def row(self) -> Row | None:
+        return None
 
 
 class Link(NamedTuple):
