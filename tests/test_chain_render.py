@@ -463,6 +463,7 @@ def test_continue_clip_sends_the_source_video_itself(tmp_path: Path, monkeypatch
         assert made[1].submitted >= (made[0].finished or 0) > 0
         sent = made[1].spec.media[0]
         assert sent.role == role
+        assert [task.spec.seed for task in made] == [7, 7]  # the emulator records what a media body sends
         video = folder / "renders" / "film" / "one.mp4"
         assert Path(made[1].media_paths[sent.url]).read_bytes() == video.read_bytes()  # the video itself
         # the cut: wan2.7-i2v's output begins with the clip it continues, so `two` stands in for both

@@ -132,7 +132,7 @@ def _media_spec(model: str, profile: Profile, prompt: str, negative: str, found:
         width, height, int(duration), tier, ratio, size or f"{width}*{height}", None,
         bool(profile.data["defaults"]["prompt_extend"] if extend is None else extend),
         str(parameters.get("shot_type") or "single") if profile.multi_shot == "shot_type" else "", failure,
-        tuple(found), documented,
+        tuple(found), documented, seed=parameters.get("seed"),
     )
 
 
