@@ -64,3 +64,14 @@ def test_a_storyboard_outside_the_working_folder_keeps_its_folder_name(tmp_path:
     monkeypatch.chdir(here)
     assert main(["preview", str(story)]) == 0
     assert (here / "out" / "ep1" / "main" / "preview.html").is_file()
+
+
+def test_render_into_one_folder_keeps_two_storyboards_of_one_name_apart(
+        episodes: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("DASHSCOPE_API_KEY", "DASHSCOPE_BASE_URL", "DASHSCOPE_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["render", *map(str, episodes), "-o", "videos"]) == 0, capsys.readouterr().err
+    made = sorted(str(path.relative_to(tmp_path / "videos")) for path in (tmp_path / "videos").rglob("*.mp4"))
+    assert made == ["ep1/main/opening.mp4", "ep2/main/opening.mp4"]
+    assert (tmp_path / "videos" / "ep1" / "main" / "opening.mp4").read_bytes() != \
+        (tmp_path / "videos" / "ep2" / "main" / "opening.mp4").read_bytes()

@@ -98,8 +98,9 @@ class OutputError(Exception):
     """The default videos folder leads out of the storyboard's folder (a planted symlink)."""
 
 
-def output_folder(storyboard: str, output: str | None, several: bool) -> str:
-    """`<storyboard folder>/renders/<stem>` by default; `-o DIR` (DIR/<stem> with several storyboards).
+def output_folder(storyboard: str, output: str | None, several: bool, name: str | None = None) -> str:
+    """`<storyboard folder>/renders/<stem>` by default; `-o DIR` (DIR/<stem> with several storyboards, or
+    DIR/`name` where two of them share a stem: `ep1/main`, `ep2/main`).
 
     The default must stay inside the storyboard's folder once symlinks are followed: a cloned repository
     could ship `renders` as a symlink to send the downloads anywhere. `-o` is the user's own choice.
@@ -108,7 +109,7 @@ def output_folder(storyboard: str, output: str | None, several: bool) -> str:
 
     stem = os.path.splitext(os.path.basename(storyboard))[0]
     if output:
-        return os.path.abspath(os.path.join(output, stem) if several else output)
+        return os.path.abspath(os.path.join(output, name or stem) if several else output)
     home = os.path.dirname(os.path.abspath(storyboard))
     folder = os.path.join(home, "renders", stem)
     leads = outside(folder, home)
@@ -136,13 +137,14 @@ def prepare(compiled: list[tuple[str, Plan, Compiled, str]], output: str | None 
     storyboards: list[tuple[str, list[Target]]] = []
     several = len(compiled) > 1
     every_part: dict[str, dict[str, str]] = {}  # storyboard (absolute) -> a scene's name -> its last part
+    names = _distinct_names([path for path, *_ in compiled]) if output else {}
     for path, plan, result, region in _sources_first(compiled):
         every_part[os.path.abspath(path)] = {clip_plan.clip.name: clip_plan.name for clip_plan in plan.clips}
         folder = journal_root or journal_folder(path)
         if folder not in journals:
             journals[folder] = Journal(folder, create=create_journal, offline=offline)
         journal = journals[folder]
-        out = output_folder(path, output, several)
+        out = output_folder(path, output, several, names.get(path))
         plans = {clip_plan.name: clip_plan for clip_plan in plan.clips}
         root = find_root(path)
         # LockError: a damaged lock file stops the run before anything is sent (hashes alone need none)
@@ -219,6 +221,17 @@ def _clip_jobs(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, 
         jobs[key].targets.append(target)
         targets.append(target)
     return targets
+
+
+def _distinct_names(paths: list[str]) -> dict[str, str]:
+    """`-o DIR` folder names for storyboards that share a file stem (`compile.outputs.output_names`)."""
+    from collections import Counter
+
+    from ..compile.outputs import output_names
+
+    stems = Counter(os.path.splitext(os.path.basename(path))[0] for path in paths)
+    clash = [path for path in paths if stems[os.path.splitext(os.path.basename(path))[0]] > 1]
+    return output_names(clash) if clash else {}
 
 
 def _link(jobs: dict[tuple[str, str], Job], folder: str, journal: Journal, clip: Any, source: str, path: str,
