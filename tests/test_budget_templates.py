@@ -214,6 +214,12 @@ def _fifo(tmp_path: Path) -> str:
     return "file://pipe.wav"
 
 
+def _huge(tmp_path: Path) -> str:
+    with open(tmp_path / "p" / "huge.wav", "wb") as handle:  # sparse: no disk is spent
+        handle.truncate(65 * 1024 * 1024)
+    return "file://huge.wav"
+
+
 def _symlink_out(tmp_path: Path) -> str:
     secret = tmp_path / "secret.wav"
     tone(secret, 4)
@@ -229,7 +235,8 @@ def _symlink_out(tmp_path: Path) -> str:
     (_fifo, "is a FIFO, not a regular file"),
     (_symlink_out, "leads outside the project"),
     (lambda _: "file://missing.wav", "cannot be read: no such file or directory"),
-], ids=["dot-dot", "dev-zero", "absolute", "escaped-dot-dot", "fifo", "symlink", "missing"])
+    (_huge, "is larger than 64 MB, the most storyc sends"),  # the gate's cap, at compile time too
+], ids=["dot-dot", "dev-zero", "absolute", "escaped-dot-dot", "fifo", "symlink", "missing", "huge"])
 def test_a_template_audio_file_outside_the_project_is_refused_at_compile_time(
     make: Any, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

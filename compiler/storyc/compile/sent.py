@@ -19,7 +19,7 @@ import os
 import stat
 from typing import Any, Iterator, Mapping, Union
 
-from ..base.paths import kind, outside
+from ..base.paths import MAX_MEDIA_BYTES, kind, outside
 from ..language.load import find_root
 
 LOCAL = "file://"
@@ -67,9 +67,11 @@ def _local_problem(url: str, storyboard: str) -> Union[str, None]:
     if leads is not None:
         return f"leads outside the project, to `{leads}`; local files must be inside it"
     try:
-        mode = os.stat(path).st_mode
+        status = os.stat(path)
     except OSError as error:
         return f"cannot be read: {(error.strerror or type(error).__name__).lower()}"
-    if not stat.S_ISREG(mode):
-        return f"is {kind(mode)}, not a regular file"
+    if not stat.S_ISREG(status.st_mode):
+        return f"is {kind(status.st_mode)}, not a regular file"
+    if status.st_size > MAX_MEDIA_BYTES:  # the cap of the gate `story render` reads it through (request_file)
+        return f"is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB, the most storyc sends"
     return None
