@@ -113,7 +113,8 @@ CLIP_NAMES = ["chase", "a", "opening-2", "end_scene", "雨夜", "b", "c"]
 def headed_storyboard(draw: st.DrawFn) -> str:
     """A header (settings, declarations, maybe an include) then clips of distinct names."""
     step = draw(st.sampled_from(["  ", "    "]))
-    lines = [draw(st.sampled_from(["model wan2.7-t2v", "model wan2.6-t2v", "# a comment", "resolution 1080P"]))]
+    lines = [draw(st.sampled_from(["model wan2.7-t2v", "model wan2.6-t2v", "# a comment", "resolution 1080P",
+                                   "model wan2.7", "model wan3.0-video"]))]
     for _ in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["cast", "place", "style"]))
         lines.append(f"{kind} {draw(st.sampled_from(storygen.NAMES))}: {draw(storygen.prose())}")
@@ -123,8 +124,10 @@ def headed_storyboard(draw: st.DrawFn) -> str:
     names = draw(st.lists(st.sampled_from(CLIP_NAMES), min_size=1, max_size=4, unique=True))
     for name in names:
         clip = draw(storygen.clip(step))
-        lines += [clip[0].split(" ", 1)[0] + " " + name + "".join(" " + part for part in clip[0].split(" ")[2:]),
-                  *clip[1:]]
+        lines += [clip[0].split(" ", 1)[0] + " " + name + "".join(" " + part for part in clip[0].split(" ")[2:])]
+        if draw(st.integers(0, 2)) == 0:  # a chain: to a clip that may come later, be missing, or loop back
+            lines.append(f"{step}continue {draw(st.sampled_from(CLIP_NAMES))}{draw(st.sampled_from(['', ' clip']))}")
+        lines += clip[1:]
         if draw(st.booleans()):
             lines.append(draw(st.sampled_from(["", "# between clips", "  # indented comment"])))
     return "\n".join(lines) + "\n"
@@ -133,7 +136,8 @@ def headed_storyboard(draw: st.DrawFn) -> str:
 SNIPPETS = ["@", "fox", "@fox ", "\n", "  ", "x", " 3s", "shot 2s wide\n    ", "\n  shot 1s close-up\n    rain",
             "say fox: hi", "sfx: rain", "model wan2.6-t2v\n", ":", "clip d\n  a cat\n", "cast owl: an owl\n",
             "wid", "\n\n", "camera: pan left", "1", "resolution 4K\n  ",
-            "%%% not a line", "\n      deeper", "\tshot 2s", "shot", "Shot 2s wide", '"open', "\x07", "\ufeff", "[0-2s]"]
+            "%%% not a line", "\n      deeper", "\tshot 2s", "shot", "Shot 2s wide", '"open', "\x07", "\ufeff", "[0-2s]",
+            "\n  continue a", "\n  continue chase\n", "continue b clip", "b"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -174,6 +178,34 @@ def test_an_edit_in_one_clip_rechecks_that_clip_alone(tmp_path: Path) -> None:
     edited = text.replace("an owl", "an old owl")
     assert incremental_found(engine, edited) == whole(Analysis(path, edited, catalog()))
     assert engine.rechecked == 40
+
+
+def test_a_chain_is_checked_with_its_sources_and_again_when_they_change(tmp_path: Path) -> None:
+    """`continue NAME` needs the clips before it in its chain: checked with them, kept while they stay."""
+    clips = "".join(f"clip c{n} 5s\n  shot 5s wide\n    a street, take {n}\n\n" for n in range(20))
+    chain = "clip one 5s\n  a door opens\n\nclip two 10s\n  continue one clip\n  a hall\n\n" \
+            "clip three 5s\n  continue two\n  a stair\n\n"
+    text = "model wan2.7\nresolution 720P\n\n" + clips + chain
+    path = str(tmp_path / "chain.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    assert incremental_found(engine, text) == whole(Analysis(path, text, catalog())) == {}
+    steps = [
+        ("a street, take 4", "a street, take four", 1),  # an independent clip: itself alone
+        ("clip one 5s", "clip one 12s", 3),  # the source: it, and both clips after it (SB655 on `two`)
+        ("clip one 12s", "clip uno 12s", 2),  # renamed: it, and `three` (`two` alone was checked before)
+        ("clip uno 12s", "clip one 5s", 0),  # back as it was: every result is still known
+        ("continue two", "continue three", None),  # a chain that comes back to itself: the whole check
+    ]
+    for before, after, rechecked in steps:
+        text = text.replace(before, after)
+        found = incremental_found(engine, text)
+        if rechecked is None:
+            assert found is None
+            continue
+        assert found == whole(Analysis(path, text, catalog())), (before, after)
+        assert engine.rechecked == rechecked, (before, after)
+    codes = {key[4] for key in whole(Analysis(path, text.replace("clip one 5s", "clip one 12s"), catalog()))[path]}
+    assert "SB655" in codes
 
 
 def test_edits_at_clip_boundaries_give_the_whole_checks_diagnostics(tmp_path: Path) -> None:

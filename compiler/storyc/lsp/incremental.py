@@ -11,6 +11,9 @@ What crosses clips is put together from those results, as the whole-file check w
   found it;
 - a declaration is unused (SB206) only when no clip uses it: it must be reported by every clip;
 - prompts are measured (SB313, SB501) only when the whole file has no error.
+A clip that continues another of the file (`continue NAME`) is checked with the clips of its chain
+before it (*header + its sources + the clip*), keeping only its own diagnostics, and checked again when
+one of those changes; a chain that comes back to itself is left to the whole check.
 A syntax error inside a clip stays in it (recovery resumes at the next line with no indentation);
 the clip is left out of the rules as in the whole check, and so is SB206 (each clip check leaves it
 out). Where this does not hold, the buffer is checked whole, as `story check` does: a clip's own
@@ -51,6 +54,7 @@ class ClipResult(NamedTuple):
     header: tuple[tuple[tuple[object, ...], types.Diagnostic], ...]  # keyed, in the header's lines
     included: tuple[tuple[str, str, tuple[types.Diagnostic, ...]], ...]  # (path, text, diagnostics)
     prompts: tuple[types.Diagnostic, ...]  # SB313/SB501, measured when the clip has no error
+    continues: Union[str, None] = None  # the clip of this file it continues (`continue NAME`), if any
 
 
 UNREADABLE = ClipResult(None, False, 0, 0, (), False, (), (), ())
@@ -61,12 +65,13 @@ class Clip:
     """A clip in the buffer: its first line, its newlines, its result, and its diagnostics moved to
     its first line (kept while the clip does not move)."""
 
-    __slots__ = ("start", "lines", "result", "moved_at", "moved")
+    __slots__ = ("start", "lines", "result", "moved_at", "moved", "context")
 
-    def __init__(self, start: int, lines: int, result: ClipResult) -> None:
+    def __init__(self, start: int, lines: int, result: ClipResult, context: str = "") -> None:
         self.start = start
         self.lines = lines
         self.result = result
+        self.context = context  # the texts of the clips it continues, which its result was checked with
         self.moved_at = -1
         self.moved: tuple[list[types.Diagnostic], list[types.Diagnostic]] = ([], [])
 
@@ -221,9 +226,43 @@ class Incremental:
         self.rechecked = 0
         self.text = None
         kept = self.clips is not None and dirty is not None and self._edited(lines, dirty)
-        found = self._assemble() if kept or self._scanned(lines) else None
+        found = self._assemble() if (kept or self._scanned(lines)) and self._chained(lines) else None
         self.synced = found is not None
         return found
+
+    def _chained(self, lines: list[str]) -> bool:
+        """Check again each continuing clip whose sources' texts changed, with them before it; False
+        for a chain that comes back to itself (the whole check reports it once)."""
+        clips = self.clips
+        assert clips is not None
+        links = {clip.result.name: index for index, clip in enumerate(clips) if clip.result.readable}
+        bounds = [*self.starts, len(lines)]
+        for index, clip in enumerate(clips):
+            source = clip.result.continues
+            if source is None and not clip.context:
+                continue
+            chain: list[int] = []
+            while source is not None and source in links:
+                at = links[source]
+                if at == index or at in chain:
+                    return False
+                chain.append(at)
+                source = clips[at].result.continues
+            context = "".join(_clip_text(lines, self.starts[at], bounds[at + 1]) for at in sorted(chain))
+            if context == clip.context:
+                continue
+            clip_text = _clip_text(lines, clip.start, bounds[index + 1])
+            key = context + "\0" + clip_text if context else clip_text
+            result = self.recent.get(key)
+            if result is None:
+                result = self._check(clip_text, context) if _is_utf8(context + clip_text) else UNREADABLE
+                self.rechecked += 1
+                self.recent[key] = result
+            self.totals.count(clip, -1)
+            fresh = Clip(clip.start, clip.lines, result, context)
+            clips[index] = fresh
+            self.totals.count(fresh, 1)
+        return True
 
     def clip_view(self, lines: list[str], line: int) -> Union[tuple[str, int], None]:
         """The text *header + the clip at `line`* and how many lines the clip lies below where it
@@ -347,20 +386,27 @@ class Incremental:
             self.totals.count(clip, 1)
             found.append(clip)
         return found
-    def _check(self, clip_text: str) -> ClipResult:
+    def _check(self, clip_text: str, context: str = "") -> ClipResult:
+        """The clip checked as *header + clip*, or *header + `context` + clip* where `context` holds
+        the clips it continues (their own diagnostics are left to their own checks)."""
+        from ..check.chains import continuation
         from ..compile.diagnose import checked_plan
         from ..language.load import load_parsed
         from ..language.parse import parse
 
-        text = self.header + clip_text
-        header_lines = len(self.head)
+        text = self.header + context + clip_text
+        header_lines = len(self.head) + context.count("\n")
         entry = parse(Source(self.path, text), resume=False)
         storyboard = entry.storyboard
         clips = storyboard.clips if storyboard is not None else ()
-        if len(clips) != 1 or any(d.code == _CONTROL for d in entry.diagnostics):
+        if len(clips) != 1 + _clip_count(context) or any(d.code == _CONTROL for d in entry.diagnostics):
             return UNREADABLE  # the clip's own line is broken; control characters are counted file-wide
-        boundary = len(self.header)
-        in_header = sum(1 for d in entry.diagnostics if d.span.start < boundary)
+        head = len(self.header)
+        boundary = head + len(context)
+        in_header = sum(1 for d in entry.diagnostics if d.span.start < head)
+        in_clip = sum(1 for d in entry.diagnostics if d.span.start >= boundary)
+        said = continuation(clips[-1])
+        continues = said.source if said is not None and said.file is None else None
         program = load_parsed(entry)
         found, planned = checked_plan(program, self.profiles)
         prompts: list[Diagnostic] = []
@@ -378,16 +424,18 @@ class Incremental:
                 included.setdefault(diagnostic.path, []).append(to_lsp(diagnostic, _lines_of(source, self.encoding)))
             elif diagnostic.span.start >= boundary:
                 own.append(_moved(to_lsp(diagnostic, lines), -header_lines))
-            else:
+            elif diagnostic.span.start < head:
                 converted = to_lsp(diagnostic, lines)
                 header.setdefault(_key(converted), converted)
-        if any(d.path != self.path or d.span.start < boundary for d in prompts):
+        if any(d.path != self.path or d.span.start < head for d in prompts):
             return UNREADABLE  # a template's own error, or the header's
         return ClipResult(
-            clips[0].name, True, len(entry.diagnostics) - in_header, in_header, tuple(own), has_errors(d for d in found if d.path == self.path and d.span.start >= boundary),
+            clips[-1].name, True, in_clip, in_header, tuple(own),
+            has_errors(d for d in found if d.path == self.path and d.span.start >= boundary),
             tuple(header.items()),
             tuple((path, program.sources[path].text, tuple(found_here)) for path, found_here in included.items()),
-            tuple(_moved(to_lsp(d, lines), -header_lines) for d in prompts),
+            tuple(_moved(to_lsp(d, lines), -header_lines) for d in prompts if d.span.start >= boundary),
+            continues,
         )
 
     def _assemble(self) -> Union[Published, None]:
@@ -411,6 +459,11 @@ class Incremental:
         by_path = {self.path: mine}
         by_path.update((path, _sorted(d for _, d in found.values())) for path, found in totals.included.items())
         return Published(by_path, dict(totals.texts))
+
+
+def _clip_count(text: str) -> int:
+    """How many clips a run of whole clips' text holds (each begins with `clip` or `scene` at column 0)."""
+    return sum(1 for line in text.split("\n") if _CLIP.match(line)) if text else 0
 
 
 def _clip_text(lines: list[str], start: int, end: int) -> str:
