@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from storyc.cli.common import storyboard_files
+from storyc.compile.bound import DEFAULT_LANGUAGE, _Bound, languages
 from storyc.compile.diagnose import checked_plan
-from storyc.compile.emit import DEFAULT_LANGUAGE, _Bound, emit_prompt, languages
+from storyc.compile.emit import emit_prompt
 from storyc.language.load import load
 from storyc.models.profile import catalog
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Iterable, Mapping, NamedTuple, Sequence, Union
 
 from .codes import CODES
@@ -101,6 +100,8 @@ def report(
     """Render diagnostics in `full`, `concise`, `json` or `github` (Actions annotations) form."""
     ordered = sorted(diagnostics, key=sort_key)
     if format == "json":
+        import json  # only here: `story check` does not pay for it
+
         records = [to_record(d, sources[d.path]) for d in ordered]
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     render_one = {"concise": _concise, "github": _github}.get(format, _full)

@@ -8,6 +8,8 @@ starts fast: `COMMANDS` maps a command's name to the module that defines it.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import importlib
 import os
 import sys
@@ -77,7 +79,17 @@ def _command_parser(name: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _skip_the_last_collection() -> None:
+    """Run at exit (after the command has returned and closed what it wrote): while the interpreter
+    shuts down, its garbage collector walks every object still alive (each module, the syntax tree,
+    the profiles), 3-5 ms of a short command's run that free nothing the ending process needs.
+    Frozen objects are not walked; the standard streams are still flushed after this."""
+    gc.freeze()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # this process is the `story` command: it ends when main returns
+        atexit.register(_skip_the_last_collection)
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in COMMANDS:
         parser = _command_parser(arguments[0])

@@ -63,9 +63,13 @@ def diagnosed_plan(program: Program, profiles: Union[Catalog, None] = None,
     try:
         found, planned = checked_plan(program, profiles or catalog(), region_option)
         if planned is not None:
-            from .emit import prompt_diagnostics
+            from .bound import risky_clips
 
-            found.extend(prompt_diagnostics(planned))
+            risky = risky_clips(planned)
+            if risky:  # only then the prompts are rendered (and `emit` imported)
+                from .emit import prompt_diagnostics
+
+                found.extend(prompt_diagnostics(planned, risky))
     finally:
         if enabled:
             gc.freeze()

@@ -12,24 +12,30 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, Sequence, Union
 
-from ..base import data
 from ..base.diagnostics import Diagnostic, make
 from ..check import framing
 from ..check.audio import soundtrack_path
-from ..language.load import find_root
 from ..language.names import resolve as resolve_name
 from ..language.nodes import Camera, Cue, Declaration, Dialogue, Prose, Soundtrack, Text
 from ..language.timeline import seconds
 from ..models.profile import Profile
 from . import media, sent
+from .bound import (
+    _PLAIN_WORDS,
+    DEFAULT_LANGUAGE,
+    declarations,
+    label_of,
+    languages,
+    project_templates,
+    risky_clips,
+)
 from .plan import ClipPlan, Plan
 
 HERE = os.path.dirname(__file__)
 TEMPLATES = os.path.join(HERE, "templates")
 SCHEMAS = os.path.join(HERE, "schemas")
-DEFAULT_LANGUAGE = "zh"
 
 
 class CompiledClip(NamedTuple):
@@ -48,14 +54,9 @@ class Compiled(NamedTuple):
     region: Union[str, None] = None  # the plan's resolved region (always set by compile_plan)
 
 
-def languages() -> dict[str, dict[str, Any]]:
-    table: dict[str, dict[str, Any]] = data.table("languages")
-    return table
-
-
 def compile_plan(plan: Plan) -> Compiled:
     """Render every clip of the plan; problems come back as diagnostics, never as exceptions."""
-    environment = _environment(_project_templates(plan))
+    environment = _environment(project_templates(plan))
     source = plan.program.entry.source
     clips: list[CompiledClip] = []
     diagnostics: list[Diagnostic] = list(plan.diagnostics)
@@ -86,12 +87,6 @@ class TemplateProblem(Exception):
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
         self.hint = hint
-
-
-def _project_templates(plan: Plan) -> Union[str, None]:
-    """The project's `templates/` folder; whether each file in it may be read is the sandbox's to say."""
-    folder = os.path.join(find_root(plan.program.entry.source.path), "templates")
-    return folder if os.path.isdir(folder) else None
 
 
 def _environment(project: Union[str, None]) -> Any:
@@ -157,16 +152,6 @@ def _fill(environment: Any, name: str, **context: Any) -> str:
         if not isinstance(environment, sandbox.ProjectEnvironment):
             raise
         raise TemplateProblem(f"template `{name}` failed: {type(error).__name__}: {error}", "fix the template") from None
-
-
-def declarations(plan: Plan) -> dict[str, Declaration]:
-    """Every declaration in scope by name; built once per plan and shared by every clip's expander."""
-    declared: dict[str, Declaration] = {}
-    for result in (*plan.program.includes, plan.program.entry):
-        if result.storyboard is not None:
-            for declaration in result.storyboard.declarations:
-                declared.setdefault(declaration.name, declaration)
-    return declared
 
 
 class _Expander:
@@ -269,27 +254,10 @@ class _Expander:
         return phrase
 
 
-_PLAIN_WORDS: dict[str, Any] = {
-    "first_mention": "{label} ({description})", "later_mention": "{label}",
-    "introduction": "{label}: {description}", "joiner": " ", "full_stop": ".", "sentence_ends": ".!?",
-    "clause_marks": ",;",
-}
-
-
 @cache
 def _particles() -> tuple[str, ...]:
     """What belongs to the name before it, in any prompt language: prose mixes them (`@fox的尾巴`)."""
     return tuple(sorted({p for words in languages().values() for p in words.get("particles", ())}))
-
-
-def label_of(declaration: Declaration) -> str:
-    """How the prompt writes a declared name: its label if it has one, else the name read as words."""
-    return declaration.label if declaration.label is not None else _display_name(declaration.name)
-
-
-def _display_name(name: str) -> str:
-    words = name.replace("_", " ").replace("-", " ").split()
-    return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
 def sentence(text: str, words: dict[str, Any]) -> str:
@@ -483,104 +451,11 @@ def body_problems(body: dict[str, Any], model: Profile) -> list[str]:
     return problems
 
 
-def prompt_diagnostics(plan: Plan) -> list[Diagnostic]:
-    """SB313 and SB501 for `story check`: emit only the clips whose prompt could be too long
-    (all of them when the project has its own templates).
-
-    A cheap upper bound (every text with references counted at their longest expansion, plus an
-    allowance per line for labels and cue phrases) settles most clips without importing Jinja2.
-    """
-    custom = _project_templates(plan) is not None  # a project's own templates may fail: emit all
-    bounds: dict[str, _Bound] = {}
-    risky = []
-    for clip_plan in plan.clips:
-        if not custom:
-            language = str(plan.settings_for(clip_plan).get("language", DEFAULT_LANGUAGE))
-            bound = bounds.get(language)
-            if bound is None:
-                bound = bounds[language] = _Bound(plan, languages().get(language))
-            if bound.clip(clip_plan) <= plan.profile_for(clip_plan).data["prompt_max_chars"]:
-                continue
-        risky.append(clip_plan)
+def prompt_diagnostics(plan: Plan, risky: Union[Sequence[ClipPlan], None] = None) -> list[Diagnostic]:
+    """SB313 and SB501 for `story check`: render only the clips whose prompt could be too long
+    (`risky`, else `bound.risky_clips(plan)`)."""
+    risky = risky_clips(plan) if risky is None else risky
     if not risky:
         return []
     compiled = compile_plan(plan._replace(clips=tuple(risky), diagnostics=()))
     return [d for d in compiled.diagnostics if d.code in ("SB313", "SB501")]
-
-
-_ALLOWANCE = 64  # characters per line for shot labels, framings and cue phrases
-_SENTENCE = 8  # per prose line: its full stop, the joiner, a capital that grew
-
-
-class _Bound:
-    """An upper bound on the length of a clip's rendered prompt, in one language.
-
-    A reference adds at most its longest written form (a first mention, or the label with an
-    introduction set before the line; a style with a comma) and never less than nothing, so a text
-    is bounded by its own length plus that of each reference's longest form; each form is computed
-    once per name.
-    """
-
-    def __init__(self, plan: Plan, words: Union[dict[str, Any], None]) -> None:
-        self.plan = plan
-        self.words = words or _PLAIN_WORDS
-        self.declared = declarations(plan)
-        self.comma = len(self.words.get("clause_comma", ""))
-        self.resolved: dict[str, Union[str, None]] = {}
-        self.mentions: dict[tuple[str, int], int] = {}
-
-    def text(self, text: Text, depth: int = 0) -> int:
-        total = len(text.value)
-        if not text.refs or depth > 3:
-            return total
-        for ref in text.refs:
-            name = self.resolved.get(ref.name, "")
-            if name == "":
-                name = self.resolved[ref.name] = resolve_name(ref.name, self.declared) or None
-            if name is not None:
-                total += self.mention(name, depth)
-        return total
-
-    def mention(self, name: str, depth: int) -> int:
-        known = self.mentions.get((name, depth))
-        if known is not None:
-            return known
-        declaration = self.declared[name]
-        description = self.text(declaration.text, depth + 1)
-        if declaration.kind != "style":
-            label, filler = label_of(declaration), "x" * description
-            introduction = self.words["introduction"].format(label=label, description=filler)
-            longest = max(len(str(self.words["first_mention"].format(label=label, description=filler))),
-                          len(label) + len(introduction) + len(self.words["full_stop"]) + len(self.words["joiner"]))
-        else:
-            longest = description
-        self.mentions[(name, depth)] = longest = longest + self.comma
-        return longest
-
-    def clip(self, clip_plan: ClipPlan) -> int:
-        total = 4 * _ALLOWANCE
-        settings = self.plan.settings_for(clip_plan)
-        if "style" in settings.nodes:
-            total += self.text(settings.nodes["style"].value)
-        for timed in clip_plan.shots:
-            total += _ALLOWANCE + self.lines(timed.shot.lines)
-            if timed.shot.framing is not None:
-                total += len(timed.shot.framing.value)
-            if timed.shot.text is not None:
-                total += _SENTENCE + self.text(timed.shot.text)
-        return total + self.lines(clip_plan.lines)
-
-    def lines(self, lines: Any) -> int:
-        total = 0
-        for line in lines:
-            if type(line) is Prose:
-                total += _SENTENCE + self.text(line.text)
-                continue
-            total += _ALLOWANCE
-            for text in (getattr(line, "text", None), getattr(line, "line", None)):
-                if isinstance(text, Text):
-                    total += self.text(text)
-            if isinstance(line, Dialogue):
-                declaration = self.declared.get(line.speaker)
-                total += self.mention(line.speaker, 0) if declaration is not None else len(line.speaker)
-        return total

@@ -11,12 +11,10 @@ lock file's select (`story select`).
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
 from typing import Any, Union
 
 from ..base import data
+from ..base.paths import sha256
 
 SEED_MAX = 2147483647  # the seed range every Wan model takes (profiles' `seed`, API reference `seed`)
 
@@ -41,8 +39,13 @@ def take_seed(body: dict[str, Any], take: int) -> Union[int, None]:
         return own
     # From the clip's seed when it has one, so that the take follows a `seed` edit; from the body
     # otherwise (a clip without a seed still gets the same seeds run after run).
-    basis = str(own) if own is not None else json.dumps(body, ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(f"storyc-take:{basis}:{take}".encode()).digest()
+    if own is not None:
+        basis = str(own)
+    else:
+        import json
+
+        basis = json.dumps(body, ensure_ascii=False, sort_keys=True)
+    digest = sha256(f"storyc-take:{basis}:{take}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % (SEED_MAX + 1)
 
 
@@ -50,6 +53,8 @@ def take_body(body: dict[str, Any], take: int) -> dict[str, Any]:
     """The request body of take `take` of a clip whose body (take 1) is `body`."""
     if take == 1:
         return body
+    import copy
+
     derived = copy.deepcopy(body)
     derived.setdefault("parameters", {})["seed"] = take_seed(body, take)
     return derived

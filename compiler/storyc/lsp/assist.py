@@ -96,7 +96,7 @@ def _written_as(declaration: Declaration) -> str:
     """How the prompt calls the name (the clip's hover shows the whole prompt)."""
     if declaration.kind == "style":
         return ""
-    from ..compile.emit import label_of
+    from ..compile.bound import label_of
 
     given = "its label" if declaration.label is not None else "no label given: the name"
     return f"the prompt calls it `{label_of(declaration)}` ({given})\n\n"

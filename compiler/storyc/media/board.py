@@ -315,7 +315,7 @@ def _size(plan: Plan) -> tuple[int, int]:
 
 
 def _language(plan: Plan) -> str:
-    from ..compile.emit import DEFAULT_LANGUAGE
+    from ..compile.bound import DEFAULT_LANGUAGE
 
     return str(plan.settings.get("language") or DEFAULT_LANGUAGE)
 

@@ -1,19 +1,21 @@
 """Model profiles: every limit, wire detail and price of a model, kept as data.
 
 The built-in profiles are YAML files in `profiles/`, compiled into `profiles/_builtin.json` by
-`python -m storyc.models.profile build` (the test suite fails while it is stale). `story check` reads only
-that JSON, so neither yaml nor jsonschema is imported at start-up; a folder of user profiles
+`python -m storyc.models.profile build` (the test suite fails while it is stale), which also writes its
+marshal copy (`profiles/_json.marshal`, see `storyc.base.data`). `story check` reads only that copy
+(or the JSON), so neither yaml nor jsonschema nor json is imported at start-up; a folder of user profiles
 (`--profiles DIR` or `STORYC_PROFILES`) is read as YAML and validated against
 `profiles/profile.schema.json`, and a malformed one is reported with its file and key path.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Union
+
+from ..base.data import read_json
 
 PROFILES = os.path.join(os.path.dirname(__file__), "profiles")
 BUILTIN = os.path.join(PROFILES, "_builtin.json")
@@ -128,8 +130,7 @@ class Profile:
 
 @lru_cache(maxsize=1)
 def builtin() -> dict[str, Profile]:
-    with open(BUILTIN, encoding="utf-8") as handle:
-        table: dict[str, dict[str, Any]] = json.load(handle)
+    table: dict[str, dict[str, Any]] = read_json(BUILTIN)
     return {model: Profile(data) for model, data in table.items()}
 
 
@@ -212,6 +213,8 @@ def _resolve_all(
     raw: Mapping[str, tuple[str, dict[str, Any]]], known: Mapping[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Apply `extends`, then validate each result against the schema."""
+    import json
+
     import jsonschema
 
     with open(SCHEMA, encoding="utf-8") as handle:
@@ -246,6 +249,8 @@ def _resolve_all(
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """A child profile replaces whole top-level keys of its parent."""
+    import json
+
     merged: dict[str, Any] = json.loads(json.dumps(base))
     merged.update(json.loads(json.dumps(dict(override))))
     return merged
@@ -253,11 +258,15 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
 
 def compile_builtin() -> str:
     """The text of `_builtin.json` from the YAML profiles beside it."""
+    import json
+
     profiles = _resolve_all(_read_yaml_folder(PROFILES), {})
     return json.dumps(dict(sorted(profiles.items())), ensure_ascii=False, indent=1) + "\n"
 
 
 def _main(argv: Iterable[str]) -> int:
+    from ..base import data
+
     arguments = list(argv)
     text = compile_builtin()
     current = ""
@@ -265,13 +274,14 @@ def _main(argv: Iterable[str]) -> int:
         with open(BUILTIN, encoding="utf-8") as handle:
             current = handle.read()
     if arguments == ["check"]:
-        if text != current:
+        if text != current or not data.is_current(PROFILES, [os.path.basename(BUILTIN)]):
             print("compiler/storyc/models/profiles/_builtin.json is stale: run python -m storyc.models.profile build")
             return 1
         return 0
     if arguments == ["build"]:
         with open(BUILTIN, "w", encoding="utf-8") as handle:
             handle.write(text)
+        data.write_cache(PROFILES, [os.path.basename(BUILTIN)])
         return 0
     print("usage: python -m storyc.models.profile build|check", file=sys.stderr)
     return 2

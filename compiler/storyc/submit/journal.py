@@ -28,12 +28,13 @@ and say so. Every SQLite error after opening becomes a `JournalError` naming the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 import time
 from typing import IO, Any, Callable, Iterable, NamedTuple
+
+from ..base.paths import sha256
 
 JOURNAL_FOLDER = ".story"
 JOURNAL_NAME = "journal.sqlite"
@@ -127,7 +128,7 @@ def request_hash(model: str, region: str, body: dict[str, Any], file_hashes: dic
 
     text = json.dumps({"model": model, "region": region, "body": stable(body)}, ensure_ascii=False,
                       sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + sha256(text.encode("utf-8")).hexdigest()
 
 
 def journal_folder(storyboard_path: str) -> str:
@@ -275,7 +276,13 @@ class Journal:
         return found
 
     def name_clips(self, storyboard: str, clips: dict[str, str]) -> None:
-        """The storyboard's clips as last rendered (for `story status` and `story cancel`)."""
+        """The storyboard's clips as last rendered (for `story status` and `story cancel`).
+
+        Left alone when they are already so: a run that changes nothing writes nothing, so closing the
+        journal has nothing to checkpoint (no fsync).
+        """
+        if self.clips(storyboard) == clips:
+            return
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM clips WHERE storyboard = ?", (storyboard,))
@@ -406,7 +413,7 @@ def _connect(where: str, writable: bool) -> sqlite3.Connection:
             if found and not wanted <= found:
                 raise Damaged(f"its table `{table}` is not storyc's")
         db.executescript(_SCHEMA)
-        if writable or where == ":memory:":
+        if (writable or where == ":memory:") and version != SCHEMA_VERSION:  # a write: only when it changes
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return db
     except sqlite3.OperationalError as error:  # locked, unopenable, read-only: a fault, not damage
