@@ -65,8 +65,10 @@ def test_an_undefined_name_is_an_error_as_in_jinja() -> None:
 
 
 def test_a_changed_template_falls_back_to_jinja(tmp_path: Path) -> None:
-    source, code = templating.compile_sources()["prompt-en.j2"]
-    stale = templating.Environment({"prompt-en.j2": (source + "changed", code)})
+    from storyc.compile._templates import COMPILED
+
+    source, build = COMPILED["prompt-en.j2"]
+    stale = templating.Environment({"prompt-en.j2": (source + "changed", build)})
     assert stale.root("prompt-en.j2") is None
 
 

@@ -7,16 +7,18 @@ starts fast: `COMMANDS` maps a command's name to the module that defines it.
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import gc
 import importlib
 import os
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .. import __version__
 from .common import EXIT_OK, EXIT_USAGE, Command, UsageError
+
+if TYPE_CHECKING:
+    import argparse
 
 # command name -> module in this package whose COMMANDS dict defines it, in `story --help` order
 COMMANDS: dict[str, str] = {
@@ -46,6 +48,8 @@ def _command(name: str) -> Command:
 
 def _help_formatter(prog: str) -> argparse.HelpFormatter:
     """argparse's default formatter imports shutil (slow) to learn the width; os can tell us."""
+    import argparse
+
     try:
         width = os.get_terminal_size().columns - 2
     except OSError:
@@ -54,6 +58,8 @@ def _help_formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="story", formatter_class=_help_formatter,
         description="Compile .story storyboards into Wan text-to-video requests.",
@@ -70,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _command_parser(name: str) -> argparse.ArgumentParser:
     """One command's parser alone: building every sub-command's costs start-up time."""
+    import argparse
+
     command = _command(name)
     parser = argparse.ArgumentParser(
         prog=f"story {name}", description=command.description, formatter_class=_help_formatter
@@ -91,19 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # this process is the `story` command: it ends when main returns
         atexit.register(_skip_the_last_collection)
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and arguments[0] in COMMANDS:
-        parser = _command_parser(arguments[0])
-        arguments = arguments[1:]
-    else:
-        parser = _parser()
-    try:
-        options = parser.parse_args(arguments)
-    except SystemExit as exit:  # argparse has printed its message
-        return EXIT_OK if exit.code == 0 else EXIT_USAGE
-    if options.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    run: Callable[[argparse.Namespace], int] = options.run
+    command = _command(arguments[0]) if arguments and arguments[0] in COMMANDS else None
+    options: Any = command.quick(arguments[1:]) if command is not None and command.quick else None
+    if options is None:  # argparse: every other command line, its help and its usage errors
+        parser = _command_parser(arguments[0]) if command is not None else _parser()
+        try:
+            options = parser.parse_args(arguments[1:] if command is not None else arguments)
+        except SystemExit as exit:  # argparse has printed its message
+            return EXIT_OK if exit.code == 0 else EXIT_USAGE
+        if options.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+    run: Callable[[Any], int] = options.run
     try:
         return run(options)
     except UsageError as error:

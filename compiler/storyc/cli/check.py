@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence, Union
 
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     Command,
+    Options,
     catalog,
     plural,
     profiles_option,
+    quick_options,
     read_stdin,
     storyboard_files,
     write_atomically,
 )
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..base.diagnostics import Diagnostic
     from ..base.source import Source
     from ..language.load import Program
@@ -42,11 +45,18 @@ def define(check: argparse.ArgumentParser) -> None:
     check.set_defaults(run=run)
 
 
+def quick(arguments: Sequence[str]) -> Union[Options, None]:
+    """`story check PATH... [--fix] [--deny-warnings]` without argparse (see `Command.quick`)."""
+    return quick_options(arguments, ("--deny-warnings", "--fix"), format="full", stdin_filename="<stdin>",
+                         profiles=None, run=run, command="check")
+
+
 COMMANDS = {"check": Command(
     "report syntax errors and problems in storyboards",
     "Parse and validate storyboards against the model's limits; folders are searched for *.story "
     "files. Exit code 0 when there are no errors (warnings allowed), 1 when there are, 2 on bad usage.",
     define,
+    quick,
 )}
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import stat
 import sys
-from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence, Union
 
 from ..base.source import visible
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..models.profile import Catalog
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -28,11 +29,43 @@ class Command(NamedTuple):
     """One sub-command: its one-line help, its description, and the function that adds its options.
 
     `define` also sets `run` (a function of the parsed options returning an exit code) as a default.
+    `quick`, when given, parses the command's most common arguments without argparse (importing and
+    building argparse is 2-3 ms, a tenth of `story check`): it returns the options argparse would
+    (`tests/test_cli.py` compares them), or None for anything else, which argparse then parses.
     """
 
     help: str
     description: str
     define: Callable[[argparse.ArgumentParser], None]
+    quick: Union[Callable[[Sequence[str]], Union[Options, None]], None] = None
+
+
+class Options:
+    """Parsed options, as `argparse.Namespace` holds them (what `Command.quick` returns)."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Options({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+def quick_options(arguments: Sequence[str], flags: Sequence[str], **values: object) -> Union[Options, None]:
+    """For a `Command.quick`: the options of a command line of paths and on/off `flags` alone (the
+    others take `values`, their defaults), as argparse parses it; None for anything else (another
+    option, `--`, an argument that starts with `-` but is no flag, no path at all)."""
+    paths = []
+    on = dict.fromkeys(flags, False)
+    for argument in arguments:
+        if argument in on:
+            on[argument] = True
+        elif argument == "-" or not argument.startswith("-"):
+            paths.append(argument)
+        else:
+            return None
+    if not paths:
+        return None  # argparse says what is missing
+    return Options(paths=paths, **{flag[2:].replace("-", "_"): value for flag, value in on.items()}, **values)
 
 
 def profiles_option(parser: argparse.ArgumentParser) -> None:

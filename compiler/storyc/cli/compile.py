@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -22,6 +21,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..base.diagnostics import Diagnostic
     from ..compile.emit import Compiled
     from ..compile.plan import Plan

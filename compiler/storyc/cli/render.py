@@ -5,15 +5,26 @@ Without DASHSCOPE_API_KEY (or with --offline) everything runs against the built-
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
-from .common import EXIT_OK, EXIT_PROBLEMS, Command, Failed, UsageError, plural, profiles_option
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Command,
+    Failed,
+    Options,
+    UsageError,
+    plural,
+    profiles_option,
+    quick_options,
+)
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..compile.emit import Compiled
     from ..compile.plan import Plan
     from ..submit.jobs import Job, Prepared
@@ -53,6 +64,14 @@ def define_render(render: argparse.ArgumentParser) -> None:
     render.set_defaults(run=run_render)
 
 
+def quick_render(arguments: Sequence[str]) -> Union[Options, None]:
+    """`story render PATH... [--offline] [--yes] [--json] [--resubmit-expired]` without argparse
+    (see `Command.quick`): a cached render is over in about the time argparse takes to start."""
+    return quick_options(arguments, ("--offline", "--json", "--yes", "--resubmit-expired"), region=None,
+                         base_url=None, profiles=None, output=None, budget=None, concurrency=None, takes=None,
+                         run=run_render, command="render")
+
+
 def define_status(status: argparse.ArgumentParser) -> None:
     _common(status, network=False)
     status.set_defaults(run=run_status)
@@ -71,6 +90,7 @@ COMMANDS = {
         ".story/ makes a run resumable and never pays twice; <storyboard>.lock records what was made and what "
         "it cost. Without DASHSCOPE_API_KEY, renders against the built-in emulator.",
         define_render,
+        quick_render,
     ),
     "status": Command(
         "show what the journal knows of each clip",
@@ -527,6 +547,8 @@ def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> i
 
 def takes_count(text: str) -> int:
     """`--takes N`: a whole number in the range the `takes` setting allows."""
+    import argparse
+
     from ..compile.takes import takes_range
 
     low, high = takes_range()
