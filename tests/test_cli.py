@@ -154,6 +154,54 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     heavy = {"lark", "jinja2", "httpx", "jsonschema", "yaml", "dataclasses", "pathlib", "inspect", "asyncio",
              "starlette", "uvicorn", "PIL", "mutagen", "shutil"}
     assert loaded & heavy == set()
+    # what issue 24 took out of its start: argparse (with gettext and locale) for a plain command line,
+    # json (the data tables load from their marshal copies), the request bodies' emitter (no prompt
+    # here can be too long), and hashlib's OpenSSL
+    gone = {"argparse", "gettext", "locale", "json", "storyc.compile.emit", "storyc.compile.templating",
+            "hashlib", "_hashlib", "unicodedata"}
+    assert loaded & gone == set()
+
+
+@pytest.mark.parametrize("argv", [
+    ["a.story"], ["a.story", "b", "-"], ["--fix", "a.story"], ["a.story", "--deny-warnings", "--fix", "--fix"],
+    [""], ["--format", "json", "a.story"], ["--format=json", "a.story"], ["--fi", "a.story"], ["--", "-a.story"],
+    ["-x", "a.story"], ["--deny-warnings"], [], ["-h"], ["--profiles", "p", "a.story"], ["a b", "-1"],
+])
+def test_check_without_argparse_parses_as_argparse(argv: list[str]) -> None:
+    """`Command.quick` gives exactly the options argparse would, or leaves the command line to argparse."""
+    from storyc.cli import _command, _command_parser
+
+    quick = _command("check").quick
+    assert quick is not None
+    options = quick(argv)
+    if options is None:
+        return
+    assert vars(options) == vars(_command_parser("check").parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["a.story"], ["--offline", "a.story", "b"], ["--json", "--yes", "--resubmit-expired", "--offline", "a.story"],
+    ["--budget", "3", "a.story"], ["-o", "out", "a.story"], ["--takes", "2", "a.story"], ["--offline"],
+    ["--off", "a.story"], ["-", "--json"],
+])
+def test_render_without_argparse_parses_as_argparse(argv: list[str]) -> None:
+    from storyc.cli import _command, _command_parser
+
+    quick = _command("render").quick
+    assert quick is not None
+    options = quick(argv)
+    if options is None:
+        assert argv not in (["a.story"], ["--offline", "a.story", "b"])  # the common lines take the quick path
+        return
+    assert vars(options) == vars(_command_parser("render").parse_args(argv))
+
+
+def test_the_common_command_lines_skip_argparse() -> None:
+    from storyc.cli import _command
+
+    for name, argv in (("check", ["a.story", "--fix"]), ("render", ["--offline", "--json", "a.story"])):
+        quick = _command(name).quick
+        assert quick is not None and quick(argv) is not None
 
 
 @pytest.mark.parametrize("command", ["plan", "compile"])
@@ -219,6 +267,21 @@ def test_a_cached_render_imports_neither_client_nor_asyncio_nor_rich(tmp_path: P
     assert video.read_bytes() == made
     assert sorted(p.name for p in video.parent.iterdir()) == ["a.mp4", "b.mp4"]
     assert path.with_suffix(".lock").read_text(encoding="utf-8") == lock
+
+
+def test_a_cached_render_writes_nothing_to_the_journal(tmp_path: Path) -> None:
+    """No write means nothing to checkpoint when the journal closes: no fsync in a cached run (under load
+    the fsyncs were most of what a cached render cost beyond `story check`)."""
+    path = write(tmp_path, "a.story", CLEAN)
+    assert main(["render", "--offline", str(path)]) == 0
+    journal = tmp_path / ".story" / "offline.sqlite"
+    before = journal.read_bytes()
+    status, summary, loaded = render_in_subprocess(path)
+    assert status == 0
+    assert [clip["outcome"] for clip in summary["clips"]] == ["cached"]  # type: ignore[index]
+    assert journal.read_bytes() == before  # not even the file change counter moved
+    assert not (tmp_path / ".story" / "offline.sqlite-wal").exists()
+    assert loaded & {"argparse", "hashlib", "_hashlib", "unicodedata"} == set()
 
 
 def test_a_render_whose_video_changed_is_not_taken_for_cached(tmp_path: Path) -> None:

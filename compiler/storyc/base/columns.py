@@ -8,7 +8,6 @@ with a `limit` it wraps the widest cells at spaces until the table fits that man
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Sequence, Union
 
 GAP = "  "
@@ -22,6 +21,8 @@ def width(text: str) -> int:
 
 
 def _char_width(char: str) -> int:
+    import unicodedata  # here, not at the top: tables of ASCII text (most of them) need not load it
+
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

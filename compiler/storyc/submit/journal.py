@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import time
 from typing import IO, Any, Callable, Iterable, NamedTuple
 
@@ -499,7 +500,44 @@ def file_sha256(path: str) -> str:
     """The hex sha256 of a regular file; OSError (a `FileProblem`) for a FIFO, a device or a huge file.
 
     Lock files and journals name videos: `/dev/zero` there must be refused, never hashed forever.
+    A run asks for the same video's hash several times (is it still the journal's? then for the lock
+    file): a file already hashed by this process is not read again while it is the same file, unchanged
+    (see `_unchanged_since`).
     """
     from ..base.paths import sha256_file
 
-    return sha256_file(path)
+    identity = _identity(path)
+    known = _HASHED.get(path)
+    if identity is not None and known is not None and known[0] == identity:
+        return known[1]
+    digest = sha256_file(path)
+    if identity is not None and _identity(path) == identity and _unchanged_since(identity):
+        _HASHED[path] = (identity, digest)
+    return digest
+
+
+_HASHED: dict[str, tuple[tuple[int, ...], str]] = {}  # path -> (its identity when hashed, sha256), this process
+_SETTLED = 2.0  # seconds: more than any file system's step between two change times (ctime)
+
+
+def _identity(path: str) -> tuple[int, ...] | None:
+    """Device, inode, size, modification and change times (ns) of a regular file, else None.
+
+    Writing to a file always sets its change time (ctime) to the clock's present, which no program can
+    set back (unlike the modification time): a file that was rewritten, even to the same size and with
+    its modification time restored, has another identity.
+    """
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+def _unchanged_since(identity: tuple[int, ...]) -> bool:
+    """Whether a change after the file was hashed would show in its identity: its change time is older
+    than the file system's step, so any later write sets a later one (a write in the same step as the
+    last would keep the same time, and the file would not be remembered)."""
+    return time.time() - identity[4] / 1e9 > _SETTLED

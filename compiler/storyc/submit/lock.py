@@ -299,10 +299,9 @@ def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> Non
                         f"without `..`, not `{_shown(lock.storyboard)}`")
     root = os.path.realpath(os.path.dirname(os.path.abspath(path)))
     for name, takes in lock.every_take().items():
-        where = f"{_printable(path)}:{_line_of(text, ('clips', name))}"
         if _CLIP_NAME.fullmatch(name) is None or len(name) > 200:
-            raise LockError(f"{where}: `{_shown(name)}` is not a clip name (a letter, then letters, digits, "
-                            "`_` and `-`)")
+            raise LockError(f"{_printable(path)}:{_line_of(text, ('clips', name))}: `{_shown(name)}` is not a clip "
+                            "name (a letter, then letters, digits, `_` and `-`)")
         for clip in takes.values():
             _check_video(name, clip, text, path, root, check_files)
 
@@ -310,14 +309,20 @@ def _check_clips(lock: LockFile, text: str, path: str, check_files: bool) -> Non
 def _check_video(name: str, clip: LockedClip, text: str, path: str, root: str, check_files: bool) -> None:
     """One take's video path: relative, `/` separated, inside the lock file's folder, a regular file."""
     which = f"clip `{name}`" + (f" take {clip.take}" if clip.take != 1 else "")
-    where = f"{_printable(path)}:{_video_line(text, name, clip.video)}"
     if not _relative_path(clip.video):
-        raise LockError(f"{where}: {which}: `video` must be a path relative to the lock file, `/` "
-                        f"separated, without `..`, not `{_shown(clip.video)}`")
+        raise LockError(f"{_where_video(text, path, name, clip.video)}: {which}: `video` must be a path relative "
+                        f"to the lock file, `/` separated, without `..`, not `{_shown(clip.video)}`")
     if check_files:
         problem = video_problem(root, clip.video)
         if problem:
-            raise LockError(f"{where}: {which}: `video` `{_shown(clip.video)}` {problem}")
+            raise LockError(f"{_where_video(text, path, name, clip.video)}: {which}: `video` "
+                            f"`{_shown(clip.video)}` {problem}")
+
+
+def _where_video(text: str, path: str, name: str, video: str) -> str:
+    """`path:line` of a take's video, for a message (found only then: a regex per clip costs a valid
+    lock file's reading more than the rest of it)."""
+    return f"{_printable(path)}:{_video_line(text, name, video)}"
 
 
 def _video_line(text: str, name: str, video: str) -> int:
