@@ -25,7 +25,8 @@ from storyc.cli import main
 from storyc.emulator import EmulatorConfig
 from storyc.emulator.app import create_app
 from storyc.emulator.testing import serve
-from storyc.submit.lock import LockError, LockFile, lock_text, merge_locks, parse_lock, read_lock
+from storyc.submit.lock import LockError, LockFile, lock_text, parse_lock, read_lock
+from storyc.submit.lockmerge import merge_locks
 
 KEY = "sk-lock-test-key"
 FAST = EmulatorConfig(pending_seconds=0.1, running_seconds=0.2)

@@ -20,7 +20,8 @@ from test_lock import project, run, service, tasks
 
 from storyc.cli import main
 from storyc.compile.takes import take_seed
-from storyc.submit.lock import LockedClip, LockError, lock_text, lock_with_takes, merge_locks, parse_lock
+from storyc.submit.lock import LockedClip, LockError, lock_text, lock_with_takes, parse_lock
+from storyc.submit.lockmerge import merge_locks
 
 GOLDEN = Path(__file__).parent / "golden" / "lock"
 STORY = """storyboard "takes"

@@ -38,7 +38,8 @@ COMMANDS = {"lock": Command(
 
 
 def run_merge(options: argparse.Namespace) -> int:
-    from ..submit.lock import LockError, merge_locks, read_for_merge, replace_text
+    from ..submit.lock import LockError, read_for_merge, replace_text
+    from ..submit.lockmerge import merge_locks
 
     try:
         base = read_for_merge(options.base)

@@ -8,7 +8,6 @@ refuses them.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from .profile import Profile
@@ -95,7 +94,7 @@ def _whole(value: Any) -> int:
     """A duration as the service reads it: `15` or `15.0` is 15 s; anything else prices as 0 (unknown)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return 0
-    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+    if isinstance(value, float) and not value.is_integer():  # nor infinite, nor NaN
         return 0
     return int(value)
 
