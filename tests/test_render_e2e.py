@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -170,9 +171,14 @@ def test_every_storyboard_renders_to_the_requested_videos_once(
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir()
         monkeypatch.chdir(elsewhere)  # a local soundtrack resolves against the storyboard, not the cwd
+        # a storyboard that continues another one's clip (`continue "main.story" departure`) needs it made
+        for other in re.findall(r'^[ \t]+continue[ \t]*[:：]?[ \t]*"([^"]+)"', story.read_text("utf-8"), re.M):
+            code, _, err = render([str(story.parent / other), "--yes"], capsys)
+            assert code == 0, err
+        earlier = set(online.state.emulator.tasks.tasks)
         code, summary, err = render([str(story), "--yes"], capsys)
         assert code == 0, err
-        tasks = dict(online.state.emulator.tasks.tasks)
+        tasks = {id: task for id, task in online.state.emulator.tasks.tasks.items() if id not in earlier}
         takes = asked_takes(story, capsys)  # a clip with `takes N` is N requests, each with its own seed
         assert len(tasks) == len({json.dumps(take_body(body, take), sort_keys=True)
                                   for clip, body in bodies.items() for take in range(1, takes[clip] + 1)})
@@ -196,7 +202,7 @@ def test_every_storyboard_renders_to_the_requested_videos_once(
 
         code, again, err = render([str(story)], capsys)  # nothing to pay: no --yes needed
         assert code == 0, err
-        assert len(online.state.emulator.tasks.tasks) == len(tasks)  # the emulator's own record: no new task
+        assert len(online.state.emulator.tasks.tasks) == len(earlier) + len(tasks)  # the emulator's record: no new task
         assert again["requests"]["creates"] == 0 and again["requests"]["downloads"] == 0
         assert {c["outcome"] for c in again["clips"]} == {"cached"}
         assert again["seconds_billed"] == 0

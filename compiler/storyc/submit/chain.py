@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
 from ..check.chains import PLACEHOLDER, placeholder
@@ -130,6 +129,8 @@ def last_frame_png(video: str, png: str) -> tuple[int, int]:
 
     Every frame is decoded, keeping one at a time, so memory stays at one picture whatever the length.
     """
+    import tempfile
+
     import av
 
     last = None
