@@ -7,6 +7,7 @@ STORYC_EXAMPLES raises (or lowers) the number of generated examples per property
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,6 +21,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("storyc")
+
+# A suite started in the background by a shell without job control (`cmd &` in a script, nohup) runs with
+# SIGINT ignored, and a child process inherits an ignored signal: the tests that stop `story render` or
+# `story watch` with Ctrl-C would see it never arrive. A handler is reset to the default at exec, so the
+# children get SIGINT as a terminal would deliver it.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -246,7 +246,13 @@ const link = document.querySelector('[data-shot] > a');
 const before = [getComputedStyle(link).overflowY, link.scrollHeight, link.clientHeight];
 window.focus();  // :focus styles apply only in a focused document (a loaded machine may not give it)
 link.focus();
-const after = [getComputedStyle(link).overflowY, link.scrollHeight, link.clientHeight];
+// Headless Chromium 156 gives the page no focus (document.hasFocus() is false), so `:focus` never
+// matches there: then the style the sheet gives this link when focused is read from its rules.
+const focused = [...document.styleSheets].flatMap(sheet => [...sheet.cssRules])
+  .filter(rule => (rule.selectorText || '').split(',').some(selector =>
+    selector.includes(':focus') && link.matches(selector.replace(':focus', '').trim())))
+  .map(rule => rule.style.overflowY).find(value => value) || 'none';
+const after = [document.hasFocus() ? getComputedStyle(link).overflowY : focused, link.scrollHeight, link.clientHeight];
 document.body.setAttribute('data-read', JSON.stringify({before, after}));
 const video = document.querySelector('video').getBoundingClientRect();
 document.body.setAttribute('data-video', [video.width, video.height, innerHeight].join(','));
