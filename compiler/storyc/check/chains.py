@@ -22,6 +22,7 @@ from typing import Iterator, NamedTuple, Union
 from ..base import data
 from ..base.diagnostics import Diagnostic, Fix, make
 from ..base.source import Span
+from ..language.load import Program
 from ..language.nodes import Clip, Setting
 from ..language.settings import own_settings
 from .context import Context
@@ -177,8 +178,13 @@ def generations(context: Context, clip: Clip) -> int:
 
 def source_millis(context: Context, clip: Clip) -> Union[int, None]:
     """The length of the video a clip continues from `clip`: the clip's, or a scene's last part's."""
-    profile = context.scope(clip).profile
-    if profile is None:
+    return _millis(context.scope(clip).profile, clip)
+
+
+def _millis(profile: object, clip: Clip) -> Union[int, None]:
+    from ..models.profile import Profile
+
+    if not isinstance(profile, Profile):
         return None
     from ..language.timeline import timed_shots, total_millis
 
@@ -227,13 +233,28 @@ def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Dia
                    context.source, said.span, label="no such clip", help=problem[1])
         return
     if said.how == "clip":
-        if clip.kind == "scene" or continue_clip(context.scope(clip).profile) is None:
-            yield from _continued_clip(context, clip, said, None)
+        assert storyboard is not None
+        source = next(other for other in storyboard.clips if other.name == said.source)
+        yield from _continued_clip(context, clip, said, None, _millis(_profile_in(context, program, source), source))
     else:
         yield from _model(context, clip, said.line)
 
 
-def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Union[Clip, None]) -> Iterator[Diagnostic]:
+def _profile_in(context: Context, program: Program, clip: Clip) -> object:
+    """The model a clip of another storyboard is made with: its own `model`, else that file's (a family's
+    first member; only its durations are asked for)."""
+    from ..language.settings import for_clip, resolve
+    from ..models.profile import DEFAULT_MODEL
+
+    entry = program.entry
+    assert entry.storyboard is not None
+    settings, _ = resolve(entry.storyboard, entry.source)
+    own, _ = for_clip(settings, clip, entry.source)
+    return context.catalog.get(str(own.get("model", DEFAULT_MODEL)))
+
+
+def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Union[Clip, None],
+                    elsewhere: Union[int, None] = None) -> Iterator[Diagnostic]:
     """SB654 and SB655 for `continue NAME clip`; the combination and total-length rules of check/media.py
     see the clip continued as an input video of the model's `continue_clip` role."""
     profile = context.scope(clip).profile
@@ -250,7 +271,7 @@ def _continued_clip(context: Context, clip: Clip, said: Continuation, source: Un
         return
     assert profile.media is not None
     role = profile.media["roles"][str(how["role"])]
-    millis = source_millis(context, source) if source is not None else None  # another storyboard's: at render
+    millis = source_millis(context, source) if source is not None else elsewhere  # `elsewhere`: another file's
     low, high = role.get("min_seconds"), role.get("max_seconds")
     if millis is not None and low is not None and high is not None and not low * 1000 <= millis <= high * 1000:
         yield make("SB655", f"`{profile.id}` continues clips of {low}-{high}s; `{said.source}` is {millis / 1000:g}s",
