@@ -127,12 +127,21 @@ def continues(context: Context) -> Iterator[Diagnostic]:
         assert said_here is not None
         target = said_here.source
         if said_here.file is not None:
-            yield from _elsewhere(context, clip, said_here)
+            problems = list(_elsewhere(context, clip, said_here))
+            yield from problems
+            if not any(problem.code == "SB651" for problem in problems):
+                yield from _across(context, clip, said_here, generations(context, clip), limit)
             continue
         if target not in names:
             yield _missing(context, said_here, names, name)
             continue
         chain, cycle = chain_of(name, links)
+        last = said.get(chain[-1]) if chain and not cycle else None
+        if last is not None and last.file is not None:  # the chain goes on in another storyboard
+            yield from _across(context, clip, said_here, sum(generations(context, by_name[link])
+                                                               for link in [name, *chain]), limit, report_cycle=False,
+                               start_said=last)
+            continue
         if cycle:
             members = frozenset([name, *chain])
             if members not in reported_cycles:
@@ -238,6 +247,56 @@ def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Dia
         yield from _continued_clip(context, clip, said, None, _millis(_profile_in(context, program, source), source))
     else:
         yield from _model(context, clip, said.line)
+
+
+MAX_FILES_FOLLOWED = 64  # a chain through more storyboards than this is not followed further
+
+
+def _across(context: Context, clip: Clip, said: Continuation, here: int, limit: int, report_cycle: bool = True,
+            start_said: Union[Continuation, None] = None) -> Iterator[Diagnostic]:
+    """A chain that goes on in other storyboards: SB650 when it comes back to `clip`, SB652 when, with
+    the `here` generations in this file, it is longer than `limit`. `start_said` is the `continue` that
+    leaves this file (`said` itself unless a same-file chain leads to it)."""
+    from ..language.load import load
+
+    own = (os.path.realpath(context.source.path), clip.name)
+    seen = {own}
+    current_path = context.source.path
+    current: Union[Continuation, None] = start_said or said
+    length, passed = here, [f"`{clip.name}`"]
+    while current is not None and current.file is not None and len(passed) <= MAX_FILES_FOLLOWED:
+        path = other_storyboard(current_path, current.file)
+        key = (os.path.realpath(path), current.source)
+        if key == own or key in seen:
+            if report_cycle and key == own:
+                yield make("SB650", f"clip `{clip.name}` continues from itself through other storyboards: "
+                           f"{' -> '.join([*passed, f'`{current.source}` in `{current.file}`'])}", context.source,
+                           said.span, label="a cycle", help="a clip can only start on a frame that exists before "
+                           "it; remove one `continue` of the cycle")
+            return
+        seen.add(key)
+        storyboard = load(path).entry.storyboard
+        found = next((other for other in storyboard.clips if other.name == current.source), None) \
+            if storyboard is not None else None
+        if found is None:
+            break  # that storyboard's own check reports it
+        length += 1
+        passed.append(f"`{current.source}` in `{current.file}`")
+        following = continuation(found)
+        while following is not None and following.file is None:  # its own file's chain, then on
+            found = next((other for other in storyboard.clips if other.name == following.source), None) \
+                if storyboard is not None else None
+            if found is None or (os.path.realpath(path), found.name) in seen:
+                following = None
+                break
+            seen.add((os.path.realpath(path), found.name))
+            length += 1
+            following = continuation(found)
+        current_path, current = path, following
+    if length > limit:
+        yield make("SB652", f"{clip.kind} `{clip.name}` ends a chain of {length} clips through other storyboards, "
+                   f"longer than {limit}", context.source, said.span, label="long chain", severity="",
+                   help="each generation starts from a re-encoded frame and the picture softens; start a new chain")
 
 
 def _profile_in(context: Context, program: Program, clip: Clip) -> object:
