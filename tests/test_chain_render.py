@@ -4,13 +4,14 @@ the first frame it was given), stale when the source changes, and never paid twi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import av
 import pytest
@@ -48,6 +49,17 @@ clip three 2s
   continue two
   She opens a red umbrella.
 """
+
+
+@contextlib.contextmanager
+def emulated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The emulator on loopback, the environment pointed at it; yields its record of tasks."""
+    app = create_app(FAST)
+    with serve(FAST, app=app) as url:
+        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
+        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+        yield app.state.emulator.tasks
 
 
 def project(tmp_path: Path) -> Path:
@@ -112,12 +124,7 @@ def test_compile_shows_the_placeholder_where_the_frame_goes(tmp_path: Path, caps
 def test_a_chain_renders_in_order_from_each_last_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     folder = project(tmp_path)
-    app = create_app(FAST)
-    tasks = app.state.emulator.tasks
-    with serve(FAST, app=app) as url:
-        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
-        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+    with emulated(monkeypatch) as tasks:
 
         # the plan prices the continuing clips before their frames exist
         assert main(["plan", str(folder / "film.story"), "--json"]) == 0
@@ -214,12 +221,7 @@ def test_a_chain_follows_the_selected_take_of_its_source(tmp_path: Path, monkeyp
     folder = project(tmp_path)
     story = folder / "film.story"
     story.write_text(STORY.replace("clip one 2s\n", "clip one 2s\n  takes 2\n"), "utf-8")
-    app = create_app(FAST)
-    tasks = app.state.emulator.tasks
-    with serve(FAST, app=app) as url:
-        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
-        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+    with emulated(monkeypatch) as tasks:
         render(folder, capsys)
         assert len(tasks.billable()) == 5  # one (two takes), aside, two, three
         videos = folder / "renders" / "film"
@@ -349,12 +351,7 @@ def test_a_scene_chains_its_parts_and_a_clip_continues_its_last(tmp_path: Path, 
     bodies = json.loads(capsys.readouterr().out)
     assert [body["input"]["media"][0]["url"] for body in bodies] == [
         "file://refs/street.png", "storyc-continue:walk-1", "storyc-continue:walk"]
-    app = create_app(FAST)
-    tasks = app.state.emulator.tasks
-    with serve(FAST, app=app) as url:
-        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
-        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+    with emulated(monkeypatch) as tasks:
         summary, _ = render(folder, capsys)
         assert [(clip["clip"], clip["outcome"]) for clip in summary["clips"]] == [
             ("walk-1", "rendered"), ("walk-2", "rendered"), ("after", "rendered")]
@@ -451,12 +448,7 @@ def test_continue_clip_sends_the_source_video_itself(tmp_path: Path, monkeypatch
     assert body["input"]["media"] == [{"type": role, "url": "storyc-continue:one"}]
     if role == "reference_video":
         assert body["parameters"]["ratio"] == "adaptive" and body["input"]["prompt"].startswith("Extend Video 1:")
-    app = create_app(FAST)
-    tasks = app.state.emulator.tasks
-    with serve(FAST, app=app) as url:
-        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
-        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+    with emulated(monkeypatch) as tasks:
         summary, _ = render(folder, capsys)
         assert [clip["outcome"] for clip in summary["clips"]] == ["rendered", "rendered"]
         made = sorted(tasks.billable(), key=lambda task: task.submitted)
@@ -516,12 +508,7 @@ def test_a_clip_continues_a_clip_of_another_storyboard(tmp_path: Path, monkeypat
     assert main(["compile", ep2, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["input"]["media"] == [
         {"type": "first_frame", "url": "storyc-continue:ep1.story:finale"}]
-    app = create_app(FAST)
-    tasks = app.state.emulator.tasks
-    with serve(FAST, app=app) as url:
-        monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-        monkeypatch.setenv("DASHSCOPE_BASE_URL", url)
-        monkeypatch.delenv("DASHSCOPE_REGION", raising=False)
+    with emulated(monkeypatch) as tasks:
         # `status` shows the clip to submit, waiting for its source
         assert main(["status", ep2]) == 0 and "next: to submit" in capsys.readouterr().out
         # alone, before its source exists: nothing is sent, and the message says what to do
