@@ -137,12 +137,10 @@ def continues(context: Context) -> Iterator[Diagnostic]:
             continue
         chain, cycle = chain_of(name, links)
         last = said.get(chain[-1]) if chain and not cycle else None
+        length = 0 if cycle else sum(generations(context, by_name[link]) for link in [name, *chain])
         if last is not None and last.file is not None:  # the chain goes on in another storyboard
-            yield from _across(context, clip, said_here, sum(generations(context, by_name[link])
-                                                               for link in [name, *chain]), limit, report_cycle=False,
-                               start_said=last)
-            continue
-        if cycle:
+            yield from _across(context, clip, said_here, length, limit, report_cycle=False, start_said=last)
+        elif cycle:
             members = frozenset([name, *chain])
             if members not in reported_cycles:
                 reported_cycles.add(members)
@@ -151,8 +149,7 @@ def continues(context: Context) -> Iterator[Diagnostic]:
                            label="a cycle", help="a clip can only start on a frame that exists before it; "
                            "remove one `continue` of the cycle")
             continue
-        length = sum(generations(context, by_name[link]) for link in [name, *chain])
-        if length > limit:
+        elif length > limit:
             parts = " (its parts count one each)" if clip.kind == "scene" else ""
             yield make("SB652", f"{clip.kind} `{name}` ends a chain of {length} clips{parts}, longer than {limit}",
                        context.source, said_here.span, label="long chain", severity="",
