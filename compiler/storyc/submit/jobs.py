@@ -279,8 +279,6 @@ def _source_job(jobs: dict[tuple[str, str], Job], folder: str, storyboard: str, 
 def _sources_first(compiled: list[tuple[str, Plan, Compiled, str]]) -> list[tuple[str, Plan, Compiled, str]]:
     """The storyboards with each one after those it continues clips of (`continue "ep1.story" finale`),
     so that their jobs exist when its continuing clips look for them; otherwise in the order given."""
-    from ..check.chains import other_storyboard, split_key
-
     given = {os.path.abspath(path): index for index, (path, *_) in enumerate(compiled)}
     needs: dict[int, set[int]] = {}
     for index, (path, _, result, _) in enumerate(compiled):
@@ -309,23 +307,17 @@ class SourceNotRendered(SoundtrackMissing):
 
 
 def _parts_of(storyboard: str) -> dict[str, str]:
-    return {clip_plan.clip.name: clip_plan.name for clip_plan in _compiled_elsewhere(storyboard)[0].clips}
-
-
-def _compiled_elsewhere(storyboard: str) -> tuple[Plan, Compiled]:
-    """Another storyboard, checked and compiled as `story compile` would (its source clip's request)."""
+    """Another storyboard's clips and scenes, each by the name its last request has (`finale-2`)."""
     from ..base.diagnostics import has_errors
     from ..compile.diagnose import checked_plan
-    from ..compile.emit import compile_plan
     from ..language.load import load
     from ..models.profile import catalog
 
     found, planned = checked_plan(load(storyboard), catalog())
-    compiled = compile_plan(planned) if planned is not None else None
-    if planned is None or compiled is None or has_errors([*found, *compiled.diagnostics]):
+    if planned is None or has_errors(found):
         raise SourceNotRendered(f"`{storyboard}` has errors, so the clips continuing it cannot start: run "
                                 f"`story check {storyboard}`")
-    return planned, compiled
+    return {clip_plan.clip.name: clip_plan.name for clip_plan in planned.clips}
 
 
 def _rendered_elsewhere(journal: Journal, clip: Any, storyboard: str, file: str, name: str) -> MadeElsewhere:
