@@ -152,11 +152,6 @@ class Board(NamedTuple):
                 found.append(clip.name)
         return found
 
-    def source_of(self, name: str) -> Union[ClipView, None]:
-        """The clip `continue NAME` starts from: the clip NAME, or scene NAME's last part."""
-        named = [clip for clip in self.clips if clip.name == name or (clip.scene == name and clip.part is not None)]
-        return named[-1] if named else None
-
     def source_video(self, source: str) -> Union[str, None]:
         """The sha256 of the video a continuing clip starts from: its source's selected take, in this
         storyboard or (`ep1.story:finale`) in the lock file of another; None when not made."""
@@ -165,7 +160,7 @@ class Board(NamedTuple):
 
         file, name = split_key(source)
         if file is None:
-            made = self.source_of(name)
+            made = source_of(self.clips, name)
             return made.render.locked.sha256 if made is not None and made.render is not None else None
         try:
             lock = read_lock(lock_path(other_storyboard(self.path, file)))
@@ -255,17 +250,22 @@ def load_board(path: str, profiles: Catalog) -> Board:
                  _size(planned), _language(planned), _references(planned))
 
 
+def source_of(clips: tuple[ClipView, ...], name: str) -> Union[ClipView, None]:
+    """The clip `continue NAME` starts from: the clip NAME, or scene NAME's last part."""
+    named = [clip for clip in clips if clip.name == name or (clip.scene == name and clip.part is not None)]
+    return named[-1] if named else None
+
+
 def _containing(plan: Plan, clips: tuple[ClipView, ...]) -> tuple[ClipView, ...]:
     """Mark each clip whose output begins with the clip it continues (its profile's `continue_clip`)."""
     from ..check.chains import continue_clip
     from ..submit.chain import continued_source, sends_whole_clip
 
-    board = Board("", "", "", "", "", None, clips, "", (0, 0))
     found = []
     for clip, clip_plan in zip(clips, plan.clips, strict=True):
         source = continued_source(clip.body)
         how = continue_clip(plan.profile_for(clip_plan))
-        inside = board.source_of(source) if source is not None and sends_whole_clip(clip.body) else None
+        inside = source_of(clips, source) if source is not None and sends_whole_clip(clip.body) else None
         found.append(clip._replace(contains=inside.name) if inside is not None and how and how["includes_input"]
                      else clip)
     return tuple(found)
