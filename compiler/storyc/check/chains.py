@@ -225,6 +225,8 @@ def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Dia
         problem = f"`{said.file}` leads outside the project folder", "name a storyboard inside the project"
     elif os.path.realpath(path) == os.path.realpath(context.source.path):
         problem = f"`{said.file}` is this storyboard", f"write `continue {said.source}`"
+    elif not os.path.isfile(path):  # a folder, a FIFO, a device: never read as a storyboard
+        problem = f"`{said.file}` is not a storyboard file", "name a `.story` file of this project"
     else:
         program = load(path)
         storyboard = program.entry.storyboard
