@@ -131,6 +131,7 @@ def test_a_chain_renders_in_order_from_each_last_frame(tmp_path: Path, monkeypat
         planned = json.loads(capsys.readouterr().out)
         rows = {clip["clip"]: clip for sb in planned["storyboards"] for clip in sb["clips"]}
         assert set(rows) == {"one", "aside", "two", "three"}
+        assert rows["two"]["picture"] == "720P from the last frame of `one`"  # the plan says where a link starts
         assert all(row["price"] == rows["one"]["price"] and row["price"]["amount"] > 0 for row in rows.values()), rows
 
         summary, err = render(folder, capsys)
@@ -508,6 +509,8 @@ def test_a_clip_continues_a_clip_of_another_storyboard(tmp_path: Path, monkeypat
     assert main(["compile", ep2, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["input"]["media"] == [
         {"type": "first_frame", "url": "storyc-continue:ep1.story:finale"}]
+    assert main(["plan", ep2]) == 0
+    assert "720P from the last frame of `finale` in ep1.story" in capsys.readouterr().out
     with emulated(monkeypatch) as tasks:
         # `status` shows the clip to submit, waiting for its source
         assert main(["status", ep2]) == 0 and "next: to submit" in capsys.readouterr().out

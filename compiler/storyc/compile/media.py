@@ -15,7 +15,7 @@ from typing import Any, Union
 
 from ..base import data
 from ..base.source import Source, Span
-from ..check.chains import chained_scene, continuation, continue_clip, placeholder
+from ..check.chains import chained_scene, continuation, continue_clip, placeholder, split_key
 from ..check.media import Item, accepting_mode, clip_media, declarations_in, local_path
 from ..language.nodes import Declaration, MediaInput, Text
 from ..models.profile import Profile
@@ -229,6 +229,13 @@ def picture(plan: Plan, clip_plan: ClipPlan, values: dict[str, Any]) -> str:
         return str(values["size"])
     if profile.media is not None:
         items = clip_items(plan, clip_plan)
+        continued = next((item for item in items if item.continues is not None), None)
+        if continued is not None and continued.continues is not None:  # a chain: what the clip starts from
+            file, name = split_key(continued.continues)
+            where = f" in {file}" if file is not None else ""
+            if continued.role == "first_frame":
+                return f"{values['resolution']} from the last frame of `{name}`{where}"
+            return f"{values['resolution']} continuing `{name}`{where}"
         mode = accepting_mode(profile, _roles(items)) or {"ratio": "used"}
         first = any(item.role in ("first_frame", "first_clip") for item in items)
         if mode["ratio"] == "follows-input" or (mode["ratio"] == "ignored-with-first-frame" and first):
