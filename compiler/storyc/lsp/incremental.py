@@ -20,6 +20,15 @@ out). Where this does not hold, the buffer is checked whole, as `story check` do
 line broken, two clips of one name (SB208), as many syntax errors as stop the parse, control
 characters, a header line after the first clip, no clips, a byte-order mark, text not UTF-8. `tests/test_lsp_properties.py`
 holds the two ways to the same diagnostics over random edit sequences.
+
+Inside a large clip (a scene of hundreds of shots: *header + clip* of `SPLICE_FROM` characters or
+more) an edit costs what it touches in the parse: the parses of the last two such texts checked are
+kept (`parses`, by the same keys as `recent`; a recalled result makes its parse the latest, so an
+edit undone and the next one made splice into the clean text), and a new text is parsed from one of
+them by `splice.reparsed`, which re-parses only the clip lines the edit touches and moves the nodes
+after them; anything else it leaves to the whole parse of *header + clip*. The check of the clip
+itself (its scene rules see the whole scene) is still the clip's. Features at one place read the
+same kept parse (`parsed`).
 """
 
 from __future__ import annotations
@@ -398,6 +407,14 @@ class Incremental:
             self.totals.count(clip, 1)
             found.append(clip)
         return found
+
+    def parsed(self, text: str) -> Union[ParseResult, None]:
+        """The parse kept of *header + clip* `text` (a large clip's, checked last or the one before)."""
+        for entry in self.parses.values():
+            if entry.source.text == text:
+                return entry
+        return None
+
     def _recalled(self, key: str) -> Union[ClipResult, None]:
         """The result kept for a clip's text (`key`), its parse (if kept) made the latest."""
         result = self.recent.get(key)
@@ -411,15 +428,16 @@ class Incremental:
         from ..language.parse import parse
 
         source = Source(self.path, text)
+        large = len(text) >= self.splice_from
         entry = None
-        for earlier in reversed(self.parses.values()):
+        for earlier in reversed(self.parses.values()) if large else ():
             entry = reparsed(earlier, source)
             if entry is not None:
                 self.spliced += 1
                 break
         if entry is None:
             entry = parse(source, resume=False)
-        if len(text) >= self.splice_from and entry.complete and not entry.diagnostics:
+        if large and entry.complete and not entry.diagnostics:
             self.parses.pop(key, None)
             while len(self.parses) >= MAX_PARSES:
                 del self.parses[next(iter(self.parses))]
