@@ -5,7 +5,8 @@ Starts the server on stdio and talks to it as an editor would, opens the documen
 word, making an undeclared `@name`, and the next edit takes it away, so the diagnostics really
 change) and waits for each one's diagnostics. Then the same with edits in the last scene only.
 Prints the median and 95th percentile latency, the server's CPU per edit, its resident memory, and
-the ratio of an edit in the last scene at the largest size to one at the smallest.
+the ratio of an edit in the last scene at the largest size to one at the smallest. In process, last:
+an edit in the last scene (recalled) and a new word typed in its middle at each edit (checked again).
 
     python bench/lsp_latency.py [--shots 1000 5000] [--edits 400] [--per-clip 4]
 """
