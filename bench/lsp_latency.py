@@ -5,7 +5,8 @@ Starts the server on stdio and talks to it as an editor would, opens the documen
 word, making an undeclared `@name`, and the next edit takes it away, so the diagnostics really
 change) and waits for each one's diagnostics. Then the same with edits in the last scene only.
 Prints the median and 95th percentile latency, the server's CPU per edit, its resident memory, and
-the ratio of an edit in the last scene at the largest size to one at the smallest.
+the ratio of an edit in the last scene at the largest size to one at the smallest. In process, last:
+an edit in the last scene (recalled) and a new word typed in its middle at each edit (checked again).
 
     python bench/lsp_latency.py [--shots 1000 5000] [--edits 400] [--per-clip 4]
 """
@@ -212,6 +213,38 @@ def in_process(shots: int, per_clip: int, edits: int) -> float:
     return (time.process_time() - started) * 1e6 / edits
 
 
+def in_process_new_words(shots: int, per_clip: int, edits: int) -> float:
+    """One edit's check in this process: a word never typed before put before "paces" in the middle
+    shot of the last scene, so that no clip result is recalled (the change applied and the
+    diagnostics put together, as `in_process`). Wall-clock milliseconds, median."""
+    from lsprotocol import types
+
+    from storyc.lsp.documents import EditedLines
+    from storyc.lsp.incremental import Incremental
+    from storyc.models.profile import catalog
+
+    text = feature(shots, per_clip)
+    kept = EditedLines(text)
+    engine = Incremental(os.path.join(tempfile.mkdtemp(), "long.story"), catalog(), "utf-16")
+    engine.update(kept.lines, kept.take_dirty())
+    last_clip = max(number for number, line in enumerate(kept.lines) if line.startswith(("scene ", "clip ")))
+    targets = [number for number, line in enumerate(kept.lines) if number > last_clip and "paces the" in line]
+    line = targets[len(targets) // 2]
+    column = kept.lines[line].index("paces")
+    times = []
+    typed = ""
+    for number in range(edits):
+        word = f"w{number} "
+        started = time.perf_counter()
+        kept.apply(types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=line, character=column),
+                              end=types.Position(line=line, character=column + len(typed))), text=word), "utf-16")
+        assert engine.update(kept.lines, kept.take_dirty()) is not None and engine.rechecked == 1
+        times.append((time.perf_counter() - started) * 1000)
+        typed = word
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, nargs="+", default=[1000, 5000])
@@ -240,6 +273,9 @@ def main() -> None:
     costs = {shots: in_process(shots, options.per_clip, options.edits) for shots in options.shots}
     print("in process, an edit in the last scene (apply + diagnostics): " + ", ".join(
         f"{shots} shots {cost:.0f} µs CPU" for shots, cost in costs.items()))
+    words = {shots: in_process_new_words(shots, options.per_clip, min(options.edits, 100)) for shots in options.shots}
+    print("in process, a new word in the middle of the last scene (checked again, median): " + ", ".join(
+        f"{shots} shots {cost:.1f} ms" for shots, cost in words.items()))
     print(f"load average {os.getloadavg()[0]:.1f} at end")
 
 

@@ -380,3 +380,63 @@ def test_hover_and_completion_in_a_clip_read_the_clip_alone_and_answer_as_the_wh
         assert assist.hover(part, at) == assist.hover(whole_analysis, offset), (text, offset)
         moved = [_moved_item(item, below) for item in assist.completion(part, at)]  # as the server moves them
         assert moved == assist.completion(whole_analysis, offset), (text, offset)
+
+
+@st.composite
+def big_scene(draw: st.DrawFn) -> str:
+    """A header, then one scene of many shots (and lines between them), maybe a clip after it."""
+    step = draw(st.sampled_from(["  ", "    "]))
+    lines = ["model wan2.7-t2v", "cast fox: a red fox", "place office: an office", "", "scene long"]
+    for _ in range(draw(st.integers(8, 30))):
+        lines += draw(storygen.shot(step, step)) if draw(st.integers(0, 5)) else draw(
+            storygen.line(step, ["prose", "camera", "cue", "dialogue"]))
+    if draw(st.booleans()):
+        lines += ["", "clip after 3s", f"{step}shot 3s wide", f"{step}{step}@fox waits"]
+    return "\n".join(lines) + "\n"
+
+
+BIG_SCENE_SNIPPETS = ["@", "@fox ", "@owl ", "x", " ", "\n", "\n    ", "\n      more", "\n  shot 2s wide", ":", "2",
+                      "s", "# c", " # c", "\t", "say fox: hi", "camera: pan", "Shot 2s", "[", "\x07", ""]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=big_scene(), data=st.data())
+def test_edits_inside_a_big_scene_give_the_whole_checks_diagnostics(
+        tmp_path_factory: object, text: str, data: st.DataObject) -> None:
+    """Small edits inside one large scene, where a shot's lines are re-parsed alone and spliced into
+    the scene's earlier parse (`splice.reparsed`): the whole check's diagnostics at every step."""
+    folder = Path(tmp_path_factory.getbasetemp()) / "lsp-big-scene"  # type: ignore[attr-defined]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "story.toml").write_text("")
+    path = str(folder / "scene.story")
+    encoding = data.draw(st.sampled_from(ENCODINGS))
+    engine = Incremental(path, catalog(), encoding)
+    engine.splice_from = 0  # every clip's parse kept, however small
+    base = text
+    scene = text.index("scene long\n") + len("scene long\n")
+    for _ in range(data.draw(st.integers(2, 10))):
+        found = incremental_found(engine, text)
+        event("spliced" if engine.spliced else "incremental" if found is not None else "checked whole")
+        if found is not None:
+            assert found == whole(Analysis(path, text, catalog(), encoding)), text
+        if data.draw(st.integers(0, 3)) == 0:
+            text = base  # back to the clean text: the next edit splices into its parse
+        start = data.draw(st.integers(scene, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 4)))
+        text = text[:start] + data.draw(st.sampled_from(BIG_SCENE_SNIPPETS)) + text[end:]
+
+
+def test_an_edit_in_a_shot_of_a_large_scene_is_spliced(tmp_path: Path) -> None:
+    """Typing in a scene of many shots re-parses the shot, not the scene, and undoing it costs nothing."""
+    shots = "".join(f"  shot 3s wide\n    @fox paces, page {n}\n    sfx: rain\n" for n in range(400))
+    text = "model wan2.7-t2v\ncast fox: a red fox\n\nscene long\n" + shots
+    path = str(tmp_path / "large.story")
+    engine = Incremental(path, catalog(), "utf-16")
+    assert len(text) > engine.splice_from
+    assert incremental_found(engine, text) == whole(Analysis(path, text, catalog()))
+    for n, typed in ((150, "@owl "), (20, "x"), (399, "\n    and @fox sits")):
+        at = text.index(f"page {n}\n")
+        for edited in (text[:at] + typed + text[at:], text):
+            found = incremental_found(engine, edited)
+            assert found is not None and found == whole(Analysis(path, edited, catalog()))
+            assert (engine.rechecked, engine.spliced) == ((1, 1) if edited != text else (0, 0))

@@ -144,7 +144,7 @@ def test_a_resumed_parse_equals_a_parse_from_the_start() -> None:
     from storyc.language.parse import _RESUMABLE, edited
 
     rng = random.Random(7)
-    pieces = ["@", "p", "\n", "\n  ", "  ", "# note\n", "shot 2s wide\n", "    camera: x\n", "Shot 2s wide",
+    pieces = [" ", "  ", "@", "p", "\n", "\n  ", "  ", "# note\n", "shot 2s wide\n", "    camera: x\n", "Shot 2s wide",
               "\t", "clip x 3s\n", "", "ß", "\r\n", ":", "say fox: hi\n", "獵豹"]
     resumed = 0
     for number, base in enumerate((storyboard(200), storyboard(150, 5, 30))):
@@ -163,6 +163,67 @@ def test_a_resumed_parse_equals_a_parse_from_the_start() -> None:
             assert (again.storyboard, again.comments, again.diagnostics, again.skipped) == (
                 fresh.storyboard, fresh.comments, fresh.diagnostics, fresh.skipped), (start, text[start - 30 : start + 30])
     assert resumed > 80  # many edits resumed an earlier parse rather than starting again
+
+
+def _raw(value: object) -> object:
+    """A tree as plain nested tuples: positions compared too."""
+    if isinstance(value, tuple):
+        return (type(value).__name__, *(_raw(part) for part in value))
+    return value
+
+
+def test_a_spliced_parse_equals_a_parse_from_the_start() -> None:
+    """An edit inside one shot re-parses that shot alone (`splice.reparsed`): the result, positions
+    and comments included, is the whole parse's; where it cannot be sure, it gives up."""
+    import random
+
+    from storyc.language.splice import reparsed
+
+    rng = random.Random(11)
+    head, _, scene = storyboard(60, 2, 8).partition("scene long\n")
+    scene = scene.replace("  shot 3s wide\n", "  # a wide one\n  shot 3s wide  # trailing\n\n", 5)
+    scene = scene.replace("  shot 3s close-up\n", "  shot [0-2.5s] close-up: @fox looks up\n", 4)
+    base = (head + "clip first 5s\n  model wan2.7-t2v\n  shot 5s wide\n    a street\n  # end of first\n\n"
+            + "scene long\n  soundtrack: audio/rain.mp3\n" + scene + "clip last 4s\n  shot 4s\n    rain\n")
+    pieces = [" ", "  ", "@", "p", "\n", "\n  ", "  ", "# note\n", "  shot 2s wide\n", "\n    camera: x", "Shot 2s wide",
+              "\t", "clip x 3s\n", "", "ß", "\r\n", ":", "say fox: hi\n", "獵豹", " # c", "\x07", "3", "[", '"',
+              "\n    more", "\n  shot 1s\n    then", "\n      deeper", "\n\n  # aside\n"]
+    spliced = 0
+    text = base
+    first = old = parse(Source("s.story", text), resume=False)
+    for _ in range(600):
+        if rng.random() < 0.5:  # an edit of the clean text, or of the last text (which may have errors)
+            text, old = base, first
+        start = rng.randrange(len(text) + 1)
+        if rng.random() < 0.5:  # at a line's start or end, where indentation and line joins are
+            start = text.find("\n", start) + rng.choice([0, 1]) if "\n" in text[start:] else start
+        end = min(len(text), start + rng.choice([0, 0, 1, 1, 3, 12]))
+        text = text[:start] + rng.choice(pieces) + text[end:]
+        source = Source("s.story", text)
+        fresh = parse(source, resume=False)
+        again = reparsed(old, source)
+        if again is not None:
+            spliced += 1
+            assert _raw(again.storyboard) == _raw(fresh.storyboard), (start, text[start - 30 : start + 30])
+            assert (again.comments, again.diagnostics, again.skipped) == (fresh.comments, fresh.diagnostics, fresh.skipped)
+        old = fresh
+    assert spliced > 150  # the edits inside a shot of a text without errors
+    # the shapes of edit it must see through: a shot line indented or dedented, its last line joined
+    # with the next, a shot split in two, a line at column 0 or a clip's line, a shot line unmade
+    at = base.index("  shot 3s wide  # trailing")
+    end = base.index("\n  shot", at + 1)
+    for start, stop, new in ((at, at, " "), (at, at, "\t"), (at, at + 1, ""), (end, end + 1, ""), (end, end + 1, " "),
+                             (end, end, "\n  shot 1s"), (end, end, "\nclip x"), (end, end, "\n  model wan2.7-t2v"),
+                             (at + 2, at + 3, "S"), (at + 7, at + 8, "x"), (end, end, "\n        deeper"),
+                             (end, end, "\n    ok"), (at + 7, at + 8, "4"),
+                             # the first line of a clip indented; an edit from one clip into the next
+                             (base.index("  soundtrack"), base.index("  soundtrack"), " "),
+                             (base.index("    a street") + 6, base.index("cene long") + 3, "")):
+        text = base[:start] + new + base[stop:]
+        again = reparsed(first, Source("s.story", text))
+        fresh = parse(Source("s.story", text), resume=False)
+        assert again is None or _raw(again.storyboard) == _raw(fresh.storyboard), (start, stop, new)
+        assert again is not None or new not in ("\n    ok", "4"), new  # a line added to the shot, its duration
 
 
 EVERY_NODE = """\ufeffstoryboard "all"

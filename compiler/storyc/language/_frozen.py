@@ -42,6 +42,14 @@ def _span_reader(index: int) -> property:
     return property(scope["read"])
 
 
+_PLAIN = frozenset({"str", "int", "Union[str, None]", "Union[int, None]"})
+
+
+def _role(annotation: object) -> str:
+    written = str(annotation)
+    return "plain" if written in _PLAIN else "nodes" if written.startswith("tuple[") else "node"
+
+
 @dataclass_transform(frozen_default=True, eq_default=True)
 def node(cls: type[T]) -> type[T]:
     fields = tuple(cls.__dict__.get("__annotations__", {}))
@@ -60,6 +68,11 @@ def node(cls: type[T]) -> type[T]:
     namespace["__slots__"] = ()
     namespace["__match_args__"] = fields
     namespace["_fields"] = fields
+    # what each slot holds: "start" and "size" of a position, or a field's value, by its declared
+    # type: "plain" (a string, a number), "nodes" (a tuple of nodes) or "node" (a node, or None)
+    annotations = cls.__dict__.get("__annotations__", {})
+    namespace["_layout"] = tuple(
+        role for field in fields for role in (("start", "size") if _is_position(field) else (_role(annotations[field]),)))
     for field in fields:
         if _is_position(field):
             namespace[field] = _span_reader(at[field])

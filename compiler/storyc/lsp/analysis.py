@@ -19,6 +19,7 @@ from ..compile.plan import ClipPlan, Plan, plan
 from ..language.load import Program, load, load_parsed
 from ..language.names import resolve
 from ..language.nodes import Clip, Declaration, Setting, Shot, Storyboard, Text
+from ..language.parse import ParseResult
 from ..language.timeline import Timed, timed_shots
 from ..models.pricing import Price, body_price, clip_price, tier_of
 from ..models.profile import DEFAULT_MODEL, Catalog, Profile
@@ -37,7 +38,7 @@ class Analysis:
     """Everything the editor features read about one buffer and the files it includes."""
 
     def __init__(self, path: str, text: str, profiles: Catalog, encoding: str = UTF16,
-                 uri: Union[str, None] = None, part: bool = False) -> None:
+                 uri: Union[str, None] = None, part: bool = False, parsed: Union[ParseResult, None] = None) -> None:
         from ..compile.diagnose import checked_plan
         from ..language.parse import edited, parse
 
@@ -50,8 +51,9 @@ class Analysis:
         self.encoding = encoding
         self.program: Program
         if part:  # a clip with the file's header, read as `incremental` checks it (not resumed: the
-            # buffer's own parse stays the one the next change resumes)
-            self.program = load_parsed(parse(Source(path, text), resume=False))
+            # buffer's own parse stays the one the next change resumes); `parsed`: that text's parse
+            self.program = load_parsed(parsed if parsed is not None and parsed.source.text == text
+                                       else parse(Source(path, text), resume=False))
         else:
             self.program = load(path, text.encode("utf-8", errors="surrogatepass"))
         # As in `diagnose.diagnosed_plan`: the rules build acyclic values, so the collector waits

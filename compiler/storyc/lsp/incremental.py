@@ -20,6 +20,15 @@ out). Where this does not hold, the buffer is checked whole, as `story check` do
 line broken, two clips of one name (SB208), as many syntax errors as stop the parse, control
 characters, a header line after the first clip, no clips, a byte-order mark, text not UTF-8. `tests/test_lsp_properties.py`
 holds the two ways to the same diagnostics over random edit sequences.
+
+Inside a large clip (a scene of hundreds of shots: *header + clip* of `SPLICE_FROM` characters or
+more) an edit costs what it touches in the parse: the parses of the last two such texts checked are
+kept (`parses`, by the same keys as `recent`; a recalled result makes its parse the latest, so an
+edit undone and the next one made splice into the clean text), and a new text is parsed from one of
+them by `splice.reparsed`, which re-parses only the clip lines the edit touches and moves the nodes
+after them; anything else it leaves to the whole parse of *header + clip*. The check of the clip
+itself (its scene rules see the whole scene) is still the clip's. Features at one place read the
+same kept parse (`parsed`).
 """
 
 from __future__ import annotations
@@ -32,7 +41,8 @@ from lsprotocol import types
 
 from ..base.diagnostics import Diagnostic, has_errors
 from ..base.source import Source
-from ..language.parse import MAX_SYNTAX_ERRORS
+from ..language.parse import MAX_SYNTAX_ERRORS, ParseResult
+from ..language.splice import common_prefix, common_suffix, reparsed
 from ..models.profile import Catalog
 from .edits import to_lsp
 from .positions import LineIndex
@@ -59,6 +69,8 @@ class ClipResult(NamedTuple):
 
 UNREADABLE = ClipResult(None, False, 0, 0, (), False, (), (), ())
 MAX_RECENT = 4096  # clip results kept: every clip of a feature-length storyboard, and the last edits
+SPLICE_FROM = 16_384  # characters of *header + clip* from which its parse is kept for the next edits
+MAX_PARSES = 2  # parses kept: the last clip checked and the one before (an edit often undoes another)
 
 
 class Clip:
@@ -195,6 +207,9 @@ class Incremental:
         self.line_count = 0
         self.totals = Totals()
         self.recent: dict[str, ClipResult] = {}  # results by clip text, for the same header
+        self.parses: dict[str, ParseResult] = {}  # the last large clips' parses, by the same keys
+        self.splice_from = SPLICE_FROM
+        self.spliced = 0  # clips of the last call parsed by splicing one shot into an earlier parse
         self.rechecked = 0  # clips checked by the last call (for tests and the benchmark)
         self.warmed = False  # every clip under this header has a result (see `ready`)
         self.clip_count = 0
@@ -203,6 +218,7 @@ class Incremental:
     def forget(self) -> None:
         """Drop every result: an included file may have changed on disk."""
         self.recent.clear()
+        self.parses.clear()
         self.lost()
         self.warmed = False
 
@@ -223,7 +239,7 @@ class Incremental:
         """The buffer's diagnostics as the whole-file check finds them, or None where only the whole
         file can tell (the caller then checks it whole). `dirty` says what changed since the last
         call (None: unknown); the clips it touches are checked again, the others kept."""
-        self.rechecked = 0
+        self.rechecked = self.spliced = 0
         self.text = None
         kept = self.clips is not None and dirty is not None and self._edited(lines, dirty)
         found = self._assemble() if (kept or self._scanned(lines)) and self._chained(lines) else None
@@ -253,7 +269,7 @@ class Incremental:
                 continue
             clip_text = _clip_text(lines, clip.start, bounds[index + 1])
             key = context + "\0" + clip_text if context else clip_text
-            result = self.recent.get(key)
+            result = self._recalled(key)
             if result is None:
                 result = self._check(clip_text, context) if _is_utf8(context + clip_text) else UNREADABLE
                 self.rechecked += 1
@@ -333,6 +349,7 @@ class Incremental:
                 return None
             self.header, self.head = header, head
             self.recent = {}
+            self.parses = {}
             self.clips = None
             self.warmed = False
         self.clip_count = len(clip_starts)
@@ -353,7 +370,11 @@ class Incremental:
         moved = len(lines) - self.line_count
         begin = starts[index]
         end = starts[last] + moved if last < len(clips) else len(lines)
-        found = [number for number in range(begin, end) if _top_level(lines[number])]
+        # the lines that start an item: among the changed lines, looked for; before and after them,
+        # the clips' first lines as they were (every such line after the header starts a clip)
+        changed_end = min(end, len(lines) - dirty.tail)  # after the last changed line, counted now
+        found = [start for start in starts[index:last] if start < dirty.line]
+        found += [number for number in range(max(begin, dirty.line), changed_end) if _top_level(lines[number])]
         if not found or found[0] != begin or not all(_CLIP.match(lines[number]) for number in found):
             return False  # the first's keyword may be edited
         for clip in clips[index:last]:
@@ -375,7 +396,7 @@ class Incremental:
         bounds = [*clip_starts, end]
         for index, start in enumerate(clip_starts):
             clip_text = _clip_text(lines, start, bounds[index + 1])
-            result = self.recent.get(clip_text)
+            result = self._recalled(clip_text)
             if result is None:
                 result = self._check(clip_text) if _is_utf8(clip_text) else UNREADABLE
                 self.rechecked += 1
@@ -386,17 +407,53 @@ class Incremental:
             self.totals.count(clip, 1)
             found.append(clip)
         return found
+
+    def parsed(self, text: str) -> Union[ParseResult, None]:
+        """The parse kept of *header + clip* `text` (a large clip's, checked last or the one before)."""
+        for entry in self.parses.values():
+            if entry.source.text == text:
+                return entry
+        return None
+
+    def _recalled(self, key: str) -> Union[ClipResult, None]:
+        """The result kept for a clip's text (`key`), its parse (if kept) made the latest."""
+        result = self.recent.get(key)
+        if result is not None and key in self.parses:
+            self.parses[key] = self.parses.pop(key)
+        return result
+
+    def _parsed(self, key: str, text: str) -> ParseResult:
+        """`parse` of *header + clip*: for a large clip, by splicing the edited shot into a kept parse
+        of the clip's text before the edit, where `splice.reparsed` can."""
+        from ..language.parse import parse
+
+        source = Source(self.path, text)
+        large = len(text) >= self.splice_from
+        entry = None
+        for earlier in reversed(self.parses.values()) if large else ():
+            entry = reparsed(earlier, source)
+            if entry is not None:
+                self.spliced += 1
+                break
+        if entry is None:
+            entry = parse(source, resume=False)
+        if large and entry.complete and not entry.diagnostics:
+            self.parses.pop(key, None)
+            while len(self.parses) >= MAX_PARSES:
+                del self.parses[next(iter(self.parses))]
+            self.parses[key] = entry
+        return entry
+
     def _check(self, clip_text: str, context: str = "") -> ClipResult:
         """The clip checked as *header + clip*, or *header + `context` + clip* where `context` holds
         the clips it continues (their own diagnostics are left to their own checks)."""
         from ..check.chains import continuation
         from ..compile.diagnose import checked_plan
         from ..language.load import load_parsed
-        from ..language.parse import parse
 
         text = self.header + context + clip_text
         header_lines = len(self.head) + context.count("\n")
-        entry = parse(Source(self.path, text), resume=False)
+        entry = self._parsed(context + "\0" + clip_text if context else clip_text, text)
         storyboard = entry.storyboard
         clips = storyboard.clips if storyboard is not None else ()
         if len(clips) != 1 + _clip_count(context) or any(d.code == _CONTROL for d in entry.diagnostics):
@@ -474,8 +531,8 @@ def _clip_text(lines: list[str], start: int, end: int) -> str:
 
 def _difference(old: str, new: str) -> Dirty:
     """What changed from `old` to `new`, as `EditedLines` tells it."""
-    before = _common_prefix(old, new)
-    after = _common_suffix(old, new, min(len(old), len(new)) - before)
+    before = common_prefix(old, new)
+    after = common_suffix(old, new, min(len(old), len(new)) - before)
     return Dirty(new.count("\n", 0, before), before - new.rfind("\n", 0, before) - 1,
                  old.count("\n", len(old) - after))
 
@@ -512,25 +569,3 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-_STEPS = (65536, 4096, 64, 1)  # compared a block at a time: a few dozen slices for a megabyte
-
-
-def _common_prefix(old: str, new: str) -> int:
-    """The length of the longest common prefix."""
-    at, limit = 0, min(len(old), len(new))
-    for step in _STEPS:
-        while at + step <= limit and old[at : at + step] == new[at : at + step]:
-            at += step
-    return at
-
-
-def _common_suffix(old: str, new: str, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    size, old_end, new_end = 0, len(old), len(new)
-    for step in _STEPS:
-        while size + step <= limit and \
-                old[old_end - size - step : old_end - size] == new[new_end - size - step : new_end - size]:
-            size += step
-    return size

@@ -7,6 +7,7 @@ points instead. Lines end at `\\n` (a `\\r` before it stays part of the line, as
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Union
 
 from lsprotocol import types
 
@@ -24,21 +25,35 @@ def _units(text: str, encoding: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
+_COUNTED = 16  # positions found by counting before the table of line starts is made
+_MAX_LINE = 1 << 62
+
+
 class LineIndex:
     """One text's line table, converting in both directions for one position encoding."""
 
-    __slots__ = ("text", "encoding", "_starts")
+    __slots__ = ("text", "encoding", "_table", "_near", "_asked")
 
     def __init__(self, text: str, encoding: str = UTF16) -> None:
         self.text = text
         self.encoding = str(encoding)
-        starts = [0]
-        find = text.find
-        index = find("\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = find("\n", index + 1)
-        self._starts = starts
+        # The table of line starts is made on first need: a few positions in a long text (a large
+        # clip's diagnostics after an edit) are found by counting newlines from the nearest one before.
+        self._table: Union[list[int], None] = None
+        self._near: list[tuple[int, int]] = [(0, 0)]  # (offset, line) of line starts found so far
+        self._asked = 0
+
+    @property
+    def _starts(self) -> list[int]:
+        if self._table is None:
+            starts = [0]
+            find = self.text.find
+            index = find("\n")
+            while index != -1:
+                starts.append(index + 1)
+                index = find("\n", index + 1)
+            self._table = starts
+        return self._table
 
     @property
     def line_count(self) -> int:
@@ -57,9 +72,21 @@ class LineIndex:
 
     def position(self, offset: int) -> types.Position:
         offset = max(0, min(offset, len(self.text)))
-        line = bisect_right(self._starts, offset) - 1
-        start = self._starts[line]
+        line, start = self._line_and_start(offset)
         return types.Position(line=line, character=_units(self.text[start:offset], self.encoding))
+
+    def _line_and_start(self, offset: int) -> tuple[int, int]:
+        if self._table is None and self._asked < _COUNTED:
+            self._asked += 1
+            near = self._near
+            at = bisect_right(near, (offset, _MAX_LINE)) - 1
+            known, line = near[at]
+            start = self.text.rfind("\n", known, offset) + 1 or known
+            line += self.text.count("\n", known, start)
+            near.insert(at + 1, (start, line))
+            return line, start
+        line = bisect_right(self._starts, offset) - 1
+        return line, self._starts[line]
 
     def range(self, span: Span) -> types.Range:
         return types.Range(start=self.position(span.start), end=self.position(max(span.start, span.end)))

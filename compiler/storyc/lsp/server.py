@@ -144,7 +144,8 @@ class StoryServer(LanguageServer):
         text, below = view
         kept = self.views.get(uri)
         if kept is None or kept.text != text:
-            kept = self.views[uri] = Analysis(self.path_of(uri), text, self.profiles, self.encoding, uri, part=True)
+            kept = self.views[uri] = Analysis(self.path_of(uri), text, self.profiles, self.encoding, uri, part=True,
+                                              parsed=engine.parsed(text))
         return kept, below
 
     def changed(self, uri: str) -> None:
