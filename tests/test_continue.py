@@ -51,6 +51,9 @@ def test_continue_is_a_clip_line_and_the_formatter_keeps_it() -> None:
     assert isinstance(chase.lines[0], Setting)
     once = format_text(result)
     assert once == TEXT and format_text(parsed(once)) == once  # canonical already, idempotent
+    # a continuation's words one space apart, a quoted path as written
+    spaced = parsed('clip c 2s\n  continue:   chase    clip  # why\nclip d 2s\n  continue "ep  1.story"   a\n')
+    assert format_text(spaced) == 'clip c 2s\n  continue chase clip  # why\n\nclip d 2s\n  continue "ep  1.story" a\n'
     # a sentence that starts with the word stays prose
     prose = parsed("clip a 2s\n  continue walking down the lane\n").storyboard.clips[0]
     assert not own_settings(prose)

@@ -68,7 +68,18 @@ def _item(item: object, out: list[_Line]) -> None:
 
 def _setting_text(setting: Setting) -> str:
     separator = ": " if spec()[setting.key].get("written") == "key: value" else " "
-    return f"{setting.key}{separator}{setting.value.value}"
+    value = setting.value.value
+    if setting.key == "continue":  # `continue "ep1.story"   finale  clip`: words, one space apart
+        value = _single_spaced(value)
+    return f"{setting.key}{separator}{value}"
+
+
+def _single_spaced(value: str) -> str:
+    """The words of a value one space apart, a leading quoted path kept as written."""
+    if value.startswith('"') and value.count('"') == 2:
+        close = value.index('"', 1)
+        return " ".join([value[: close + 1], *value[close + 1:].split()])
+    return " ".join(value.split())
 
 
 def _body_line(line: object, depth: int, out: list[_Line]) -> None:
