@@ -19,7 +19,7 @@ import pytest
 from test_render_e2e import KEY, emulator, render
 
 from storyc.cli import main
-from storyc.cli.render import compile_storyboards
+from storyc.cli.submitting import compile_storyboards
 from storyc.emulator import EmulatorConfig, Faults
 from storyc.submit.client import Client
 from storyc.submit.jobs import Job, prepare

@@ -21,7 +21,7 @@ def _amount(text: str) -> float:
 
 
 def takes_count(text: str) -> int:
-    from .render import takes_count as count
+    from .submitting import takes_count as count
 
     return count(text)
 

@@ -1,4 +1,4 @@
-"""`story render`, `story status`, `story cancel`: send compiled requests, watch them, stop them.
+"""`story render`: send compiled requests, wait, download the videos.
 
 Without DASHSCOPE_API_KEY (or with --offline) everything runs against the built-in emulator.
 """
@@ -18,35 +18,20 @@ from .common import (
     Options,
     UsageError,
     plural,
-    profiles_option,
     quick_options,
 )
+from .submitting import command_line, connection, prepared_jobs, shown_path, takes_count
 
 if TYPE_CHECKING:
     import argparse
 
-    from ..compile.emit import Compiled
-    from ..compile.plan import Plan
     from ..submit.jobs import Job, Prepared
 
 EXIT_INTERRUPTED = 130
 
 
-def _common(parser: argparse.ArgumentParser, network: bool = True) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="storyboard files or folders")
-    parser.add_argument("--region", metavar="REGION",
-                        help="the service region when the storyboard sets none (else $DASHSCOPE_REGION, else singapore)")
-    parser.add_argument("--offline", action="store_true",
-                        help="use the built-in emulator (the default when DASHSCOPE_API_KEY is not set)")
-    if network:
-        parser.add_argument("--base-url", metavar="URL",
-                            help="the service root, e.g. http://127.0.0.1:8000 (also $DASHSCOPE_BASE_URL)")
-    parser.add_argument("--json", action="store_true", help="print a machine-readable summary")
-    profiles_option(parser)
-
-
 def define_render(render: argparse.ArgumentParser) -> None:
-    _common(render)
+    command_line(render)
     render.add_argument("-o", "--output", metavar="DIR",
                         help="where the videos go (default: renders/<storyboard> beside the storyboard; with "
                         "several storyboards, DIR/<storyboard>)")
@@ -72,16 +57,6 @@ def quick_render(arguments: Sequence[str]) -> Union[Options, None]:
                          run=run_render, command="render")
 
 
-def define_status(status: argparse.ArgumentParser) -> None:
-    _common(status, network=False)
-    status.set_defaults(run=run_status)
-
-
-def define_cancel(cancel: argparse.ArgumentParser) -> None:
-    _common(cancel)
-    cancel.set_defaults(run=run_cancel)
-
-
 COMMANDS = {
     "render": Command(
         "send the requests, wait, download the videos",
@@ -92,84 +67,15 @@ COMMANDS = {
         define_render,
         quick_render,
     ),
-    "status": Command(
-        "show what the journal knows of each clip",
-        "For each clip: cached, in flight (with its task id and status), failed, expired or to submit.",
-        define_status,
-    ),
-    "cancel": Command(
-        "cancel the storyboard's tasks still waiting in the queue",
-        "Cancel every PENDING task of the storyboards (the service cancels only tasks that have not started).",
-        define_cancel,
-    ),
 }
 
 
-# -- shared steps ----------------------------------------------------------------------------------
-def compile_storyboards(options: argparse.Namespace) -> list[tuple[str, Plan, Compiled, str]]:
-    """Check and compile each storyboard (as `story compile` does), with the region each resolves to.
-
-    Each result is (path, plan, compiled, region): the region the plan priced, which clips may override.
-    """
-    from ..models.regions import RegionError, resolve_region
-    from .compile import compile_storyboards as check_and_compile
-
-    region_option = getattr(options, "region", None)
-    try:
-        return [(path, planned, compiled, resolve_region(compiled.region, region_option, os.environ))
-                for path, planned, compiled in check_and_compile(options)]
-    except RegionError as error:
-        raise UsageError(str(error)) from None
-
-
-def _connection(options: argparse.Namespace) -> tuple[bool, str | None, str | None]:
-    """(offline, key, base URL). No key means offline, with a one-line notice."""
-    key = os.environ.get("DASHSCOPE_API_KEY", "").strip() or None
-    offline = bool(options.offline) or key is None
-    if key is None and not options.offline:
-        print(f"story {options.command}: DASHSCOPE_API_KEY is not set: using the built-in emulator (offline); "
-              "nothing is paid", file=sys.stderr)
-    base = getattr(options, "base_url", None) or os.environ.get("DASHSCOPE_BASE_URL") or None
-    if base:
-        from ..models.regions import RegionError, normalise_base_url
-
-        try:
-            normalise_base_url(base)
-        except RegionError as error:
-            raise UsageError(str(error)) from None
-    return offline, (None if offline else key), base
-
-
-def _prepare(options: argparse.Namespace, offline: bool, create: bool = True, record: bool = True) -> Prepared:
-    from ..submit.jobs import OutputError, prepare
-    from ..submit.journal import JournalError
-    from ..submit.lock import LockError
-    from ..submit.upload import SoundtrackMissing
-
-    compiled = compile_storyboards(options)
-    try:
-        prepared = prepare(compiled, getattr(options, "output", None), create_journal=create, offline=offline,
-                           record=record, takes=getattr(options, "takes", None))
-    except (SoundtrackMissing, JournalError, OutputError, LockError) as error:
-        raise UsageError(str(error)) from None
-    for journal in prepared.journals:
-        if journal.notice:
-            print(f"story {options.command}: {journal.notice}", file=sys.stderr)
-    return prepared
-
-
-def _shown(path: str) -> str:
-    relative = os.path.relpath(path)
-    return path if relative.startswith(".." + os.sep + "..") else relative
-
-
-# -- story render ------------------------------------------------------------------------------------
 def run_render(options: argparse.Namespace) -> int:
     if options.concurrency is not None and options.concurrency < 1:
         raise UsageError("--concurrency is at least 1")
-    offline, key, base = _connection(options)
+    offline, key, base = connection(options)
     try:
-        prepared = _prepare(options, offline)
+        prepared = prepared_jobs(options, offline)
     except Failed:
         return EXIT_PROBLEMS
     try:
@@ -371,7 +277,7 @@ def _report(prepared: Prepared, options: argparse.Namespace, outcome: dict[str, 
             clips.append({
                 "storyboard": path, "clip": target.name, "take": target.take, "label": target.label,
                 "outcome": state, "where": target.where,
-                "video": _shown(target.path) if state in ("cached", "rendered") else None,
+                "video": shown_path(target.path) if state in ("cached", "rendered") else None,
                 "task_id": job.task_id, "seconds_billed": job.billed, "cost": job.cost, "currency": job.currency,
                 "detail": job.detail if state not in ("cached", "rendered") else "",
             })
@@ -482,127 +388,3 @@ def _display(options: argparse.Namespace) -> Any:
     if sys.stderr.isatty() and not options.json:
         return _Live()
     return _Plain(sys.stderr)
-
-
-# -- story status ------------------------------------------------------------------------------------
-def run_status(options: argparse.Namespace) -> int:
-
-
-    offline = bool(options.offline) or not os.environ.get("DASHSCOPE_API_KEY", "").strip()
-    try:
-        prepared = _prepare(options, offline, create=False, record=False)
-    except Failed:
-        return EXIT_PROBLEMS
-    try:
-        return _status(prepared, options, offline)
-    finally:
-        prepared.close()
-
-
-def _status(prepared: Prepared, options: argparse.Namespace, offline: bool) -> int:
-    import json
-
-    from ..compile.takes import take_label
-    from ..submit.jobs import clip_state
-    from ..submit.lock import committed_video, lock_path, read_lock
-
-    rows: list[dict[str, Any]] = []
-    several_takes: set[tuple[str, str]] = set()  # (storyboard, clip) with more than one take
-    for path, targets in prepared.storyboards:
-        lock = read_lock(lock_path(path))  # validated by prepare already
-        selects = {name: entry.take for name, entry in lock.clips.items()} if lock else {}
-        several_takes |= {(path, target.name) for target in targets if target.take > 1}
-        for target in targets:
-            job = next(job for job in prepared.jobs if any(t is target for t in job.targets))
-            row = job.row()
-            state = clip_state(row)
-            if row is not None and row.state == "failed":
-                state = "failed"
-            video = row.video if row and row.video and state == "cached" else None
-            committed = committed_video(lock, lock_path(path), target.name, job.hash, offline, target.take) \
-                if lock is not None and state == "to submit" else None
-            if committed is not None:  # a teammate's render, committed with its lock entry: nothing to pay
-                state, video = "cached", committed
-            rows.append({"storyboard": path, "clip": target.name, "take": target.take,
-                         "selected": selects.get(target.name, 1) == target.take, "state": state,
-                         "task_id": row.task_id if row and row.task_id else (
-                             lock.every_take()[target.name][target.take].task_id if committed and lock else None),
-                         "status": row.status if row else None,
-                         "video": _shown(video) if video else None,
-                         "detail": f"{row.code}: {row.message}" if row and row.code else
-                         ("from the lock file" if committed else "")})
-    if options.json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return EXIT_OK
-    for shown in rows:
-        extra = " ".join(str(part) for part in (shown["task_id"], shown["status"], shown["video"], shown["detail"])
-                         if part)
-        label = take_label(shown["clip"], shown["take"])
-        mark = " [selected]" if shown["selected"] and (shown["storyboard"], shown["clip"]) in several_takes else ""
-        print(f"{shown['storyboard']}: {label}: {shown['state']}" + (f" ({extra})" if extra else "") + mark)
-    if offline:
-        print("(the journal of offline runs, against the built-in emulator)")
-    return EXIT_OK
-
-
-def takes_count(text: str) -> int:
-    """`--takes N`: a whole number in the range the `takes` setting allows."""
-    import argparse
-
-    from ..compile.takes import takes_range
-
-    low, high = takes_range()
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a number of takes from {low} to {high}")
-    return int(text)
-
-
-# -- story cancel ------------------------------------------------------------------------------------
-def run_cancel(options: argparse.Namespace) -> int:
-    import asyncio
-
-    offline, key, base = _connection(options)
-    if offline:
-        print("story cancel: offline runs use an emulator that lives only as long as `story render`; "
-              "there is nothing to cancel", file=sys.stderr)
-        return EXIT_OK
-    try:
-        prepared = _prepare(options, offline, create=False, record=False)
-    except Failed:
-        return EXIT_PROBLEMS
-    try:
-        return asyncio.run(_cancel(prepared, key, base))
-    finally:
-        prepared.close()
-
-
-async def _cancel(prepared: Prepared, key: str | None, base: str | None) -> int:
-    from ..submit.client import ApiError, SubmitError
-    from ..submit.session import open_session
-
-    waiting = [job for job in prepared.jobs if (row := job.row()) is not None and row.state == "submitted"]
-    if not waiting:
-        print("story cancel: no task of these storyboards is in flight")
-        return EXIT_OK
-    canceled = 0
-    async with open_session({job.region for job in waiting}, key, base, False) as session:
-        for job in waiting:
-            row = job.row()
-            assert row is not None and row.task_id is not None
-            client = session.clients[job.region]
-            try:
-                await client.cancel(row.task_id)
-            except ApiError as error:
-                if error.code == "UnsupportedOperation":
-                    print(f"{job.name}: task {row.task_id} has started; it cannot be canceled")
-                    continue
-                print(f"story cancel: {job.name}: {error}", file=sys.stderr)
-                return EXIT_PROBLEMS
-            except SubmitError as error:
-                print(f"story cancel: {job.name}: {error}", file=sys.stderr)
-                return EXIT_PROBLEMS
-            job.journal.canceled(job.hash, row.task_id)
-            canceled += 1
-            print(f"{job.name}: canceled task {row.task_id}")
-    print(f"canceled {plural(canceled, 'task')}")
-    return EXIT_OK
