@@ -20,6 +20,17 @@ class Position(NamedTuple):
     column: int
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset of each line's first character (a line ends at `\n`)."""
+    starts = [0]
+    find = text.find
+    index = find("\n")
+    while index != -1:
+        starts.append(index + 1)
+        index = find("\n", index + 1)
+    return starts
+
+
 class Source:
     """One file's text with a line table for offset -> line/column lookups."""
 
@@ -32,13 +43,7 @@ class Source:
 
     def _starts(self) -> list[int]:
         if self._line_starts is None:
-            starts = [0]
-            find = self.text.find
-            index = find("\n")
-            while index != -1:
-                starts.append(index + 1)
-                index = find("\n", index + 1)
-            self._line_starts = starts
+            self._line_starts = line_starts(self.text)
         return self._line_starts
 
     def position(self, offset: int) -> Position:

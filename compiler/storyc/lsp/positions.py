@@ -11,7 +11,7 @@ from typing import Union
 
 from lsprotocol import types
 
-from ..base.source import Span
+from ..base.source import Span, line_starts
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 
@@ -46,13 +46,7 @@ class LineIndex:
     @property
     def _starts(self) -> list[int]:
         if self._table is None:
-            starts = [0]
-            find = self.text.find
-            index = find("\n")
-            while index != -1:
-                starts.append(index + 1)
-                index = find("\n", index + 1)
-            self._table = starts
+            self._table = line_starts(self.text)
         return self._table
 
     @property
