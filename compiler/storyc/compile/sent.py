@@ -44,16 +44,21 @@ def refusal(body: Mapping[str, Any], asked: Mapping[str, Any], storyboard: str) 
     return None
 
 
-def local_urls(value: Any) -> Iterator[str]:
-    """Every `file://` string in a body, wherever it sits."""
-    if isinstance(value, Mapping):
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in a request body (its objects and arrays walked in order)."""
+    if isinstance(value, dict):
         for item in value.values():
-            yield from local_urls(item)
+            yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from local_urls(item)
-    elif isinstance(value, str) and value.startswith(LOCAL):
+            yield from strings_in(item)
+    elif isinstance(value, str):
         yield value
+
+
+def local_urls(value: Any) -> Iterator[str]:
+    """Every `file://` string in a body, wherever it sits."""
+    return (string for string in strings_in(value) if string.startswith(LOCAL))
 
 
 def _local_problem(url: str, storyboard: str) -> Union[str, None]:

@@ -20,8 +20,8 @@ import os
 from typing import Any
 
 from ..check.chains import PLACEHOLDER, placeholder
+from ..compile.sent import strings_in
 from .journal import Row, file_sha256, request_hash, video_file
-from .upload import strings_in
 
 
 def chain_levels(links: dict[str, str], clips: list[str]) -> list[list[str]]:

@@ -11,9 +11,10 @@ the storyboard's folder, never the working directory.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..base.paths import MAX_MEDIA_BYTES, read_bytes
+from ..compile.sent import LOCAL, local_urls
 from .journal import Journal, file_sha256
 
 if TYPE_CHECKING:  # `story plan` hashes local soundtracks through here and must not import httpx
@@ -28,28 +29,14 @@ class SoundtrackMissing(Exception):
     """A local soundtrack that is not where the storyboard says."""
 
 
-def strings_in(value: Any) -> Iterator[str]:
-    """Every string in a request body (its objects and arrays walked in order)."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
-    elif isinstance(value, str):
-        yield value
-
-
 def local_files(body: dict[str, Any], storyboard_path: str) -> dict[str, str]:
     """`file://` URLs in a body -> absolute paths, resolved against the storyboard's folder."""
     found: dict[str, str] = {}
     folder = os.path.dirname(os.path.abspath(storyboard_path))
-    for value in strings_in(body):
-        if value.startswith("file://"):
-            from urllib.parse import unquote  # only for local files: it imports ipaddress
+    for value in local_urls(body):
+        from urllib.parse import unquote  # only for local files: it imports ipaddress
 
-            relative = unquote(value[len("file://"):])
-            found[value] = os.path.normpath(os.path.join(folder, relative))
+        found[value] = os.path.normpath(os.path.join(folder, unquote(value[len(LOCAL):])))
     return found
 
 
