@@ -121,16 +121,17 @@ def continues(context: Context) -> Iterator[Diagnostic]:
     links = {name: how.source for name, how in said.items()
              if how is not None and how.file is None and how.source in names}
     limit = int(data.table("settings")["continue"]["max_chain"])
+    loaded: dict[str, Program] = {}  # other storyboards the chains name
     reported_cycles: set[frozenset[str]] = set()
     for name, (clip, line) in lines.items():
         said_here = said[name]
         assert said_here is not None
         target = said_here.source
         if said_here.file is not None:
-            problems = list(_elsewhere(context, clip, said_here))
+            problems = list(_elsewhere(context, clip, said_here, loaded))
             yield from problems
             if not any(problem.code == "SB651" for problem in problems):
-                yield from _across(context, clip, said_here, generations(context, clip), limit)
+                yield from _across(context, clip, said_here, generations(context, clip), limit, loaded)
             continue
         if target not in names:
             yield _missing(context, said_here, names, name)
@@ -139,7 +140,7 @@ def continues(context: Context) -> Iterator[Diagnostic]:
         last = said.get(chain[-1]) if chain and not cycle else None
         length = 0 if cycle else sum(generations(context, by_name[link]) for link in [name, *chain])
         if last is not None and last.file is not None:  # the chain goes on in another storyboard
-            yield from _across(context, clip, said_here, length, limit, report_cycle=False, start_said=last)
+            yield from _across(context, clip, said_here, length, limit, loaded, report_cycle=False, start_said=last)
         elif cycle:
             members = frozenset([name, *chain])
             if members not in reported_cycles:
@@ -207,15 +208,25 @@ def _millis(profile: object, clip: Clip) -> Union[int, None]:
     return sum(lengths[start:end])
 
 
+def _loaded(path: str, loaded: dict[str, Program]) -> Program:
+    """Another storyboard, read once per check however many chains pass through it."""
+    from ..language.load import load
+
+    key = os.path.realpath(path)
+    if key not in loaded:
+        loaded[key] = load(path)
+    return loaded[key]
+
+
 def other_storyboard(storyboard: str, file: str) -> str:
     """The path of the storyboard `continue "FILE" NAME` names, relative to the one it is written in."""
     return os.path.normpath(os.path.join(os.path.dirname(storyboard), file))
 
 
-def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Diagnostic]:
+def _elsewhere(context: Context, clip: Clip, said: Continuation, loaded: dict[str, Program]) -> Iterator[Diagnostic]:
     """`continue "ep1.story" finale`: the file is a storyboard inside the project with that clip (or scene)."""
     from ..base.paths import contains
-    from ..language.load import find_root, load
+    from ..language.load import find_root
 
     assert said.file is not None
     path = other_storyboard(context.source.path, said.file)
@@ -228,7 +239,7 @@ def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Dia
     elif not os.path.isfile(path):  # a folder, a FIFO, a device: never read as a storyboard
         problem = f"`{said.file}` is not a storyboard file", "name a `.story` file of this project"
     else:
-        program = load(path)
+        program = _loaded(path, loaded)
         storyboard = program.entry.storyboard
         if storyboard is None or any(d.code in ("SB104", "SB105", "SB100", "SB103") for d in program.diagnostics):
             problem = f"cannot read the storyboard `{said.file}`", "name a storyboard of this project"
@@ -251,13 +262,12 @@ def _elsewhere(context: Context, clip: Clip, said: Continuation) -> Iterator[Dia
 MAX_FILES_FOLLOWED = 64  # a chain through more storyboards than this is not followed further
 
 
-def _across(context: Context, clip: Clip, said: Continuation, here: int, limit: int, report_cycle: bool = True,
+def _across(context: Context, clip: Clip, said: Continuation, here: int, limit: int, loaded: dict[str, Program],
+            report_cycle: bool = True,
             start_said: Union[Continuation, None] = None) -> Iterator[Diagnostic]:
     """A chain that goes on in other storyboards: SB650 when it comes back to `clip`, SB652 when, with
     the `here` generations in this file, it is longer than `limit`. `start_said` is the `continue` that
     leaves this file (`said` itself unless a same-file chain leads to it)."""
-    from ..language.load import load
-
     own = (os.path.realpath(context.source.path), clip.name)
     seen = {own}
     current_path = context.source.path
@@ -274,7 +284,7 @@ def _across(context: Context, clip: Clip, said: Continuation, here: int, limit: 
                            "it; remove one `continue` of the cycle")
             return
         seen.add(key)
-        storyboard = load(path).entry.storyboard
+        storyboard = _loaded(path, loaded).entry.storyboard
         found = next((other for other in storyboard.clips if other.name == current.source), None) \
             if storyboard is not None else None
         if found is None:
