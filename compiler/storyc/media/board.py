@@ -156,21 +156,19 @@ class Board(NamedTuple):
         """The sha256 of the video a continuing clip starts from: its source's selected take, in this
         storyboard or (`ep1.story:finale`) in the lock file of another; None when not made."""
         from ..check.chains import other_storyboard, split_key
+        from ..submit.jobs import SourceNotRendered, last_parts
         from ..submit.lock import LockError, lock_path, read_lock
 
         file, name = split_key(source)
         if file is None:
             made = source_of(self.clips, name)
             return made.render.locked.sha256 if made is not None and made.render is not None else None
-        try:
-            lock = read_lock(lock_path(other_storyboard(self.path, file)))
-        except LockError:
+        other = other_storyboard(self.path, file)
+        try:  # the name its last request has there (`finale-2` for a scene), as `story render` finds it
+            lock, part = read_lock(lock_path(other)), last_parts(other).get(name, name)
+        except (LockError, SourceNotRendered):
             return None
-        if lock is None:
-            return None
-        parts = sorted((int(key.rsplit("-", 1)[1]), key) for key in lock.clips
-                       if key.startswith(name + "-") and key.rsplit("-", 1)[1].isdigit())
-        entry = lock.clips.get(name) or (lock.clips[parts[-1][1]] if parts else None)
+        entry = lock.clips.get(part) if lock is not None else None
         return entry.sha256 if entry is not None else None
 
     @property

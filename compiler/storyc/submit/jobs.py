@@ -306,7 +306,7 @@ class SourceNotRendered(SoundtrackMissing):
     """A clip continues one of another storyboard that is not in this run and has no video yet."""
 
 
-def _parts_of(storyboard: str) -> dict[str, str]:
+def last_parts(storyboard: str) -> dict[str, str]:
     """Another storyboard's clips and scenes, each by the name its last request has (`finale-2`)."""
     from ..base.diagnostics import has_errors
     from ..compile.diagnose import checked_plan
@@ -326,7 +326,7 @@ def _rendered_elsewhere(journal: Journal, clip: Any, storyboard: str, file: str,
     that storyboard first, or both in one run."""
     from .journal import file_sha256
 
-    parts = _parts_of(storyboard)
+    parts = last_parts(storyboard)
     part = parts.get(name, name)
     lock = read_lock(lock_path(storyboard))
     entry = lock.clips.get(part) if lock is not None else None
